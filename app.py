@@ -1,0 +1,10 @@
+"""The public-estate planner in a browser: routing only."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Public estate planner", page_icon=":office:", layout="wide")
+
+pages = [
+    st.Page("pages/portfolio.py", title="Portfolio", icon=":material/upload_file:", default=True),
+]
+st.navigation(pages).run()

@@ -1,0 +1,121 @@
+"""The ``estate`` command: validate registers, measure access, optimise a place.
+
+::
+
+    estate validate FILE... [--partner NAME] [--partner-type TYPE] [--postcodes FILE] [--report OUT.csv]
+    estate validate --place DIR [--report OUT.csv]
+    estate access   [--place DIR] [--matrix FILE] --out DIR
+    estate optimise [--place DIR] [--scenario FILE.toml] --out DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from estate.errors import EstateError
+from estate.schema import Outcome, PartnerType
+
+# Subcommands that live beside the code they run: module -> its add_parser/run pair.
+_PLUGINS: tuple[str, ...] = ()
+
+
+def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="load partners' registers and report every row",
+        description="Load registers, print how many rows loaded, loaded with warnings or were excluded, "
+        "and optionally write the full row-by-row report. Exits non-zero only if nothing could be loaded.",
+    )
+    p.add_argument(
+        "files", nargs="*", type=Path, help="register files (CSV, Excel, GeoJSON, GeoPackage, zipped Shapefile)"
+    )
+    p.add_argument("--place", type=Path, help="a place folder with a place.toml (instead of files)")
+    p.add_argument("--partner", default=None, help="partner the files belong to (default: the file name)")
+    p.add_argument("--partner-type", default=PartnerType.OTHER.value, choices=[t.value for t in PartnerType])
+    p.add_argument("--postcodes", type=Path, help="postcode lookup CSV (ONS postcode directory style)")
+    p.add_argument("--boundary", type=Path, help="the place's boundary, to flag holdings outside it")
+    p.add_argument("--report", type=Path, help="write the validation report to this CSV")
+    p.set_defaults(run=_run_validate)
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    from estate.load import PartnerFile, load_file, outcome_counts
+    from estate.locate import PostcodeLookup, load_boundary
+    from estate.place import combine, load_place
+
+    if args.place is None and not args.files:
+        print("estate validate: give register files or --place DIR", file=sys.stderr)
+        return 2
+    if args.place is not None:
+        place = load_place(args.place)
+        holdings, report, title = place.holdings, place.report, f"place {place.name}"
+    else:
+        postcodes = PostcodeLookup.from_csv(args.postcodes) if args.postcodes else None
+        boundary = load_boundary(args.boundary) if args.boundary else None
+        results = []
+        for path in args.files:
+            spec = PartnerFile(args.partner or path.stem, args.partner_type)
+            try:
+                results.append(load_file(path, spec, postcodes=postcodes, boundary=boundary))
+            except EstateError as exc:
+                print(f"not loaded: {exc}", file=sys.stderr)
+        combined = combine(results)
+        holdings, report, title = combined.holdings, combined.report, f"{len(results)} of {len(args.files)} file(s)"
+
+    counts = outcome_counts(report)
+    print(f"Validated {title}: {sum(counts.values())} rows")
+    for outcome in Outcome:
+        print(f"  {outcome.value:<22} {counts[outcome.value]:>6}")
+    print(f"  holdings on the map     {len(holdings):>6}")
+    excluded = report[report["outcome"] == Outcome.EXCLUDED.value]
+    if len(excluded):
+        print("Reasons for exclusion:")
+        reasons = excluded["problem"].str.replace(r"'[^']*'", "'…'", regex=True).value_counts()
+        for reason, n in reasons.items():
+            print(f"  {n:>5}  {reason}")
+    if args.report:
+        args.report.parent.mkdir(parents=True, exist_ok=True)
+        report.to_csv(args.report, index=False, encoding="utf-8-sig")
+        print(f"Report written to {args.report}")
+    return 0 if len(holdings) else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``estate`` argument parser with every subcommand registered."""
+    parser = argparse.ArgumentParser(prog="estate", description="Plan a place's whole public estate.")
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _validate_parser(subparsers)
+    for name in _PLUGINS:
+        module = importlib.import_module(name)
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``estate`` command; domain errors print one clear line and exit 2."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    pd.set_option("display.width", 120)
+    try:
+        run = getattr(args, "run", None)
+        if run is None:
+            module = importlib.import_module(_owner(args.command))
+            return int(module.run(args))
+        return int(run(args))
+    except EstateError as exc:
+        print(f"estate {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+def _owner(command: str) -> str:
+    return {"access": "estate.cli_access", "optimise": "optimiser.cli_optimise"}[command]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,592 @@
+"""Load one partner's register into canonical holdings, accounting for every row.
+
+The pipeline for one file::
+
+    read_table -> match_columns -> per row: identify, classify, locate, parse values
+               -> duplicates -> boundary -> fill modelled values -> teams
+
+Every input row ends in the report as *loaded*, *loaded with warnings* or
+*excluded*, with the field at fault and what was done or should be done. A row is
+excluded only when it cannot be a holding on the map (no usable location), is an
+exact copy of an earlier row, or records a site that has closed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import BinaryIO
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from estate.assumptions import Assumptions, fill_modelled, load_assumptions, modelled_teams
+from estate.columns import ColumnMapping, match_columns
+from estate.locate import (
+    PostcodeLookup,
+    declared_system,
+    locate_coordinates,
+    locate_postcode,
+    normalise_postcode,
+    outside_boundary,
+)
+from estate.readers import RawTable, read_table
+from estate.schema import (
+    CRS,
+    HOLDING_COLUMNS,
+    HOLDING_DTYPES,
+    REPORT_COLUMNS,
+    TEAM_COLUMNS,
+    TEAM_DTYPES,
+    TRACKED_FIELDS,
+    Outcome,
+    PartnerType,
+    Source,
+    Tenure,
+    UseClass,
+)
+
+_NUMERIC_FIELDS = (
+    "gia_m2",
+    "workstations",
+    "running_cost_gbp",
+    "rent_gbp",
+    "rates_gbp",
+    "energy_cost_gbp",
+    "maintenance_gbp",
+    "market_value_gbp",
+    "backlog_gbp",
+    "energy_kwh",
+    "tco2e",
+)
+_SMALL_GIA_M2 = 10.0
+_YES = {"y", "yes", "true", "1", "t"}
+_NO = {"n", "no", "false", "0", "f"}
+
+
+@dataclass(frozen=True)
+class PartnerFile:
+    """One file of one partner, as a place manifest or the Portfolio page names it.
+
+    Attributes
+    ----------
+    partner, partner_type
+        Whose holdings these are.
+    columns
+        ``{file heading: source field}`` overriding the built-in column matching.
+    defaults
+        Values for fields the file lacks, e.g. ``{"use_class": "library",
+        "services": "library", "occupied": True}``; recorded as supplied by the
+        partnership (they are facts the user states, not benchmarks).
+
+    """
+
+    partner: str
+    partner_type: str = PartnerType.OTHER.value
+    columns: Mapping[str, str] = field(default_factory=dict)
+    defaults: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Holdings, teams and the report from one or more files.
+
+    Attributes
+    ----------
+    holdings
+        Canonical holdings (:data:`estate.schema.HOLDING_COLUMNS`) in EPSG:27700.
+    teams
+        Occupying teams (:data:`estate.schema.TEAM_COLUMNS`).
+    report
+        One line or more per input row (:data:`estate.schema.REPORT_COLUMNS`).
+
+    """
+
+    holdings: gpd.GeoDataFrame
+    teams: pd.DataFrame
+    report: pd.DataFrame
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "partner"
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _number(value: object) -> tuple[float, str | None]:
+    """Parse ``"£1,234.5"``; returns (NaN, problem) for text that is not a number."""
+    text = _text(value)
+    if text is None:
+        return np.nan, None
+    cleaned = re.sub(r"[£,\s]|GBP|m2|m²|sq ?m", "", text, flags=re.IGNORECASE)
+    try:
+        return float(cleaned), None
+    except ValueError:
+        return np.nan, f"{text!r} is not a number"
+
+
+def _uprn(value: object) -> tuple[str | None, str | None]:
+    text = _text(value)
+    if text is None:
+        return None, None
+    text = re.sub(r"\.0+$", "", text)
+    if not re.fullmatch(r"\d{1,12}", text):
+        return None, f"UPRN {text!r} is not 1-12 digits: left blank"
+    return str(int(text)), None
+
+
+def _date(value: object) -> tuple[pd.Timestamp | None, str | None]:
+    text = _text(value)
+    if text is None:
+        return None, None
+    iso = re.fullmatch(r"\d{4}-\d{2}-\d{2}.*|\d{8}", text)
+    try:
+        stamp = pd.to_datetime(text, dayfirst=not iso, format="%Y%m%d" if re.fullmatch(r"\d{8}", text) else None)
+    except (ValueError, OverflowError):
+        return None, f"{text!r} is not a date"
+    return stamp, None
+
+
+def _flag(value: object) -> bool | None:
+    text = _text(value)
+    if text is None:
+        return None
+    if text.lower() in _YES:
+        return True
+    if text.lower() in _NO:
+        return False
+    return None
+
+
+def _tenure(tenure: str | None, detail: str | None) -> str:
+    words = " ".join(t for t in (tenure, detail) if t).lower()
+    if "leasehold in" in words or (words.startswith("leasehold") and "out" not in words) or "lease" == words:
+        return Tenure.LEASEHOLD.value
+    if "freehold" in words or "leasehold out" in words or "owned" in words:
+        return Tenure.FREEHOLD.value
+    return Tenure.UNKNOWN.value
+
+
+def _use_class(text: str | None, assumptions: Assumptions) -> str | None:
+    if text is None:
+        return None
+    key = re.sub(r"[^a-z]+", "_", text.lower()).strip("_")
+    if key in {u.value for u in UseClass}:
+        return key
+    return assumptions.classify_text(text)
+
+
+class _Row:
+    """Collects one input row's fields and report lines while it is parsed."""
+
+    def __init__(self, label: str, partner: str, row: int) -> None:
+        self.values: dict[str, object] = {}
+        self.lines: list[dict[str, object]] = []
+        self.label, self.partner, self.row = label, partner, row
+        self.excluded = False
+
+    def note(self, field_name: str, problem: str, action: str) -> None:
+        self.lines.append({"field": field_name, "problem": problem, "action": action, "outcome": Outcome.WARNING.value})
+
+    def exclude(self, field_name: str, problem: str, action: str) -> None:
+        self.excluded = True
+        self.lines.append(
+            {"field": field_name, "problem": problem, "action": action, "outcome": Outcome.EXCLUDED.value}
+        )
+
+
+def _get(record: Mapping[str, object], mapping: ColumnMapping, name: str) -> object:
+    column = mapping.column(name)
+    return record.get(column) if column else None
+
+
+def _locate(
+    rec: Mapping[str, object],
+    mapping: ColumnMapping,
+    row: _Row,
+    point: object,
+    raw_crs: str | None,
+    lookup: PostcodeLookup | None,
+) -> None:
+    """Set the row's x/y and location source, or exclude it with the reason."""
+    postcode = row.values["postcode"]
+    located = None
+    if point is not None and not getattr(point, "is_empty", True):
+        x, y = point.x, point.y
+        located = locate_coordinates(x, y, declared_system(raw_crs), label=raw_crs or "")
+    else:
+        pairs = [("x", "y", _text(_get(rec, mapping, "crs"))), ("lon", "lat", "WGS84")]
+        for fx, fy, said in pairs:
+            vx, px = _number(_get(rec, mapping, fx))
+            vy, py = _number(_get(rec, mapping, fy))
+            if px or py:
+                row.note(f"{fx}/{fy}", f"coordinate {px or py}", "located by postcode instead where possible")
+                continue
+            if np.isnan(vx) or np.isnan(vy) or (vx == 0 and vy == 0):
+                continue
+            if (
+                fx == "x"
+                and said is None
+                and mapping.column("x")
+                and mapping.column("x").lower() in {"easting", "eastings", "station_easting", "oseast1m"}
+            ):
+                said = "British National Grid"
+            located = locate_coordinates(vx, vy, declared_system(said), label=said or "")
+            break
+    if located is None or located.problem:
+        fallback = locate_postcode(postcode, lookup)
+        if located is not None and located.problem and fallback.problem is None:
+            row.note("location", located.problem, f"located by postcode {postcode} instead")
+            located = replace(fallback, notes=())
+        elif located is not None and located.problem:
+            row.exclude(
+                "location",
+                f"{located.problem}; {fallback.problem}",
+                "correct the coordinates or give a full postcode, then load again",
+            )
+            return
+        else:
+            located = fallback
+    if located.problem:
+        row.exclude(
+            "location", located.problem, "add coordinates (GeoX/GeoY) or a full postcode to the row, then load again"
+        )
+        return
+    for text in located.notes:
+        row.note("location", text, "check the location on the map")
+    row.values["x"], row.values["y"] = located.x, located.y
+    row.values["location_source"] = located.how
+
+
+def _parse_row(
+    rec: Mapping[str, object],
+    mapping: ColumnMapping,
+    spec: PartnerFile,
+    row: _Row,
+    assumptions: Assumptions,
+) -> None:
+    """Fill the row's canonical values (everything except location and modelled values)."""
+    v = row.values
+    defaults = spec.defaults
+    v["local_id"] = _text(_get(rec, mapping, "local_id"))
+    v["uprn"], problem = _uprn(_get(rec, mapping, "uprn"))
+    if problem:
+        row.note("uprn", problem, "correct the UPRN in the register")
+    street = " ".join(
+        t for t in (_text(_get(rec, mapping, "street_number")), _text(_get(rec, mapping, "street_name"))) if t
+    )
+    parts = [_text(_get(rec, mapping, "address")), street or None, _text(_get(rec, mapping, "town"))]
+    v["address"] = ", ".join(dict.fromkeys(p for p in parts if p)) or None
+    v["postcode"] = normalise_postcode(_get(rec, mapping, "postcode"))
+    raw_postcode = _text(_get(rec, mapping, "postcode"))
+    if raw_postcode and v["postcode"] and raw_postcode.replace(" ", "").upper() != v["postcode"].replace(" ", ""):
+        row.note(
+            "postcode",
+            f"postcode {raw_postcode!r} read as {v['postcode']!r} (letter O for zero)",
+            "correct the postcode in the register",
+        )
+    v["name"] = _text(_get(rec, mapping, "name")) or v["address"] or (f"UPRN {v['uprn']}" if v["uprn"] else None)
+    if v["name"] is None:
+        v["name"] = f"{row.label} row {row.row}"
+        row.note("name", "no name, address or UPRN", "add a PropertyName to the register")
+
+    detail = _text(_get(rec, mapping, "tenure_detail"))
+    other = _text(_get(rec, mapping, "other_detail"))
+    holding_type = _text(_get(rec, mapping, "holding_type"))
+    use_class = _use_class(_text(_get(rec, mapping, "use_class")), assumptions) or defaults.get("use_class")
+    if use_class is None and holding_type and holding_type.strip().lower() == "land":
+        use_class = UseClass.LAND.value
+    if use_class is None:
+        use_class = assumptions.classify_text(v["name"], other) or UseClass.OTHER.value
+    v["use_class"] = use_class
+
+    tenure_text = _text(_get(rec, mapping, "tenure")) or defaults.get("tenure")
+    v["tenure"] = _tenure(tenure_text, detail)
+    if v["tenure"] == Tenure.UNKNOWN.value and tenure_text:
+        row.note(
+            "tenure",
+            f"tenure {tenure_text!r} is not freehold or leasehold",
+            "treated as unknown; set TenureType to Freehold or Leasehold",
+        )
+    for name in ("lease_break", "lease_expiry"):
+        v[name], problem = _date(_get(rec, mapping, name))
+        if problem:
+            row.note(name, problem, "left blank; give the date as YYYY-MM-DD")
+    if v["tenure"] == Tenure.LEASEHOLD.value and v["lease_break"] is None and v["lease_expiry"] is None:
+        row.note(
+            "lease_expiry",
+            "leasehold with no break or expiry date",
+            "the optimiser treats it as exit only at a fee; add the dates",
+        )
+
+    for name in _NUMERIC_FIELDS:
+        raw = _get(rec, mapping, name)
+        value, problem = _number(raw)
+        if problem:
+            row.note(name, problem, "modelled instead; correct the value in the register")
+        elif not np.isnan(value) and value < 0:
+            row.note(name, f"{value:g} is negative", "modelled instead; correct the value in the register")
+            value = np.nan
+        elif name == "gia_m2" and value == 0:
+            value = np.nan
+        v[name] = value
+        v[f"{name}_source"] = Source.SUPPLIED.value if not np.isnan(value) else None
+    gia = v["gia_m2"]
+    if not np.isnan(gia) and gia < _SMALL_GIA_M2 and use_class != UseClass.LAND.value:
+        row.note(
+            "gia_m2",
+            f"floor area {gia:g} m² is implausibly small for a building",
+            "kept as supplied; check BuildingSize in the register",
+        )
+    land_ha, problem = _number(_get(rec, mapping, "land_area_ha"))
+    v["land_ha"] = land_ha if not problem and land_ha > 0 else np.nan
+
+    v["services"] = _text(_get(rec, mapping, "services")) or defaults.get("services")
+    host = _flag(_get(rec, mapping, "can_host"))
+    v["can_host"] = host if host is not None else defaults.get("can_host")
+    lock = (_text(_get(rec, mapping, "locked")) or str(defaults.get("locked", ""))).lower()
+    v["locked_retain"] = lock.startswith("retain") or assumptions.flag(use_class, "locked_retain")
+    v["locked_dispose"] = lock.startswith("dispose")
+    if v["locked_retain"] and v["locked_dispose"]:
+        row.note(
+            "locked", "locked to dispose but its use class is kept by default", "locked to dispose as the register says"
+        )
+        v["locked_retain"] = False
+    occupied = defaults.get("occupied")
+    if detail:
+        occupied = detail.lower() in {"owner occupied", "leasehold in", "occupied"}
+    v["occupied"] = bool(occupied)
+    fte, problem = _number(_get(rec, mapping, "fte"))
+    v["fte"] = fte if not problem else np.nan
+    if problem:
+        row.note("fte", problem, "occupants modelled instead")
+    v["registered_patients"], _ = _number(_get(rec, mapping, "registered_patients"))
+
+    closed, _ = _date(_get(rec, mapping, "close_date"))
+    if closed is not None and closed <= pd.Timestamp.now():
+        row.exclude("close_date", f"closed on {closed:%Y-%m-%d}", "no action: a closed site is not part of the estate")
+
+
+def _duplicates(raw: RawTable, rows: list[_Row], mapping: ColumnMapping) -> None:
+    """Exclude exact copies of an earlier row; note UPRNs repeated within the file."""
+    content = raw.frame.drop(columns=["_row"]).astype("string").fillna("")
+    date_column = mapping.column("effective_date")
+    if date_column:
+        content = content.drop(columns=[date_column])
+    first: dict[tuple, int] = {}
+    for row, key in zip(rows, map(tuple, content.itertuples(index=False)), strict=True):
+        if key in first:
+            row.exclude("", f"an exact copy of row {first[key]}", "no action: loaded once from row " + str(first[key]))
+        else:
+            first[key] = row.row
+    by_uprn: dict[str, list[_Row]] = {}
+    for row in rows:
+        if not row.excluded and row.values.get("uprn"):
+            by_uprn.setdefault(row.values["uprn"], []).append(row)
+    for uprn, group in by_uprn.items():
+        if len(group) > 1:
+            for row in group:
+                others = ", ".join(str(r.row) for r in group if r is not row)
+                row.note(
+                    "uprn",
+                    f"UPRN {uprn} is also on row(s) {others} of this file",
+                    "check whether these are parts of one site or a duplicate entry",
+                )
+
+
+def load_file(
+    source: str | Path | bytes | BinaryIO,
+    spec: PartnerFile,
+    *,
+    label: str | None = None,
+    postcodes: PostcodeLookup | None = None,
+    boundary=None,
+    assumptions: Assumptions | None = None,
+    id_prefix: str | None = None,
+) -> LoadResult:
+    """Load one partner file into canonical holdings, teams and a full report.
+
+    Parameters
+    ----------
+    source
+        A path, or the bytes of an upload (then give ``label``).
+    spec
+        The partner and any column mapping or defaults.
+    label
+        The file name used in every message (defaults to the path's name).
+    postcodes
+        Lookup used for rows with a postcode but no coordinates.
+    boundary
+        The place's boundary in EPSG:27700; rows outside it are flagged.
+    assumptions
+        Benchmarks for modelled values (the planner's defaults when ``None``).
+    id_prefix
+        Prefix of holding ids (defaults to the partner's name as a slug).
+
+    Returns
+    -------
+    LoadResult
+
+    Raises
+    ------
+    estate.errors.InputFileError
+        When the file cannot be read at all.
+    estate.errors.ColumnMappingError
+        When no column can be matched.
+
+    """
+    assumptions = assumptions or load_assumptions()
+    raw = read_table(source, label=label)
+    label = raw.label
+    mapping = match_columns(list(raw.frame.columns), spec.columns, label=label, has_geometry=raw.geometry is not None)
+    prefix = id_prefix or _slug(spec.partner)
+    records = raw.frame.to_dict("records")
+    geoms = list(raw.geometry) if raw.geometry is not None else [None] * len(records)
+    if raw.geometry is not None and raw.crs is None:
+        raise_crs = "declares no coordinate system"
+    else:
+        raise_crs = None
+
+    rows: list[_Row] = []
+    for rec, geom in zip(records, geoms, strict=True):
+        row = _Row(label, spec.partner, int(rec["_row"]))
+        _parse_row(rec, mapping, spec, row, assumptions)
+        point = None
+        if geom is not None and not geom.is_empty:
+            point = geom if geom.geom_type == "Point" else geom.representative_point()
+            if geom.geom_type != "Point":
+                row.note("location", f"a {geom.geom_type} outline: its representative point is used", "no action")
+        if raise_crs and point is not None:
+            row.note("location", f"the file {raise_crs}", "values read by their range; save the file with its CRS")
+        if not row.excluded:
+            _locate(rec, mapping, row, point, raw.crs, postcodes)
+        rows.append(row)
+    _duplicates(raw, rows, mapping)
+
+    kept = [r for r in rows if not r.excluded]
+    holdings = _frame(kept, spec, label, prefix)
+    if boundary is not None and len(holdings):
+        beyond = outside_boundary(holdings.geometry, boundary)
+        holdings["in_boundary"] = (beyond <= 0).astype("boolean")
+        for row, km in zip(kept, beyond, strict=True):
+            if km > 0:
+                row.note(
+                    "location",
+                    f"{km:.1f} km outside the place's boundary",
+                    "kept and flagged; check the location or the partner's file",
+                )
+    land_ha = pd.Series([r.values["land_ha"] for r in kept], index=holdings.index, dtype=float)
+    holdings = fill_modelled(holdings, assumptions, land_ha=land_ha)
+    teams = _teams(kept, holdings, assumptions)
+    holdings = _typed(holdings)
+    report = _report(rows, holdings, spec.partner, label)
+    return LoadResult(holdings=holdings, teams=teams, report=report)
+
+
+def _frame(kept: list[_Row], spec: PartnerFile, label: str, prefix: str) -> gpd.GeoDataFrame:
+    ids: list[str] = []
+    used: set[str] = set()
+    for row in kept:
+        base = f"{prefix}:{row.values['local_id'] or f'r{row.row}'}"
+        hid = base if base not in used else f"{base}@r{row.row}"
+        used.add(hid)
+        ids.append(hid)
+    data = {col: [r.values.get(col) for r in kept] for col in HOLDING_DTYPES if col in kept[0].values} if kept else {}
+    frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))
+    frame["holding_id"] = ids
+    frame["partner"] = spec.partner
+    frame["partner_type"] = spec.partner_type
+    frame["source_file"] = label
+    frame["source_row"] = [r.row for r in kept]
+    for col in HOLDING_DTYPES:
+        if col not in frame:
+            frame[col] = pd.NA
+    geometry = gpd.points_from_xy([r.values["x"] for r in kept], [r.values["y"] for r in kept], crs=CRS)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=CRS)
+
+
+def _teams(kept: list[_Row], holdings: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
+    supplied_fte = pd.Series([r.values["fte"] for r in kept], index=holdings.index, dtype=float)
+    occupied = pd.Series([r.values["occupied"] for r in kept], index=holdings.index, dtype=bool)
+    modelled = modelled_teams(holdings, occupied & supplied_fte.isna(), assumptions)
+    have = holdings[supplied_fte.gt(0)]
+    per_desk = assumptions.occupancy.get("m2_per_workstation", 6.0)
+    supplied = pd.DataFrame(
+        {
+            "team_id": have["holding_id"].astype(str) + "/staff",
+            "holding_id": have["holding_id"],
+            "partner": have["partner"],
+            "service": have["use_class"],
+            "fte": supplied_fte[have.index],
+            "space_m2": supplied_fte[have.index] * per_desk,
+            "fte_source": Source.SUPPLIED.value,
+        }
+    )
+    teams = pd.concat([supplied, modelled], ignore_index=True)
+    return teams.astype(TEAM_DTYPES)[list(TEAM_COLUMNS)]
+
+
+def _typed(holdings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    for col in TRACKED_FIELDS:
+        holdings[f"{col}_source"] = holdings[f"{col}_source"].astype("string")
+    for col, dtype in HOLDING_DTYPES.items():
+        if dtype.startswith("datetime"):
+            holdings[col] = pd.to_datetime(holdings[col]).astype("datetime64[s]")
+        else:
+            holdings[col] = holdings[col].astype(dtype)
+    return holdings[list(HOLDING_COLUMNS)]
+
+
+def _report(rows: list[_Row], holdings: pd.DataFrame, partner: str, label: str) -> pd.DataFrame:
+    ids = dict(zip(holdings["source_row"].astype(int), holdings["holding_id"], strict=True)) if len(holdings) else {}
+    lines = []
+    for row in rows:
+        base = {
+            "partner": partner,
+            "file": label,
+            "row": row.row,
+            "name": row.values.get("name"),
+            "holding_id": ids.get(row.row),
+        }
+        if not row.lines:
+            lines.append({**base, "outcome": Outcome.LOADED.value, "field": "", "problem": "", "action": ""})
+        for line in row.lines:
+            outcome = (
+                Outcome.EXCLUDED.value
+                if row.excluded and line["outcome"] == Outcome.EXCLUDED.value
+                else line["outcome"]
+            )
+            lines.append({**base, **line, "outcome": outcome})
+    report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS))
+    return report.astype({"row": "Int64"})
+
+
+def row_outcomes(report: pd.DataFrame) -> pd.DataFrame:
+    """One line per input row with its overall outcome (the worst of its lines).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``partner``, ``file``, ``row``, ``name``, ``outcome``.
+
+    """
+    rank = {Outcome.LOADED.value: 0, Outcome.WARNING.value: 1, Outcome.EXCLUDED.value: 2}
+    ranked = report.assign(_rank=report["outcome"].map(rank))
+    worst = ranked.sort_values("_rank").groupby(["partner", "file", "row"], sort=False).tail(1)
+    return worst.sort_values(["partner", "file", "row"])[["partner", "file", "row", "name", "outcome"]].reset_index(
+        drop=True
+    )
+
+
+def outcome_counts(report: pd.DataFrame) -> dict[str, int]:
+    """Rows per overall outcome, e.g. ``{"loaded": 300, "loaded with warnings": 80, "excluded": 12}``."""
+    counts = row_outcomes(report)["outcome"].value_counts()
+    return {o.value: int(counts.get(o.value, 0)) for o in Outcome}

@@ -1,0 +1,476 @@
+"""A place is a folder: a ``place.toml`` manifest and the files it names.
+
+Example manifest (every path is relative to the folder)::
+
+    name = "Trafford"
+    boundary = "boundary.geojson"       # the place's outline, any CRS declared in the file
+    postcodes = "postcodes.csv"         # ONS-postcode-directory-style lookup (optional)
+    assumptions = "assumptions.toml"    # benchmark assumptions (optional: planner defaults)
+    services = "services.toml"          # access standards (optional: planner defaults)
+
+    [demand]
+    file = "demand_oa.csv"              # zones with population and a point
+    zones = "zones.geojson"             # zone outlines for shading maps (optional)
+
+    [[partners]]
+    name = "Trafford Council"
+    type = "council"                    # council, nhs, police, fire, dwp, probation, other
+
+    [[partners.files]]
+    path = "trafford_council_register.csv"
+    columns = { "Site" = "name" }       # file heading -> field (optional)
+    defaults = { use_class = "library", services = "library", occupied = true }
+
+``files = ["a.csv", "b.xlsx"]`` is a shorthand when no file needs a mapping.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from estate.assumptions import Assumptions, load_assumptions
+from estate.errors import ManifestError
+from estate.load import LoadResult, PartnerFile, load_file
+from estate.locate import PostcodeLookup, load_boundary
+from estate.schema import (
+    CRS,
+    HOLDING_COLUMNS,
+    REPORT_COLUMNS,
+    SERVICE_SEPARATOR,
+    TEAM_COLUMNS,
+    Outcome,
+    PartnerType,
+    services_of,
+)
+
+DEFAULT_PLACE = Path(__file__).resolve().parent.parent / "data" / "trafford"
+"""The bundled sample place."""
+
+
+@dataclass(frozen=True)
+class ManifestFile:
+    """One partner file named in a manifest."""
+
+    path: Path
+    spec: PartnerFile
+
+
+@dataclass(frozen=True)
+class ServicePoints:
+    """A list of places where the public gets a service, to attach to holdings.
+
+    Each point is matched to the nearest holding (of ``partner``, when given) within
+    ``within_m`` metres, and that holding then offers ``service``.
+    """
+
+    path: Path
+    service: str
+    partner: str | None
+    within_m: float
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """A parsed ``place.toml``, with every path resolved and checked to exist."""
+
+    name: str
+    directory: Path
+    files: tuple[ManifestFile, ...]
+    boundary: Path | None
+    postcodes: Path | None
+    assumptions: Path | None
+    services: Path | None
+    demand: Path | None
+    zones: Path | None
+    service_points: tuple[ServicePoints, ...] = ()
+
+    def digest(self) -> str:
+        """A hash of the manifest and every file it names (for caches and run manifests)."""
+        h = hashlib.sha256()
+        paths = [self.directory / "place.toml", *(f.path for f in self.files), *(s.path for s in self.service_points)]
+        paths += [
+            p for p in (self.boundary, self.postcodes, self.assumptions, self.services, self.demand, self.zones) if p
+        ]
+        for path in paths:
+            h.update(str(path.name).encode())
+            h.update(path.read_bytes())
+        return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Place:
+    """A whole place's estate, validated and on one map.
+
+    Attributes
+    ----------
+    name
+        What the partnership calls the place.
+    manifest
+        Where everything came from.
+    holdings
+        Every partner's holdings (:data:`estate.schema.HOLDING_COLUMNS`), EPSG:27700.
+    teams
+        Occupying teams (:data:`estate.schema.TEAM_COLUMNS`).
+    report
+        The validation report: every input row of every file.
+    shared_sites
+        UPRNs held by more than one partner.
+    boundary
+        The place's outline in EPSG:27700 (``None`` if the manifest names none).
+    demand
+        Zones with population and a point (``None`` if the manifest names none).
+    zones
+        Zone outlines for maps (``None`` if the manifest names none).
+    assumptions
+        The benchmarks behind every modelled value.
+
+    """
+
+    name: str
+    manifest: Manifest
+    holdings: gpd.GeoDataFrame
+    teams: pd.DataFrame
+    report: pd.DataFrame
+    shared_sites: pd.DataFrame
+    boundary: BaseGeometry | None
+    demand: gpd.GeoDataFrame | None
+    zones: gpd.GeoDataFrame | None
+    assumptions: Assumptions
+
+    @property
+    def directory(self) -> Path:
+        """The place's folder."""
+        return self.manifest.directory
+
+
+def _path(directory: Path, value: object, what: str) -> Path | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ManifestError(f"place.toml: {what} should be a file name, not {value!r}.")
+    path = (directory / value).resolve()
+    if not path.exists():
+        raise ManifestError(
+            f"place.toml names {what} {value!r}, which is not in {directory}: add the file or correct the name."
+        )
+    return path
+
+
+def read_manifest(directory: str | os.PathLike) -> Manifest:
+    """Parse and check a place's ``place.toml``.
+
+    Raises
+    ------
+    ManifestError
+        When the folder or manifest is missing, is not TOML, lacks partners, names
+        an unknown partner type, or names a file that is not there.
+
+    """
+    directory = Path(directory).resolve()
+    path = directory / "place.toml"
+    if not path.is_file():
+        raise ManifestError(f"{directory} is not a place: it has no place.toml (see the README for the manifest).")
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ManifestError(f"place.toml in {directory.name} is not valid TOML: {exc}") from exc
+
+    partners = raw.get("partners")
+    if not partners:
+        raise ManifestError("place.toml lists no [[partners]]: name each partner and its file(s).")
+    types = {t.value for t in PartnerType}
+    files: list[ManifestFile] = []
+    for i, partner in enumerate(partners, start=1):
+        name = partner.get("name")
+        kind = str(partner.get("type", "other")).lower()
+        if not name:
+            raise ManifestError(f"place.toml: partner {i} has no name.")
+        if kind not in types:
+            raise ManifestError(
+                f"place.toml: partner {name!r} has type {kind!r}; use one of {', '.join(sorted(types))}."
+            )
+        entries = partner.get("files") or []
+        if not entries:
+            raise ManifestError(f"place.toml: partner {name!r} names no files.")
+        for entry in entries:
+            entry = {"path": entry} if isinstance(entry, str) else dict(entry)
+            file_path = _path(directory, entry.get("path"), f"{name}'s file")
+            if file_path is None:
+                raise ManifestError(f"place.toml: a file of partner {name!r} has no path.")
+            columns = entry.get("columns", {})
+            defaults = entry.get("defaults", {})
+            if not isinstance(columns, Mapping) or not isinstance(defaults, Mapping):
+                raise ManifestError(f"place.toml: columns and defaults of {file_path.name!r} must be tables.")
+            files.append(ManifestFile(file_path, PartnerFile(name, kind, dict(columns), dict(defaults))))
+    points = []
+    for entry in raw.get("service_points", []):
+        path = _path(directory, entry.get("path"), "service points file")
+        if path is None or not entry.get("service"):
+            raise ManifestError("place.toml: each [[service_points]] needs a path and a service.")
+        points.append(
+            ServicePoints(path, str(entry["service"]), entry.get("partner"), float(entry.get("within_m", 150)))
+        )
+    demand = raw.get("demand", {})
+    return Manifest(
+        name=str(raw.get("name") or directory.name),
+        directory=directory,
+        files=tuple(files),
+        boundary=_path(directory, raw.get("boundary"), "boundary"),
+        postcodes=_path(directory, raw.get("postcodes"), "postcode lookup"),
+        assumptions=_path(directory, raw.get("assumptions"), "assumptions file"),
+        services=_path(directory, raw.get("services"), "services file"),
+        demand=_path(directory, demand.get("file"), "demand file"),
+        zones=_path(directory, demand.get("zones"), "zones file"),
+        service_points=tuple(points),
+    )
+
+
+def combine(results: list[LoadResult]) -> LoadResult:
+    """Stack several files' results into one estate, noting UPRNs shared across partners."""
+    holdings = pd.concat([r.holdings for r in results], ignore_index=True) if results else None
+    if holdings is None or holdings.empty:
+        holdings = gpd.GeoDataFrame(columns=list(HOLDING_COLUMNS), geometry="geometry", crs=CRS)
+    holdings = gpd.GeoDataFrame(holdings, geometry="geometry", crs=CRS)
+    teams = (
+        pd.concat([r.teams for r in results], ignore_index=True)
+        if results
+        else pd.DataFrame(columns=list(TEAM_COLUMNS))
+    )
+    report = (
+        pd.concat([r.report for r in results], ignore_index=True)
+        if results
+        else pd.DataFrame(columns=list(REPORT_COLUMNS))
+    )
+    shared = shared_sites(holdings)
+    notes = []
+    for _, site in shared.iterrows():
+        for hid in site["holding_ids"].split("; "):
+            holding = holdings.loc[holdings["holding_id"] == hid].iloc[0]
+            others = ", ".join(p for p in site["partners"].split("; ") if p != holding["partner"])
+            notes.append(
+                {
+                    "partner": holding["partner"],
+                    "file": holding["source_file"],
+                    "row": holding["source_row"],
+                    "name": holding["name"],
+                    "holding_id": hid,
+                    "outcome": Outcome.WARNING.value,
+                    "field": "uprn",
+                    "problem": f"UPRN {site['uprn']} is also held by {others} (a shared site)",
+                    "action": "kept: each partner's interest is its own holding",
+                }
+            )
+    if notes:
+        report = pd.concat([report, pd.DataFrame(notes, columns=list(REPORT_COLUMNS))], ignore_index=True)
+    return LoadResult(holdings=holdings, teams=teams, report=report)
+
+
+def shared_sites(holdings: pd.DataFrame) -> pd.DataFrame:
+    """UPRNs held by more than one partner.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``uprn``, ``partners``, ``holding_ids``, ``names`` (``"; "``-joined).
+
+    """
+    known = holdings[holdings["uprn"].notna()]
+    multi = known.groupby("uprn")["partner"].transform("nunique") > 1
+    groups = known[multi].groupby("uprn", sort=True)
+    return pd.DataFrame(
+        {
+            "uprn": list(groups.groups),
+            "partners": ["; ".join(dict.fromkeys(g["partner"])) for _, g in groups],
+            "holding_ids": ["; ".join(g["holding_id"]) for _, g in groups],
+            "names": ["; ".join(dict.fromkeys(g["name"])) for _, g in groups],
+        },
+        columns=["uprn", "partners", "holding_ids", "names"],
+    )
+
+
+def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
+    """Load and validate a whole place from its folder.
+
+    Parameters
+    ----------
+    directory
+        A folder with a ``place.toml``; the bundled sample place by default.
+
+    Returns
+    -------
+    Place
+
+    Raises
+    ------
+    ManifestError
+        For a missing or malformed manifest.
+    estate.errors.EstateError
+        For a file that cannot be read at all (a row-level problem is a report line).
+
+    """
+    manifest = read_manifest(directory)
+    assumptions = load_assumptions(manifest.assumptions)
+    postcodes = PostcodeLookup.from_csv(manifest.postcodes) if manifest.postcodes else None
+    boundary = load_boundary(manifest.boundary) if manifest.boundary else None
+    per_partner: dict[str, int] = {}
+    for f in manifest.files:
+        per_partner[f.spec.partner] = per_partner.get(f.spec.partner, 0) + 1
+    results = []
+    for f in manifest.files:
+        prefix = _prefix(f, per_partner[f.spec.partner])
+        results.append(
+            load_file(f.path, f.spec, postcodes=postcodes, boundary=boundary, assumptions=assumptions, id_prefix=prefix)
+        )
+    combined = combine(results)
+    for points in manifest.service_points:
+        combined = attach_service_points(combined, points, postcodes=postcodes, assumptions=assumptions)
+    demand = zones = None
+    if manifest.demand is not None:
+        from estate.demand import load_demand
+
+        demand = load_demand(manifest.demand)
+    if manifest.zones is not None:
+        zones = gpd.read_file(manifest.zones).to_crs(CRS)
+    return Place(
+        name=manifest.name,
+        manifest=manifest,
+        holdings=combined.holdings,
+        teams=combined.teams,
+        report=combined.report,
+        shared_sites=shared_sites(combined.holdings),
+        boundary=boundary,
+        demand=demand,
+        zones=zones,
+        assumptions=assumptions,
+    )
+
+
+def attach_service_points(
+    estate: LoadResult,
+    points: ServicePoints,
+    *,
+    postcodes: PostcodeLookup | None = None,
+    assumptions: Assumptions | None = None,
+) -> LoadResult:
+    """Mark the holdings where a listed service is offered.
+
+    Each point is located like a holding, then matched to a holding (of the named
+    partner) within ``points.within_m``: the one whose name is most like the
+    point's, the nearest among equals. That holding's ``services`` gains
+    ``points.service``. Every point appears in the report: attached (with the
+    holding and distance) or excluded (no holding in reach, or no location).
+
+    Returns
+    -------
+    LoadResult
+        The same estate with services added and the points' lines in the report.
+
+    """
+    loaded = load_file(
+        points.path,
+        PartnerFile(points.partner or "service points", defaults={"use_class": "other"}),
+        postcodes=postcodes,
+        assumptions=assumptions,
+        id_prefix="point",
+    )
+    holdings = estate.holdings.copy()
+    candidates = holdings if points.partner is None else holdings[holdings["partner"] == points.partner]
+    # Only what concerns a point's location matters here; its other fields are not a holding's.
+    report = loaded.report[
+        loaded.report["field"].isin(["location", "postcode"]) | loaded.report["outcome"].eq(Outcome.EXCLUDED.value)
+    ]
+    lines = []
+    for point in loaded.holdings.itertuples():
+        base = {
+            "partner": f"service points: {points.service}",
+            "file": point.source_file,
+            "row": point.source_row,
+            "name": point.name,
+        }
+        near = candidates[candidates.geometry.dwithin(point.geometry, points.within_m)]
+        if near.empty:
+            owner = points.partner or "any partner"
+            lines.append(
+                {
+                    **base,
+                    "holding_id": pd.NA,
+                    "outcome": Outcome.EXCLUDED.value,
+                    "field": "location",
+                    "problem": f"no holding of {owner} within {points.within_m:g} m",
+                    "action": "not attached: add the building to the partner's register or widen within_m",
+                }
+            )
+            continue
+        metres = near.geometry.distance(point.geometry)
+        likeness = near["name"].map(lambda n, wanted=point.name: _name_overlap(wanted, n))
+        ranked = near.assign(_m=metres, _like=likeness).sort_values(["_like", "_m"], ascending=[False, True])
+        ranked = ranked[(ranked["_like"] >= _SAME_NAME) | (ranked["_m"] <= _SAME_BUILDING_M)]
+        if ranked.empty:
+            lines.append(
+                {
+                    **base,
+                    "holding_id": pd.NA,
+                    "outcome": Outcome.EXCLUDED.value,
+                    "field": "name",
+                    "problem": f"no holding within {points.within_m:g} m has a name like {point.name!r} "
+                    f"(nearest: {near.loc[metres.idxmin(), 'name']}, {metres.min():.0f} m)",
+                    "action": "not attached: add the building to the partner's register, or name it alike",
+                }
+            )
+            continue
+        best = ranked.iloc[0]
+        target = holdings["holding_id"] == best["holding_id"]
+        offered = services_of(holdings.loc[target, "services"].iloc[0])
+        if points.service not in offered:
+            holdings.loc[target, "services"] = SERVICE_SEPARATOR.join([*offered, points.service])
+        lines.append(
+            {
+                **base,
+                "holding_id": best["holding_id"],
+                "outcome": Outcome.LOADED.value,
+                "field": "services",
+                "problem": "",
+                "action": f"{points.service} attached to {best['name']} ({best['_m']:.0f} m away)",
+            }
+        )
+    located = pd.DataFrame(lines, columns=list(REPORT_COLUMNS))
+    excluded = located.loc[located["outcome"] == Outcome.EXCLUDED.value, "row"]
+    report = report.assign(partner=f"service points: {points.service}", holding_id=pd.NA)
+    report.loc[report["row"].isin(excluded), "outcome"] = Outcome.EXCLUDED.value
+    report = pd.concat([report, located], ignore_index=True)
+    return LoadResult(
+        holdings=holdings, teams=estate.teams, report=pd.concat([estate.report, report], ignore_index=True)
+    )
+
+
+_SAME_NAME = 0.6
+_SAME_BUILDING_M = 50.0
+_FILLER_WORDS = {"the", "at", "and", "of", "in", "&", "-"}
+
+
+def _words(text: object) -> set[str]:
+    cleaned = str(text).lower().replace("'", "").replace("’", "")
+    return {w for w in re.findall(r"[a-z0-9]+", cleaned)} - _FILLER_WORDS
+
+
+def _name_overlap(point_name: object, holding_name: object) -> float:
+    """Share of the point's name words found in the holding's name (0 to 1)."""
+    words = _words(point_name)
+    return len(words & _words(holding_name)) / len(words) if words else 0.0
+
+
+def _prefix(f: ManifestFile, files_of_partner: int) -> str:
+    from estate.load import _slug
+
+    base = _slug(f.spec.partner)
+    return base if files_of_partner == 1 else f"{base}/{_slug(f.path.stem)}"

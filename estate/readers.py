@@ -1,0 +1,792 @@
+"""Read one partner's file into a table of text, whatever format it came in.
+
+Partners export their registers from finance systems, spreadsheets and GIS.
+:func:`read_table` takes one file (a path, or the bytes of a browser upload) and
+returns a :class:`RawTable`: every source column as text exactly as written, the
+row number a spreadsheet shows for each record and, for a GIS layer, its geometry
+and coordinate system. Nothing is interpreted here: matching columns to the
+holding schema, parsing numbers and dates and locating holdings come later.
+
+The format is recognised from the file's content first and from its name only
+when the content does not settle it, so an old ``.xls`` saved under a ``.xlsx``
+name, or a CSV renamed ``.xlsx``, is read as what it is, with a warning.
+
+=========== ======================================== ===================================
+format      recognised by                            read with
+=========== ======================================== ===================================
+csv         text (UTF-8, UTF-16 or a legacy 8-bit    :mod:`csv` after decoding with
+            encoding; comma, semicolon, tab or bar)  :mod:`charset_normalizer`'s help
+xlsx        a zip holding ``xl/``                    :mod:`openpyxl`
+xls         an OLE2 compound document                :mod:`xlrd`
+geojson     text starting with ``{``                 :mod:`pyogrio`
+gpkg        an SQLite database                       :mod:`pyogrio`
+shapefile   a zip holding a ``.shp`` (or a ``.shp``  :mod:`pyogrio`
+            path with its sidecar files)
+=========== ======================================== ===================================
+
+CSV, ``.xlsx`` and ``.xls`` all pass their rows, numbered as a spreadsheet numbers
+them, through one constructor that finds the header, names unnamed and repeated
+columns and keeps every value as text. The standard library's CSV reader is used
+rather than :func:`pandas.read_csv` because it yields each record as written: a
+record with more values than the header keeps them in an extra column instead of
+failing the whole file.
+
+Every failure is an :class:`~estate.errors.InputFileError` naming the file, the
+problem and what to do.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import os
+import re
+import tempfile
+import warnings
+import zipfile
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, BinaryIO
+
+import charset_normalizer
+import geopandas as gpd
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyogrio
+import xlrd
+
+from estate.errors import InputFileError
+
+if TYPE_CHECKING:
+    from pyproj import CRS
+
+MAX_FILE_BYTES: int = 100 * 1024 * 1024
+"""The largest file :func:`read_table` accepts; larger uploads are refused with a message."""
+
+ROW = "_row"
+"""The column of :attr:`RawTable.frame` holding each record's spreadsheet row number."""
+
+FORMATS: tuple[str, ...] = ("csv", "xlsx", "xls", "geojson", "gpkg", "shapefile")
+"""The values of :attr:`RawTable.format`."""
+
+_UPLOAD_HINT = "upload the register as CSV, Excel (.xlsx or .xls), GeoJSON, GeoPackage or a zipped Shapefile"
+
+# What each format is called in messages, and how a file of it is usually named.
+_DESCRIPTION = {
+    "csv": "CSV text file",
+    "xlsx": ".xlsx workbook",
+    "xls": ".xls workbook",
+    "geojson": "GeoJSON file",
+    "gpkg": "GeoPackage",
+    "shapefile": "zipped Shapefile",
+}
+_READ_AS = {
+    "csv": "CSV",
+    "xlsx": ".xlsx",
+    "xls": ".xls",
+    "geojson": "GeoJSON",
+    "gpkg": "GeoPackage",
+    "shapefile": "Shapefile",
+}
+_FORMAT_OF_SUFFIX = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xls": "xls",
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".gpkg": "gpkg",
+    ".zip": "shapefile",
+    ".shp": "shapefile",
+}
+
+_ZIP = b"PK\x03\x04"
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SQLITE = b"SQLite format 3\x00"
+_SHP = b"\x00\x00\x27\x0a"
+_NOT_TABLES = {
+    b"\x89PNG\r\n\x1a\n": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+    b"Rar!": "a RAR archive",
+    b"7z\xbc\xaf\x27\x1c": "a 7-Zip archive",
+}
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_ENCODING_NAMES = {"utf-16": "UTF-16", "cp1252": "Windows-1252", "latin_1": "ISO-8859-1"}
+_DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
+_SNIFF_CHARS = 64 * 1024
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+_TITLE_SEARCH_ROWS = 10
+
+
+@dataclass(frozen=True, eq=False)
+class RawTable:
+    """One file read as a table of text, before any column is interpreted.
+
+    Attributes
+    ----------
+    label : str
+        The file name as the user knows it; every message about the file uses it.
+    format : str
+        One of :data:`FORMATS`, as read (which may differ from the file's name).
+    frame : pandas.DataFrame
+        Every source column as text (``string`` dtype, a missing value is
+        ``pd.NA``) under its original header, repeated headers made unique
+        (``"Notes"``, ``"Notes (2)"``), plus the int column ``_row``: the row
+        number a spreadsheet shows for the record (the header is row 1, so the
+        first record is row 2; a CSV record with line breaks inside quoted values
+        is still one row). Entirely blank records are left out.
+    geometry : geopandas.GeoSeries or None
+        For GIS formats, one geometry per record (``None`` where a feature has
+        none), aligned with ``frame``, in the source coordinate system.
+    crs : str or None
+        The source coordinate system as ``"EPSG:xxxx"`` when the file declares
+        one that has an EPSG code.
+    warnings : tuple of str
+        File-level notes for the user, e.g. ``"read as Windows-1252 (not UTF-8)"``.
+
+    """
+
+    label: str
+    format: str
+    frame: pd.DataFrame
+    geometry: gpd.GeoSeries | None = None
+    crs: str | None = None
+    warnings: tuple[str, ...] = ()
+
+
+def read_table(
+    source: str | os.PathLike[str] | bytes | BinaryIO,
+    *,
+    label: str | None = None,
+    sheet: str | int | None = None,
+    max_bytes: int = MAX_FILE_BYTES,
+) -> RawTable:
+    """Read a register file of any supported format as a table of text.
+
+    Parameters
+    ----------
+    source : str, os.PathLike, bytes or binary file-like
+        A path, or the content of an upload (bytes or a file-like object such
+        as Streamlit's ``UploadedFile``).
+    label : str, optional
+        The file name the user knows. Defaults to the path's name, or the
+        file-like object's ``name``. Its extension is only a hint: the content
+        decides the format.
+    sheet : str or int, optional
+        The sheet of a workbook, or the layer of a GeoPackage or of a zip
+        holding several shapefiles, by name or 0-based position. Defaults to
+        the first. Ignored for CSV and GeoJSON.
+    max_bytes : int, default :data:`MAX_FILE_BYTES`
+        Larger files are refused before they are parsed.
+
+    Returns
+    -------
+    RawTable
+        The table, with any file-level warnings. A file with a header and no
+        records gives an empty table.
+
+    Raises
+    ------
+    InputFileError
+        If the file is missing, empty, too large, binary, damaged, or in a
+        format the planner does not read; the message names the file, the
+        problem and what to do.
+
+    """
+    path = _local_path(source)
+    label = label or _default_label(source, path)
+    if path is not None and path.suffix.lower() == ".shp":
+        _check_size(label, _file_size(path, label), max_bytes)
+        return _read_layer(path, label, "shapefile", layer=None, notes=())
+    data = _read_bytes(source, path, label, max_bytes)
+    fmt = _detect_format(data, label)
+    table = _READERS[fmt](data, label, sheet)
+    return replace(table, warnings=(*_misnamed(fmt, label), *table.warnings))
+
+
+# --- getting the bytes -----------------------------------------------------------------
+
+
+def _local_path(source: object) -> Path | None:
+    if isinstance(source, (str, os.PathLike)):
+        return Path(source)
+    return None
+
+
+def _default_label(source: object, path: Path | None) -> str:
+    if path is not None:
+        return path.name
+    name = getattr(source, "name", None)
+    if isinstance(name, str) and name:
+        return Path(name).name
+    return "the uploaded file"
+
+
+def _file_size(path: Path, label: str) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError as exc:
+        raise InputFileError(f"'{label}' was not found at {path}: check the folder and the file name.") from exc
+    except OSError as exc:
+        raise InputFileError(
+            f"'{label}' could not be opened ({exc.strerror}): check the path and that the planner may read the file."
+        ) from exc
+
+
+def _read_bytes(
+    source: str | os.PathLike[str] | bytes | BinaryIO, path: Path | None, label: str, max_bytes: int
+) -> bytes:
+    if path is not None:
+        _check_size(label, _file_size(path, label), max_bytes)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputFileError(
+                f"'{label}' could not be read ({exc.strerror}): check the path and that the planner may read the file."
+            ) from exc
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        data = source.read(max_bytes + 1)
+        if len(data) > max_bytes:
+            # Only the first max_bytes + 1 bytes were read, so the full size is not known.
+            _check_size(label, getattr(source, "size", None), max_bytes)
+    _check_size(label, len(data), max_bytes)
+    if not data:
+        raise InputFileError(
+            f"'{label}' is empty (0 bytes): export the register again and upload the file with its rows."
+        )
+    return data
+
+
+def _check_size(label: str, size: int | None, max_bytes: int) -> None:
+    """Refuse a file above ``max_bytes``; ``size`` is ``None`` when only known to be larger."""
+    if size is None or size > max_bytes:
+        what = "larger" if size is None else f"{_size_text(size)}, more"
+        raise InputFileError(
+            f"'{label}' is {what} than the {_size_text(max_bytes)} the planner reads from one "
+            "file: split it (for example one file per partner or per area) or remove columns the "
+            "planner does not need, and upload the parts."
+        )
+
+
+def _size_text(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.1f} MB"
+    if size >= 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size} bytes"
+
+
+# --- recognising the format ------------------------------------------------------------
+
+
+def _detect_format(data: bytes, label: str) -> str:
+    suffix = Path(label).suffix.lower()
+    if data.startswith(_ZIP):
+        return _zip_format(data, label)
+    if data.startswith(_OLE2):
+        return "xls"
+    if data.startswith(_SQLITE):
+        return "gpkg"
+    if data.startswith(_SHP):
+        raise InputFileError(
+            f"'{label}' is only the .shp part of a shapefile: zip the .shp, .shx, .dbf and "
+            ".prj files of the layer together and upload the zip."
+        )
+    for signature, what in _NOT_TABLES.items():
+        if data.startswith(signature):
+            raise InputFileError(f"'{label}' is {what}, not a table: {_UPLOAD_HINT}.")
+    head = data[:_SNIFF_CHARS].lstrip(codecs.BOM_UTF8 + b" \t\r\n")
+    if head.startswith(b"{") or _FORMAT_OF_SUFFIX.get(suffix) == "geojson":
+        return "geojson"
+    if _FORMAT_OF_SUFFIX.get(suffix) in ("gpkg", "shapefile"):
+        fmt = _FORMAT_OF_SUFFIX[suffix]
+        raise InputFileError(
+            f"'{label}' is named like a {_DESCRIPTION[fmt]} but is not one (it is damaged or "
+            f"another kind of file): export the layer again and upload it, or {_UPLOAD_HINT}."
+        )
+    return "csv"
+
+
+def _zip_format(data: bytes, label: str) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(
+            f"'{label}' is a damaged zip archive ({exc}): create the zip again and upload it."
+        ) from exc
+    if any(name.startswith("xl/") for name in names):
+        return "xlsx"
+    if "mimetype" in names and "content.xml" in names:
+        raise InputFileError(
+            f"'{label}' is an OpenDocument file (.ods), which the planner does not read: open it "
+            "in LibreOffice or Excel, save it as .xlsx or CSV and upload that."
+        )
+    if _shapefile_members(names):
+        return "shapefile"
+    raise InputFileError(
+        f"'{label}' is a zip archive with no shapefile (.shp) in it: zip the .shp, .shx, .dbf "
+        f"and .prj files of the layer together and upload that zip, or {_UPLOAD_HINT}."
+    )
+
+
+def _misnamed(fmt: str, label: str) -> tuple[str, ...]:
+    suffix = Path(label).suffix.lower()
+    named = _FORMAT_OF_SUFFIX.get(suffix)
+    if named is None or named == fmt:
+        return ()
+    return (f"a {_DESCRIPTION[fmt]} saved under a {suffix} name: read as {_READ_AS[fmt]}",)
+
+
+# --- one table from spreadsheet rows ---------------------------------------------------
+
+
+def _spreadsheet_frame(
+    rows: Sequence[tuple[int, list[str | None]]], label: str, where: str
+) -> tuple[pd.DataFrame, list[str]]:
+    """Find the header among numbered rows and build the frame of the records below it.
+
+    A cell is empty when it is ``None`` or ``""``; rows of empty cells are left out.
+    """
+    filled = [(number, cells) for number, cells in rows if any(cells)]
+    if not filled:
+        raise InputFileError(
+            f"'{label}' has no header row: {where} is empty. Put the column names in the first "
+            "row and one record per row below, then upload it again."
+        )
+    at = _header_position(filled)
+    notes = []
+    if at:
+        above = [number for number, _ in filled[:at]]
+        rows_text = f"row {above[0]}" if len(above) == 1 else f"rows {above[0]}-{above[-1]}"
+        notes.append(f"the column names are in row {filled[at][0]}; the text above them ({rows_text}) is skipped")
+    header, records = filled[at][1], filled[at + 1 :]
+    width = max(len(header), *(len(cells) for _, cells in records)) if records else len(header)
+    frame, named = _frame(
+        [*header, *[None] * (width - len(header))],
+        [cells if len(cells) == width else [*cells, *[None] * (width - len(cells))] for _, cells in records],
+        [number for number, _ in records],
+    )
+    return frame, notes + named
+
+
+def _header_position(filled: Sequence[tuple[int, list[str | None]]]) -> int:
+    """Skip title lines: rows holding a single value above the first row holding several."""
+    for position, (_, cells) in enumerate(filled[:_TITLE_SEARCH_ROWS]):
+        if sum(1 for cell in cells if cell) >= 2:
+            return position
+    return 0
+
+
+def _frame(
+    header: list[str | None], records: list[list[str | None]], row_numbers: list[int]
+) -> tuple[pd.DataFrame, list[str]]:
+    """Build the text frame: name unnamed columns, drop empty unnamed ones, dedupe names."""
+    body = pd.DataFrame(records, columns=range(len(header)), dtype="string").replace("", pd.NA)
+    notes = []
+    keep, names = [], []
+    for position, name in enumerate(header):
+        if not name or not name.strip():
+            if not body[position].notna().any():
+                continue
+            name = f"Column {_column_letters(position)}"
+            notes.append(f"column {_column_letters(position)} has no header; read as '{name}'")
+        keep.append(position)
+        names.append(name)
+    unique, renamed = _unique_names(names)
+    frame = body[keep].set_axis(unique, axis="columns").reset_index(drop=True)
+    frame[ROW] = np.asarray(row_numbers, dtype="int64")
+    return frame, notes + renamed
+
+
+def _column_letters(position: int) -> str:
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
+
+
+def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
+    """Make repeated column names unique as ``"Notes"``, ``"Notes (2)"``, ..."""
+    originals = set(names)
+    used = {ROW}
+    unique, renamed = [], {}
+    for name in names:
+        new, copy = name, 2
+        while new in used or (new != name and new in originals):
+            new, copy = f"{name} ({copy})", copy + 1
+        used.add(new)
+        unique.append(new)
+        if new != name:
+            renamed.setdefault(name, []).append(new)
+    counts = Counter(names)
+    notes = []
+    for name, copies in renamed.items():
+        if counts[name] == 1:
+            notes.append(f"column '{name}' is read as '{copies[0]}' ('{ROW}' holds row numbers)")
+        elif counts[name] == 2:
+            notes.append(f"column '{name}' appears twice; the second is '{copies[0]}'")
+        else:
+            others = ", ".join(f"'{c}'" for c in copies)
+            notes.append(f"column '{name}' appears {counts[name]} times; the others are {others}")
+    return unique, notes
+
+
+def _cell_text(value: object) -> str | None:
+    """Write one cell value as the text a spreadsheet shows for it (``None`` if empty)."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, str):
+        return value if value else None
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if np.isnan(value):
+            return None
+        if float(value).is_integer():
+            return str(int(value))
+        return format(float(value), ".15g")
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="seconds")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def _choose(label: str, names: Sequence[str], sheet: str | int | None, kind: str) -> tuple[int, list[str]]:
+    """Pick a sheet or layer by name or position; by default the first, noting any others."""
+    listed = ", ".join(f"'{n}'" for n in names)
+    if not names:
+        raise InputFileError(f"'{label}' has no {kind}s: export the register again and upload it, or {_UPLOAD_HINT}.")
+    if sheet is None:
+        notes = []
+        if len(names) > 1:
+            notes.append(f"the file has {len(names)} {kind}s ({listed}); read the first, '{names[0]}'")
+        return 0, notes
+    if isinstance(sheet, int) and not isinstance(sheet, bool):
+        if 0 <= sheet < len(names):
+            return sheet, []
+        raise InputFileError(
+            f"'{label}' has no {kind} number {sheet} (counting from 0): it has {len(names)} "
+            f"({listed}); choose one of those."
+        )
+    if sheet in names:
+        return list(names).index(sheet), []
+    raise InputFileError(f"'{label}' has no {kind} '{sheet}': its {kind}s are {listed}; choose one of those.")
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def _read_csv(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+    text, encoding = _decode(data, label)
+    if text.lstrip().startswith("<"):
+        raise InputFileError(
+            f"'{label}' is a web page or XML document, not a table: open it in Excel, save it "
+            "as .xlsx or CSV and upload that."
+        )
+    delimiter = _delimiter(text[:_SNIFF_CHARS])
+    notes = []
+    if encoding is not None:
+        notes.append(f"read as {encoding} (not UTF-8)")
+    if delimiter != ",":
+        notes.append(f"values are separated by {_DELIMITERS[delimiter]}, not commas")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows = list(enumerate(reader, start=1))
+    except csv.Error as exc:
+        raise InputFileError(
+            f"'{label}' cannot be read as CSV near line {reader.line_num} ({exc}): look for a "
+            'quote (") that is never closed, save the file again as CSV and upload it.'
+        ) from exc
+    frame, named = _spreadsheet_frame(rows, label, "the file holds only blank lines")
+    return RawTable(label, "csv", frame, warnings=(*notes, *named))
+
+
+def _decode(data: bytes, label: str) -> tuple[str, str | None]:
+    """Decode CSV bytes; return the text and the encoding's name when it is not UTF-8.
+
+    A non-UTF-8 export from a UK partner is almost always Windows-1252 (what Excel
+    on Windows writes as "CSV"), so that encoding wins whenever
+    :mod:`charset_normalizer` finds it plausible; its best guess is used otherwise.
+    """
+    for bom, codec in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as exc:
+                raise _binary_error(label) from exc
+            return text, (None if codec == "utf-8-sig" else _ENCODING_NAMES[codec])
+    if b"\x00" in data[:_SNIFF_CHARS]:
+        raise _binary_error(label)
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError:
+        pass
+    matches = charset_normalizer.from_bytes(_non_ascii_lines(data))
+    best = matches.best()
+    if best is None:
+        raise _binary_error(label)
+    plausible = {name for match in matches for name in match.could_be_from_charset}
+    encoding = "cp1252" if "cp1252" in plausible else best.encoding
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _binary_error(label) from exc
+    if _looks_binary(text[:_SNIFF_CHARS]):
+        raise _binary_error(label)
+    return text, _ENCODING_NAMES.get(encoding, codecs.lookup(encoding).name.upper())
+
+
+def _non_ascii_lines(data: bytes, limit: int = 1024 * 1024) -> bytes:
+    """Collect the lines holding non-ASCII bytes, up to ``limit``: only they tell encodings apart.
+
+    Guessing the encoding from them rather than from the whole file keeps a large
+    register quick to read.
+    """
+    lines, size = [], 0
+    found = _NON_ASCII.search(data)
+    while found is not None and size < limit:
+        start = data.rfind(b"\n", 0, found.start()) + 1
+        end = data.find(b"\n", found.start())
+        end = len(data) if end < 0 else end
+        lines.append(data[start:end])
+        size += end - start
+        found = _NON_ASCII.search(data, end)
+    return b"\n".join(lines)
+
+
+def _binary_error(label: str) -> InputFileError:
+    return InputFileError(
+        f"'{label}' is not a table the planner can read (its content is binary, not text, "
+        f"nor a spreadsheet or GIS format): {_UPLOAD_HINT}."
+    )
+
+
+def _looks_binary(sample: str) -> bool:
+    controls = sum(ch < " " and ch not in "\t\r\n\f" for ch in sample)
+    return controls > len(sample) / 100
+
+
+def _delimiter(sample: str) -> str:
+    """Choose the delimiter that gives the most usual record the most values (commas win ties)."""
+    lines = sample.splitlines(keepends=True)[:-1] or [sample]
+    best, best_width = ",", 0
+    for delimiter in _DELIMITERS:
+        widths = Counter(
+            len(record) for record in csv.reader(io.StringIO("".join(lines), newline=""), delimiter=delimiter) if record
+        )
+        width = widths.most_common(1)[0][0] if widths else 0
+        if width > best_width:
+            best, best_width = delimiter, width
+    return best
+
+
+# --- Excel -------------------------------------------------------------------------------
+
+
+def _workbook_error(label: str, exc: Exception) -> InputFileError:
+    return InputFileError(
+        f"'{label}' could not be read as an Excel workbook ({_reason(exc)}): if it is "
+        "password-protected remove the password, then open it in Excel, save it as .xlsx and "
+        "upload that."
+    )
+
+
+def _read_xlsx(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about styles and extensions it ignores; none affect values.
+            warnings.simplefilter("ignore")
+            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
+        raise _workbook_error(label, exc) from exc
+    try:
+        names = [ws.title for ws in book.worksheets]
+        index, notes = _choose(label, names, sheet, "sheet")
+        try:
+            rows = [
+                (number, [_cell_text(value) for value in values])
+                for number, values in enumerate(book.worksheets[index].iter_rows(min_row=1, values_only=True), start=1)
+            ]
+        except Exception as exc:
+            raise _workbook_error(label, exc) from exc
+    finally:
+        book.close()
+    frame, named = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
+    return RawTable(label, "xlsx", frame, warnings=(*notes, *named))
+
+
+def _read_xls(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+    try:
+        book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
+    except Exception as exc:  # xlrd raises many kinds of error on a damaged file
+        raise _workbook_error(label, exc) from exc
+    try:
+        names = book.sheet_names()
+        index, notes = _choose(label, names, sheet, "sheet")
+        try:
+            ws = book.sheet_by_index(index)
+            rows = [
+                (
+                    r + 1,
+                    [_xls_cell_text(ws.cell(r, c), book.datemode) for c in range(ws.row_len(r))],
+                )
+                for r in range(ws.nrows)
+            ]
+        except Exception as exc:
+            raise _workbook_error(label, exc) from exc
+    finally:
+        book.release_resources()
+    frame, named = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
+    return RawTable(label, "xls", frame, warnings=(*notes, *named))
+
+
+def _xls_cell_text(cell: xlrd.sheet.Cell, datemode: int) -> str | None:
+    if cell.ctype == xlrd.XL_CELL_DATE:
+        try:
+            return _cell_text(xlrd.xldate.xldate_as_datetime(cell.value, datemode))
+        except (xlrd.xldate.XLDateError, ValueError, OverflowError):
+            return _cell_text(cell.value)
+    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
+        return _cell_text(bool(cell.value))
+    if cell.ctype == xlrd.XL_CELL_ERROR:
+        return xlrd.error_text_from_code.get(cell.value, "#ERROR")
+    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+        return None
+    return _cell_text(cell.value)
+
+
+# --- GIS formats -------------------------------------------------------------------------
+
+
+def _read_geojson(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+    with tempfile.TemporaryDirectory(prefix="estate-") as folder:
+        path = Path(folder) / "layer.geojson"
+        path.write_bytes(data)
+        return _read_layer(path, label, "geojson", layer=None, notes=())
+
+
+def _read_gpkg(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+    with tempfile.TemporaryDirectory(prefix="estate-") as folder:
+        path = Path(folder) / "layers.gpkg"
+        path.write_bytes(data)
+        try:
+            names = [str(name) for name, _ in pyogrio.list_layers(path)]
+        except Exception as exc:
+            raise _layer_error(label, "gpkg", exc, path) from exc
+        index, notes = _choose(label, names, sheet, "layer")
+        return _read_layer(path, label, "gpkg", layer=names[index], notes=notes)
+
+
+def _read_zipped_shapefile(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+    with (
+        zipfile.ZipFile(io.BytesIO(data)) as archive,
+        tempfile.TemporaryDirectory(prefix="estate-") as folder,
+    ):
+        names = archive.namelist()
+        layers = _shapefile_members(names)
+        index, notes = _choose(label, [PurePosixPath(m).stem for m in layers], sheet, "layer")
+        shp = PurePosixPath(layers[index])
+        parts = {
+            PurePosixPath(name).suffix.lower(): name
+            for name in names
+            if PurePosixPath(name).parent == shp.parent and PurePosixPath(name).stem.lower() == shp.stem.lower()
+        }
+        missing = [part for part in (".shx", ".dbf") if part not in parts]
+        if missing:
+            raise InputFileError(
+                f"'{label}' holds '{shp.name}' without its {' and '.join(missing)} file: a "
+                "shapefile needs its .shp, .shx, .dbf and .prj files; zip them together and "
+                "upload that zip."
+            )
+        for suffix, name in parts.items():
+            (Path(folder) / f"layer{suffix}").write_bytes(archive.read(name))
+        return _read_layer(Path(folder) / "layer.shp", label, "shapefile", None, notes)
+
+
+def _shapefile_members(names: Sequence[str]) -> list[str]:
+    return [name for name in names if name.lower().endswith(".shp") and not name.startswith("__MACOSX/")]
+
+
+def _read_layer(path: Path, label: str, fmt: str, layer: str | None, notes: Sequence[str]) -> RawTable:
+    """Read one GIS layer: attributes as text, geometry and CRS as declared."""
+    try:
+        layer_frame = pyogrio.read_dataframe(path, layer=layer)
+    except Exception as exc:  # pyogrio and GDAL raise many kinds of error on a damaged file
+        raise _layer_error(label, fmt, exc, path) from exc
+    geometry = None
+    crs = None
+    notes = list(notes)
+    if isinstance(layer_frame, gpd.GeoDataFrame):
+        geometry = layer_frame.geometry.reset_index(drop=True).rename("geometry")
+        layer_frame = pd.DataFrame(layer_frame.drop(columns=layer_frame.geometry.name))
+        crs = _epsg(geometry.crs)
+        if geometry.crs is None:
+            missing = " (a shapefile declares it in its .prj file)" if fmt == "shapefile" else ""
+            notes.append(f"the layer declares no coordinate system{missing}")
+        elif crs is None:
+            notes.append(f"the layer's coordinate system ('{geometry.crs.name}') has no EPSG code")
+    records = [[_cell_text(value) for value in row] for row in layer_frame.itertuples(index=False)]
+    frame, named = _frame(
+        [str(column) for column in layer_frame.columns],
+        records,
+        list(range(2, len(records) + 2)),
+    )
+    return RawTable(label, fmt, frame, geometry, crs, (*notes, *named))
+
+
+def _epsg(crs: CRS | None) -> str | None:
+    if crs is None:
+        return None
+    code = crs.to_epsg()
+    return None if code is None else f"EPSG:{code}"
+
+
+def _layer_error(label: str, fmt: str, exc: Exception, path: Path) -> InputFileError:
+    return InputFileError(
+        f"'{label}' could not be read as a {_DESCRIPTION[fmt]} ({_reason(exc, path, label)}): "
+        "export the layer again from the GIS and upload it."
+    )
+
+
+def _reason(exc: Exception, path: Path | None = None, label: str = "") -> str:
+    """Give the first line of a library's error, without temporary paths, kept short."""
+    # GDAL joins its messages with ";"; the first says what went wrong.
+    text = str(exc).strip().splitlines()[0].split(";")[0] if str(exc).strip() else ""
+    text = text or type(exc).__name__
+    if path is not None:
+        text = text.replace(str(path), label)
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+_READERS: dict[str, Callable[[bytes, str, str | int | None], RawTable]] = {
+    "csv": _read_csv,
+    "xlsx": _read_xlsx,
+    "xls": _read_xls,
+    "geojson": _read_geojson,
+    "gpkg": _read_gpkg,
+    "shapefile": _read_zipped_shapefile,
+}

@@ -1,0 +1,52 @@
+"""The ``estate validate`` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from estate.cli import main
+from tests.conftest import SAMPLE
+
+
+def test_validate_the_real_register_prints_counts_and_writes_the_report(tmp_path, capsys):
+    out = tmp_path / "report.csv"
+    code = main(
+        [
+            "validate",
+            str(SAMPLE / "council_land_and_buildings.csv"),
+            "--partner",
+            "Trafford Council",
+            "--partner-type",
+            "council",
+            "--postcodes",
+            str(SAMPLE / "postcodes.csv"),
+            "--boundary",
+            str(SAMPLE / "boundary.geojson"),
+            "--report",
+            str(out),
+        ]
+    )
+    printed = capsys.readouterr().out
+    assert code == 0
+    assert "608 rows" in printed
+    assert "excluded                  213" in printed
+    assert "is only an outward code" in printed
+    report = pd.read_csv(out, encoding="utf-8-sig")
+    assert report["row"].nunique() == 608
+
+
+def test_validate_a_whole_place(capsys):
+    assert main(["validate", "--place", str(SAMPLE)]) == 0
+    assert "place Trafford: 663 rows" in capsys.readouterr().out
+
+
+def test_validate_exits_non_zero_only_when_nothing_loads(tmp_path: Path, capsys):
+    bad = tmp_path / "empty.csv"
+    bad.write_bytes(b"")
+    good = tmp_path / "good.csv"
+    good.write_text("Site Name,Easting,Northing\nA,378000,392000\n")
+    assert main(["validate", str(bad)]) == 1
+    assert "empty.csv" in capsys.readouterr().err
+    assert main(["validate", str(bad), str(good)]) == 0

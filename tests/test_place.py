@@ -1,0 +1,110 @@
+"""A place folder: the manifest, its errors, and the whole sample place."""
+
+from __future__ import annotations
+
+import pytest
+
+from estate.errors import ManifestError
+from estate.load import outcome_counts, row_outcomes
+from estate.place import load_place, read_manifest
+
+
+def test_sample_place_accounts_for_every_row_of_every_file(trafford):
+    rows = row_outcomes(trafford.report)
+    per_file = rows.groupby("file")["row"].nunique().to_dict()
+    assert per_file == {
+        "council_land_and_buildings.csv": 608,
+        "nhs_gp_practices.csv": 26,
+        "nhs_hospitals.geojson": 2,
+        "dwp_jobcentres.csv": 2,
+        "probation_offices.csv": 1,
+        "fire_stations.csv": 3,
+        "community_hubs.csv": 6,
+        "service_points_libraries.csv": 13,
+        "service_points_childrens_centres.csv": 2,
+    }
+
+
+def test_sample_place_partners_and_holdings(trafford):
+    per_partner = trafford.holdings.groupby("partner").size().to_dict()
+    assert per_partner == {
+        "Trafford Council": 395,
+        "NHS GP practices": 26,
+        "NHS hospitals": 2,
+        "DWP Jobcentre Plus": 2,
+        "Probation Service": 1,
+        "Greater Manchester Fire and Rescue": 3,
+        "Voluntary and community sector": 6,
+    }
+    assert trafford.holdings["holding_id"].is_unique
+    assert trafford.holdings.crs.to_epsg() == 27700
+
+
+def test_service_points_attach_to_the_right_holdings(trafford):
+    services = trafford.holdings.set_index("name")["services"]
+    assert services["Stretford & Lostock Childrens Centre"] == "childrens_centre"
+    assert "library" in services["Sale Library (Integrated Facility in Sale Waterside)"]
+    unmatched = trafford.report[
+        (trafford.report["file"] == "service_points_libraries.csv") & (trafford.report["outcome"] == "excluded")
+    ]
+    assert list(unmatched["name"]) == ["Old Trafford Library at Limelight"]
+
+
+def test_sample_place_demand(trafford):
+    assert len(trafford.demand) == 738
+    assert trafford.demand["population"].sum() == pytest.approx(241_025)
+    assert trafford.zones is not None and len(trafford.zones) == 738
+
+
+def test_outcome_counts_add_up(trafford):
+    counts = outcome_counts(trafford.report)
+    assert sum(counts.values()) == 663
+
+
+def write_place(tmp_path, manifest: str):
+    (tmp_path / "place.toml").write_text(manifest, encoding="utf-8")
+    return tmp_path
+
+
+def test_missing_manifest(tmp_path):
+    with pytest.raises(ManifestError, match="has no place.toml"):
+        read_manifest(tmp_path)
+
+
+def test_manifest_naming_a_missing_file(tmp_path):
+    write_place(tmp_path, 'name = "X"\n[[partners]]\nname = "Council"\ntype = "council"\nfiles = ["gone.csv"]\n')
+    with pytest.raises(ManifestError, match="'gone.csv', which is not in"):
+        read_manifest(tmp_path)
+
+
+def test_manifest_with_an_unknown_partner_type(tmp_path):
+    (tmp_path / "a.csv").write_text("Site Name,Easting,Northing\nA,378000,392000\n")
+    write_place(tmp_path, '[[partners]]\nname = "Army"\ntype = "army"\nfiles = ["a.csv"]\n')
+    with pytest.raises(ManifestError, match="type 'army'"):
+        read_manifest(tmp_path)
+
+
+def test_malformed_manifest(tmp_path):
+    write_place(tmp_path, "name = \n")
+    with pytest.raises(ManifestError, match="not valid TOML"):
+        read_manifest(tmp_path)
+
+
+def test_tiny_place_with_two_partners_and_a_mapping(tmp_path):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "nhs.csv").write_text("Site Name,Easting,Northing,GIA\nClinic,378200,392000,800\n")
+    write_place(
+        tmp_path,
+        'name = "Tiny"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
+        '[[partners]]\nname = "NHS"\ntype = "nhs"\n'
+        '[[partners.files]]\npath = "nhs.csv"\ndefaults = { use_class = "clinic", occupied = true }\n',
+    )
+    place = load_place(tmp_path)
+    assert place.name == "Tiny"
+    assert list(place.holdings["partner"]) == ["Council", "NHS"]
+    clinic = place.holdings.iloc[1]
+    assert clinic["use_class"] == "clinic" and clinic["gia_m2"] == 800
+    assert list(place.teams["partner"]) == ["NHS"]
+    assert place.demand is None and place.boundary is None
