@@ -5,6 +5,8 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 PLACE   ?= data/trafford
 
+JS      := .cache/js/node_modules/leaflet/dist/leaflet.js
+
 .PHONY: run test lint system-deps benchmarks sample clean
 
 $(STAMP): pyproject.toml
@@ -19,10 +21,17 @@ system-deps:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-run: $(STAMP)
+# Leaflet for the maps, so they draw without a CDN (offline machines and CI). Without
+# npm the maps load Leaflet from its CDN instead.
+$(JS):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-audit --no-fund --prefix .cache/js leaflet@1.9.3 leaflet.markercluster@1.1.0; \
+	else echo "npm not found: maps will load Leaflet from its CDN"; fi
+
+run: $(STAMP) $(JS)
 	ESTATE_PLACE=$(PLACE) $(VENV)/bin/streamlit run app.py
 
-test: $(STAMP) system-deps
+test: $(STAMP) $(JS) system-deps
 	$(PY) -m pytest -q
 
 lint: $(STAMP)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import functools
 import os
 from pathlib import Path
 
@@ -36,6 +38,26 @@ def place_dir() -> Path:
     if PLACE_DIR not in st.session_state:
         st.session_state[PLACE_DIR] = os.environ.get("ESTATE_PLACE") or str(DEFAULT_PLACE)
     return Path(st.session_state[PLACE_DIR])
+
+
+def place_picker() -> None:
+    """A sidebar box to open another place folder; a folder that is not a place is refused."""
+    with st.sidebar:
+        typed = st.text_input(
+            "Place folder",
+            value=str(place_dir()),
+            help="A folder with a place.toml naming each partner's files (see the README). "
+            "The sample place is data/trafford.",
+        )
+        if typed and Path(typed) != place_dir():
+            try:
+                read_manifest(typed)
+            except EstateError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state[PLACE_DIR] = typed
+                st.session_state.pop(UPLOADS, None)
+                st.rerun()
 
 
 @st.cache_data(show_spinner="Loading and validating every partner's register…", max_entries=4)
@@ -106,6 +128,50 @@ def estate_map(holdings: pd.DataFrame, boundary=None, *, height: int = 560) -> f
         FastMarkerCluster(rows, callback=_POINT_JS, options={"disableClusteringAtZoom": 15}).add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=False).add_to(fmap)
+    return with_local_assets(fmap)
+
+
+# Leaflet and its cluster plugin, installed from the npm registry by `make` (see the
+# Makefile's `js` target). Where present they are inlined into each map, so maps draw
+# without reaching a CDN (offline machines, CI); otherwise the CDN links stay.
+_JS_DIR = Path(__file__).resolve().parent.parent / ".cache" / "js" / "node_modules"
+_LOCAL_ASSETS = {
+    "leaflet.js": _JS_DIR / "leaflet" / "dist" / "leaflet.js",
+    "leaflet.css": _JS_DIR / "leaflet" / "dist" / "leaflet.css",
+    "leaflet.markercluster.js": _JS_DIR / "leaflet.markercluster" / "dist" / "leaflet.markercluster.js",
+    "MarkerCluster.css": _JS_DIR / "leaflet.markercluster" / "dist" / "MarkerCluster.css",
+    "MarkerCluster.Default.css": _JS_DIR / "leaflet.markercluster" / "dist" / "MarkerCluster.Default.css",
+}
+# The base map's extras that the planner's maps never use (they style popups and icons).
+_UNUSED = {"jquery", "bootstrap", "awesome_markers", "bootstrap_css", "glyphicons_css",
+           "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css"}
+
+
+@functools.cache
+def _data_url(path: Path) -> str:
+    kind = "text/javascript" if path.suffix == ".js" else "text/css"
+    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _local(links: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    out = []
+    for name, url in links:
+        if name in _UNUSED:
+            continue
+        local = _LOCAL_ASSETS.get(url.rsplit("/", 1)[-1])
+        out.append((name, _data_url(local) if local is not None and local.exists() else url))
+    return out
+
+
+def with_local_assets(fmap: folium.Map) -> folium.Map:
+    """Point a map's scripts and styles at the local Leaflet copies where they are installed."""
+    stack = [fmap]
+    while stack:
+        element = stack.pop()
+        for attr in ("default_js", "default_css"):
+            if hasattr(element, attr):
+                setattr(element, attr, _local(list(getattr(element, attr))))
+        stack.extend(getattr(element, "_children", {}).values())
     return fmap
 
 

@@ -14,7 +14,7 @@ from estate.locate import PostcodeLookup
 from estate.place import shared_sites
 from estate.readers import read_table
 from estate.schema import Outcome, PartnerType
-from pages.common import UPLOADS, current_place, estate_map, money, show_error
+from pages.common import UPLOADS, current_place, estate_map, money, place_picker, show_error
 
 st.title("Portfolio")
 st.caption(
@@ -23,6 +23,7 @@ st.caption(
     "and marked as such in every table and export."
 )
 
+place_picker()
 place = current_place()
 if place is None:
     st.stop()
@@ -36,7 +37,7 @@ with st.expander("Add a partner's register", expanded=False):
     )
     upload = st.file_uploader("Register file", key="register_upload")
     left, right = st.columns(2)
-    partner = left.text_input("Partner", placeholder="e.g. Greater Manchester Police")
+    partner = left.text_input("Partner", placeholder="e.g. Greater Manchester Police", key="upload_partner")
     partner_type = right.selectbox("Partner type", [t.value for t in PartnerType], index=len(PartnerType) - 1)
     if upload is not None:
         data = upload.getvalue()
@@ -58,7 +59,7 @@ with st.expander("Add a partner's register", expanded=False):
                 hide_index=True,
                 key=f"mapping_{upload.name}",
             )
-            if st.button("Load this register", type="primary", disabled=not partner.strip()):
+            if st.button("Load this register", type="primary", disabled=not partner.strip(), key="load_register"):
                 columns = {r.column: (r.field or "") for r in mapping.itertuples()}
                 postcodes = PostcodeLookup.from_csv(place.manifest.postcodes) if place.manifest.postcodes else None
                 result = load_file(
@@ -152,7 +153,13 @@ partners = f2.multiselect("Partner", sorted(report["partner"].dropna().unique())
 shown = report[report["outcome"].isin(outcomes)]
 if partners:
     shown = shown[shown["partner"].isin(partners)]
-st.dataframe(shown, hide_index=True, use_container_width=True, height=360)
+st.dataframe(
+    shown,
+    hide_index=True,
+    width="stretch",
+    height=360,
+    column_order=("partner", "file", "row", "name", "outcome", "field", "problem", "action", "holding_id"),
+)
 st.download_button(
     "Download the full report (CSV)",
     report.to_csv(index=False).encode("utf-8-sig"),
@@ -163,4 +170,4 @@ st.download_button(
 shared = shared_sites(holdings)
 if len(shared):
     st.subheader("Sites shared by several partners")
-    st.dataframe(shared, hide_index=True, use_container_width=True)
+    st.dataframe(shared, hide_index=True, width="stretch")
