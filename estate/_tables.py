@@ -1,12 +1,11 @@
 """Reading the small tables the access stage takes: demand, deprivation, travel-time matrices.
 
-Private helpers shared by :mod:`estate.demand` and :mod:`estate.travel`. Everything is read
+Private functions shared by :mod:`estate.demand` and :mod:`estate.travel`. Everything is read
 as text so that a bad cell can be reported exactly as the user typed it.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -15,13 +14,11 @@ from typing import IO
 import geopandas as gpd
 import pandas as pd
 
-from estate.errors import EstateError, InputFileError
+from estate.errors import EstateError
 
 TableSource = str | Path | IO[bytes]
 """A path, or an open binary file such as a browser upload (its ``.name`` gives the format)."""
 
-GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".fgb")
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 PROBLEM_COLUMNS = ("file", "row", "field", "problem", "action")
 """Columns of the problems table an input error carries; ``row`` is the spreadsheet row
 (the header is row 1), blank when a problem concerns the whole file."""
@@ -59,101 +56,56 @@ def find_column(columns: Iterable[str], aliases: Sequence[str]) -> str | None:
     return None
 
 
-def _read_bytes(source: TableSource, name: str) -> bytes:
-    if isinstance(source, str | Path):
-        path = Path(source)
-        if not path.is_file():
-            raise InputFileError(f"{name}: no such file ({path}). Check the path.")
-        return path.read_bytes()
-    data = source.read()
-    if isinstance(data, str):
-        return data.encode("utf-8")
-    return data
-
-
-def _decode(data: bytes, name: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    from charset_normalizer import from_bytes
-
-    best = from_bytes(data).best()
-    if best is None:
-        raise InputFileError(
-            f"{name}: the file is not text (it may be binary). Save it as CSV (UTF-8) or Excel."
-        )
-    return str(best)
-
-
 def read_table(source: TableSource, label: str | None = None) -> pd.DataFrame:
-    """Read a CSV, Excel or geographic file as a table of text cells.
+    """Read a CSV, Excel or geographic file as a table of text cells, indexed by row number.
 
-    Geographic files keep their ``geometry`` column (a GeoDataFrame is returned); every
-    other column is text, blanks are missing values.
+    A thin adapter over :func:`estate.readers.read_table` (which recognises the format from
+    the content, decodes legacy encodings and numbers rows as a spreadsheet does). The
+    index is that row number (the header is row 1); cells are text with surrounding spaces
+    removed, blanks missing. Geographic files come back as a GeoDataFrame in their own CRS.
 
     Raises
     ------
-    InputFileError
+    estate.errors.InputFileError
         The file is missing, empty, binary, or in a format the planner does not read.
 
     """
-    name = source_name(source, label)
-    suffix = Path(str(source if isinstance(source, str | Path) else getattr(source, "name", "")))
-    suffix_text = suffix.suffix.lower()
-    data = _read_bytes(source, name)
-    if not data.strip():
-        raise InputFileError(f"{name}: the file is empty. Export the table again.")
-    if suffix_text in GEO_SUFFIXES and not _looks_like_csv(data):
-        try:
-            frame = gpd.read_file(io.BytesIO(data))
-        except Exception as exc:  # pyogrio raises several types for unreadable input
-            raise InputFileError(f"{name}: cannot be read as a geographic file ({exc}).") from exc
-        for column in frame.columns:
-            if column != frame.geometry.name:
-                frame[column] = frame[column].map(_cell_text).astype(object)
+    from estate.readers import read_table as read_raw
+
+    raw = read_raw(source, label=label)
+    frame = raw.frame.drop(columns="_row").astype(object)
+    frame = frame.map(_strip_cell)
+    frame.index = pd.Index(raw.frame["_row"].astype(int).to_numpy(), name="row")
+    if raw.geometry is None:
         return frame
-    if suffix_text in EXCEL_SUFFIXES:
-        try:
-            frame = pd.read_excel(io.BytesIO(data), dtype=str)
-        except Exception as exc:  # openpyxl/xlrd raise several types
-            raise InputFileError(f"{name}: cannot be read as an Excel workbook ({exc}).") from exc
-    else:
-        text = _decode(data, name)
-        try:
-            frame = pd.read_csv(io.StringIO(text), dtype=str, skipinitialspace=True)
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-            raise InputFileError(f"{name}: cannot be read as CSV ({exc}).") from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    return frame.map(_strip_cell)
-
-
-def _looks_like_csv(data: bytes) -> bool:
-    head = data[:200].lstrip()
-    return not head.startswith((b"{", b"[")) and not head.startswith(b"SQLite") and b"," in head
-
-
-def _cell_text(value: object) -> object:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return str(value)
+    geometry = gpd.GeoSeries(raw.geometry.to_numpy(), index=frame.index, crs=raw.geometry.crs)
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=geometry.crs)
 
 
 def _strip_cell(value: object) -> object:
     if isinstance(value, str):
         value = value.strip()
         return value if value else None
+    if value is None or value is pd.NA:
+        return None
     return value
+
+
+MISSING_TOKENS = frozenset({"na", "n/a", "nan", "null", "none", "-", "..", ":"})
+"""Cell texts read as a missing value (as well as a blank cell); the cell text is kept for
+messages, so a user sees what was there."""
 
 
 def parse_numbers(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse text cells to floats.
 
-    Returns the numbers (NaN where blank or unreadable) and a boolean mask of cells that
-    hold text but are not numbers, so callers can name them rather than treat them as zero.
-    Thousands separators and surrounding spaces are accepted.
+    Returns the numbers (NaN where blank, a missing-value token such as ``n/a``, or
+    unreadable) and a boolean mask of cells that hold text but are not numbers, so callers
+    can name them rather than treat them as zero. Thousands separators and surrounding
+    spaces are accepted.
     """
     text = values.astype(object).where(values.notna(), None)
+    text = text.map(lambda v: None if isinstance(v, str) and v.lower() in MISSING_TOKENS else v)
     cleaned = text.map(lambda v: v.replace(",", "").strip() if isinstance(v, str) else v)
     numbers = pd.to_numeric(cleaned, errors="coerce").astype(float)
     bad = cleaned.notna() & numbers.isna()
@@ -178,9 +130,7 @@ def problems_frame(rows: list[dict[str, object]]) -> pd.DataFrame:
 def problems_message(name: str, what: str, problems: pd.DataFrame) -> str:
     """Summarise a problems table: a headline and up to ten lines naming row, field and fix."""
     count = len(problems)
-    lines = [
-        f"{name}: {count} problem{'s' if count != 1 else ''} in the {what}; nothing was loaded."
-    ]
+    lines = [f"{name}: {count} problem{'s' if count != 1 else ''} in the {what}; nothing was loaded."]
     for item in problems.head(_LISTED).itertuples(index=False):
         where = f"row {item.row}, " if pd.notna(item.row) else ""
         action = str(item.action)

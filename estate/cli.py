@@ -22,7 +22,7 @@ from estate.errors import EstateError
 from estate.schema import Outcome, PartnerType
 
 # Subcommands that live beside the code they run: module -> its add_parser/run pair.
-_PLUGINS: tuple[str, ...] = ()
+_PLUGINS: tuple[str, ...] = ("estate.cli_access",)
 
 
 def _validate_parser(subparsers: argparse._SubParsersAction) -> None:

@@ -85,6 +85,7 @@ _ZONE_ID_GROUPS: tuple[tuple[str, ...], ...] = (
     ("datazone", "data_zone", "dz_code", "datazone_code"),
 )
 _LSOA_ALIASES = _ZONE_ID_GROUPS[3]
+_LSOA_CODE = r"[EW]01\d{6}"  # ONS codes of LSOAs in England (E01) and Wales (W01)
 _NAME_ALIASES = (
     "zone_name",
     "name",
@@ -188,15 +189,13 @@ def load_demand(
     if table.empty:
         raise DemandError(f"{name}: the file has a header but no zones. Add one row per zone.")
     table = _keep_persons(table, name, notes)
-    rows = pd.Series(table.index.to_numpy() + 2, index=table.index)
+    rows = pd.Series(table.index.to_numpy(), index=table.index)
     problems: list[dict[str, object]] = []
 
     zone_col, lsoa_col = _zone_columns(table, name)
     zone_id = table[zone_col].map(lambda v: str(v).strip() if pd.notna(v) else None)
     for index in zone_id.index[zone_id.isna()]:
-        problems.append(
-            _problem(name, rows[index], zone_col, "no zone code", "fill in the zone's code")
-        )
+        problems.append(_problem(name, rows[index], zone_col, "no zone code", "fill in the zone's code"))
     _duplicate_problems(zone_id, rows, name, zone_col, problems)
 
     population = _counts(table, _population_column(table, name), rows, name, problems, True)
@@ -205,7 +204,7 @@ def load_demand(
     zone_name = table[name_col].fillna(zone_id) if name_col else zone_id
     if lsoa_col is not None:
         lsoa_id = table[lsoa_col]
-    elif zone_col in _columns_in(table, _LSOA_ALIASES):
+    elif zone_col in _columns_in(table, _LSOA_ALIASES) or zone_id.dropna().str.fullmatch(_LSOA_CODE).all():
         lsoa_id = zone_id
     else:
         lsoa_id = pd.Series(pd.NA, index=table.index, dtype="string")
@@ -285,9 +284,7 @@ def _zone_columns(table: pd.DataFrame, name: str) -> tuple[str, str | None]:
         raise DemandError(
             f"{name}: no zone code column. Name the column of Output Area or LSOA codes "
             f"'zone_id' (columns found: {listing(list(table.columns))}).",
-            problems_frame(
-                [_problem(name, None, "zone_id", "no zone code column", "add or rename it")]
-            ),
+            problems_frame([_problem(name, None, "zone_id", "no zone code column", "add or rename it")]),
         )
     lsoa_cols = [c for c in _columns_in(table, _LSOA_ALIASES) if c != zone_col]
     return zone_col, (lsoa_cols[0] if lsoa_cols else None)
@@ -300,9 +297,7 @@ def _population_column(table: pd.DataFrame, name: str) -> str:
             f"{name}: no population column. Add the number of residents per zone in a column "
             f"named 'population' (or 'all_ages', 'Persons', 'total'); columns found: "
             f"{listing(list(table.columns))}.",
-            problems_frame(
-                [_problem(name, None, "population", "no population column", "add or rename it")]
-            ),
+            problems_frame([_problem(name, None, "population", "no population column", "add or rename it")]),
         )
     return column
 
@@ -334,9 +329,7 @@ def _counts(
                 rows[index],
                 column,
                 "blank",
-                "fill in the count (0 if nobody lives there)"
-                if required
-                else "fill in the count or remove the column",
+                "fill in the count (0 if nobody lives there)" if required else "fill in the count or remove the column",
             )
         )
     for index in table.index[(numbers < 0) | np.isinf(numbers)]:
@@ -397,19 +390,13 @@ def _band_of(column: str) -> tuple[int, int | None] | None:
     return None
 
 
-def _tiling(
-    bands: dict[str, tuple[int, int | None]], target: tuple[int, int | None]
-) -> list[str] | None:
+def _tiling(bands: dict[str, tuple[int, int | None]], target: tuple[int, int | None]) -> list[str] | None:
     """Columns whose age ranges exactly cover ``target`` end to end, or ``None``."""
     low, high = target
     chosen: list[str] = []
     while True:
         following = [c for c, (lo, _) in bands.items() if lo == low]
-        fitting = [
-            c
-            for c in following
-            if high is None or (bands[c][1] is not None and bands[c][1] <= high)
-        ]
+        fitting = [c for c in following if high is None or (bands[c][1] is not None and bands[c][1] <= high)]
         if len(fitting) != 1:
             return None
         column = fitting[0]
@@ -487,9 +474,7 @@ def _file_points(
 
 
 def _describe_points(name: str, x_col: str, y_col: str) -> str:
-    weighted = any(
-        word in normalise(text) for text in (name, x_col) for word in ("pwc", "weighted")
-    )
+    weighted = any(word in normalise(text) for text in (name, x_col) for word in ("pwc", "weighted"))
     what = "population-weighted centroids" if weighted else "zone points"
     caveat = "" if weighted else " (the file does not say they are population-weighted)"
     return f"{what} from columns {x_col}, {y_col} of {name}{caveat}"
@@ -597,7 +582,7 @@ def _fill_from_zones(
             f"{zones_name}: no column holds the zone codes of the demand file (such as "
             f"{example}). Use a boundary file for the same geography and year."
         )
-    rows = pd.Series(zones.index.to_numpy() + 2, index=zones.index)
+    rows = pd.Series(zones.index.to_numpy(), index=zones.index)
     codes = zones[id_col].astype(str).str.strip()
     zone_problems: list[dict[str, object]] = []
     zone_points, zone_source, zone_location = _file_points(zones, rows, zones_name, zone_problems)
@@ -623,8 +608,7 @@ def _fill_from_zones(
     elif codes.duplicated().any():
         repeated = sorted(codes[codes.duplicated()].unique())
         raise DemandError(
-            f"{zones_name}: zone codes {listing(repeated)} appear more than once. Keep one "
-            "point per zone."
+            f"{zones_name}: zone codes {listing(repeated)} appear more than once. Keep one point per zone."
         )
     by_code = pd.Series(zone_points.to_numpy(), index=codes.to_numpy())
     source_by_code = pd.Series(zone_source.to_numpy(), index=codes.to_numpy())
@@ -728,18 +712,14 @@ def _deciles(
     return numbers.where(~invalid).round().astype("Int64")
 
 
-def _file_deciles(
-    table: pd.DataFrame, rows: pd.Series, name: str, problems: list[dict[str, object]]
-) -> pd.Series:
+def _file_deciles(table: pd.DataFrame, rows: pd.Series, name: str, problems: list[dict[str, object]]) -> pd.Series:
     column = _decile_column(list(table.columns))
     if column is None:
         return pd.Series(pd.NA, index=table.index, dtype="Int64")
     return _deciles(table[column], rows, name, column, problems)
 
 
-def _join_imd(
-    demand: gpd.GeoDataFrame, imd_path: TableSource, name: str, notes: list[str]
-) -> pd.Series:
+def _join_imd(demand: gpd.GeoDataFrame, imd_path: TableSource, name: str, notes: list[str]) -> pd.Series:
     imd_name = source_name(imd_path)
     imd = read_table(imd_path)
     decile_col = _decile_column(list(imd.columns))
@@ -767,7 +747,7 @@ def _join_imd(
             "the IMD release for the same LSOA year."
         )
     _, demand_col, code_col = best
-    rows = pd.Series(imd.index.to_numpy() + 2, index=imd.index)
+    rows = pd.Series(imd.index.to_numpy(), index=imd.index)
     problems: list[dict[str, object]] = []
     deciles = _deciles(imd[decile_col], rows, imd_name, decile_col, problems)
     codes = imd[code_col].astype(str).str.strip()
@@ -779,8 +759,7 @@ def _join_imd(
                 imd_name,
                 int(rows[codes == code].iloc[0]),
                 code_col,
-                f"LSOA {code} has different deciles on rows "
-                f"{listing(rows[codes == code].tolist())}",
+                f"LSOA {code} has different deciles on rows {listing(rows[codes == code].tolist())}",
                 "keep one row per LSOA",
             )
         )

@@ -11,6 +11,7 @@ Example manifest (every path is relative to the folder)::
     [demand]
     file = "demand_oa.csv"              # zones with population and a point
     zones = "zones.geojson"             # zone outlines for shading maps (optional)
+    points = "population-weighted centroids"   # what the zone points are, quoted in reports
 
     [[partners]]
     name = "Trafford Council"
@@ -93,6 +94,7 @@ class Manifest:
     demand: Path | None
     zones: Path | None
     service_points: tuple[ServicePoints, ...] = ()
+    demand_points: str | None = None
 
     def digest(self) -> str:
         """A hash of the manifest and every file it names (for caches and run manifests)."""
@@ -232,6 +234,7 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
         demand=_path(directory, demand.get("file"), "demand file"),
         zones=_path(directory, demand.get("zones"), "zones file"),
         service_points=tuple(points),
+        demand_points=demand.get("points"),
     )
 
 
@@ -339,6 +342,8 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         from estate.demand import load_demand
 
         demand = load_demand(manifest.demand)
+        if manifest.demand_points:
+            demand.attrs["location"] = manifest.demand_points
     if manifest.zones is not None:
         zones = gpd.read_file(manifest.zones).to_crs(CRS)
     return Place(

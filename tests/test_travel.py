@@ -1,0 +1,276 @@
+"""Travel cost: sparse straight-line tables, site-to-site distances and travel-time matrices."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+from shapely.geometry import Point, box
+
+from estate import travel
+from estate.travel import (
+    TravelCostError,
+    load_matrix,
+    nearest_site,
+    site_site_distances,
+    zone_site_costs,
+)
+
+DATA = Path(__file__).parent / "data" / "access"
+STROKE = DATA / "stroke_lsoa11_to_gm_stroke_units_travel_minutes.csv"
+X0, Y0 = 400_000.0, 300_000.0  # somewhere in England, EPSG:27700
+
+
+def points(ids, xy, id_column="zone_id", crs="EPSG:27700", **columns):
+    geometry = [Point(X0 + x, Y0 + y) for x, y in xy]
+    return gpd.GeoDataFrame({id_column: ids, **columns}, geometry=geometry, crs=crs)
+
+
+@pytest.fixture
+def zones():
+    # z1 on site A; z2 5 km from A and 5 km from B (a 3-4-5 triangle each way); z3 10 km east.
+    return points(["z1", "z2", "z3"], [(0, 0), (3000, 4000), (10_000, 0)])
+
+
+@pytest.fixture
+def sites():
+    return points(["A", "B"], [(0, 0), (6000, 8000)], id_column="holding_id")
+
+
+def as_dict(table, site="holding_id"):
+    return {(str(z), str(s)): c for z, s, c in zip(table["zone_id"], table[site], table["cost"], strict=True)}
+
+
+def test_straight_line_hand_computed(zones, sites):
+    table = zone_site_costs(zones, sites, max_cost=6)
+    assert as_dict(table) == pytest.approx({("z1", "A"): 0.0, ("z2", "A"): 5.0, ("z2", "B"): 5.0})
+    assert table.attrs["measure"] == "straight-line km (circuity 1.0)"
+    assert table.attrs["unit"] == "km"
+    assert set(table["measure"]) == {"straight-line km (circuity 1.0)"}
+    assert list(table.columns) == ["zone_id", "holding_id", "cost", "measure"]
+
+
+def test_cutoff_is_inclusive_and_sparse(zones, sites):
+    table = zone_site_costs(zones, sites, max_cost=10)
+    expected = {
+        ("z1", "A"): 0.0,
+        ("z1", "B"): 10.0,
+        ("z2", "A"): 5.0,
+        ("z2", "B"): 5.0,
+        ("z3", "A"): 10.0,
+        ("z3", "B"): math.hypot(4, 8),
+    }
+    assert as_dict(table) == pytest.approx(expected)
+    assert len(zone_site_costs(zones, sites, max_cost=9)) == 4  # the two 10 km pairs drop out
+    # sorted by zone, then nearest first
+    assert table["zone_id"].astype(str).tolist() == ["z1", "z1", "z2", "z2", "z3", "z3"]
+    assert table.loc[table["zone_id"] == "z3", "holding_id"].astype(str).tolist() == ["B", "A"]
+
+
+def test_circuity_multiplies_distance_and_the_cutoff_applies_after(zones, sites):
+    table = zone_site_costs(zones, sites, max_cost=6.5, circuity=1.3)
+    assert as_dict(table) == pytest.approx({("z1", "A"): 0.0, ("z2", "A"): 6.5, ("z2", "B"): 6.5})
+    assert table.attrs["measure"] == "straight-line km (circuity 1.3)"
+    with pytest.raises(TravelCostError, match="at least 1"):
+        zone_site_costs(zones, sites, max_cost=5, circuity=0.8)
+
+
+def test_degrees_are_refused(zones, sites):
+    with pytest.raises(TravelCostError, match="degrees"):
+        zone_site_costs(zones.to_crs(4326), sites.to_crs(4326), max_cost=5)
+    with pytest.raises(TravelCostError, match="no coordinate reference system"):
+        zone_site_costs(zones.set_crs(None, allow_override=True), sites, max_cost=5)
+    with pytest.raises(TravelCostError, match="reproject both"):
+        zone_site_costs(zones, sites.to_crs(3857), max_cost=5)
+
+
+def test_missing_or_non_point_geometry_and_duplicate_ids_are_named(zones, sites):
+    holes = sites.copy()
+    holes.loc[1, "geometry"] = None
+    with pytest.raises(TravelCostError, match="have no location.*B"):
+        zone_site_costs(zones, holes, max_cost=5)
+    areas = sites.copy()
+    areas.loc[0, "geometry"] = box(X0, Y0, X0 + 10, Y0 + 10)
+    with pytest.raises(TravelCostError, match="not points.*A"):
+        zone_site_costs(zones, areas, max_cost=5)
+    twice = sites.assign(holding_id=["A", "A"])
+    with pytest.raises(TravelCostError, match="repeat holding_id A"):
+        zone_site_costs(zones, twice, max_cost=5)
+
+
+def test_cached_by_input_hash(zones, sites):
+    travel.clear_cache()
+    first = zone_site_costs(zones, sites, max_cost=10)
+    first.loc[0, "cost"] = 999.0  # the caller's copy; the cache is untouched
+    second = zone_site_costs(zones, sites, max_cost=10)
+    assert len(travel._cache) == 1
+    assert second["cost"].iloc[0] == 0.0
+    moved = sites.copy()
+    moved.loc[0, "geometry"] = Point(X0 + 1, Y0)
+    zone_site_costs(zones, moved, max_cost=10)
+    assert len(travel._cache) == 2
+
+
+def test_other_site_id_column(zones):
+    sites = points(["S1"], [(0, 0)], id_column="site_code")
+    table = zone_site_costs(zones, sites, max_cost=1, site_id="site_code")
+    assert list(table.columns) == ["zone_id", "site_code", "cost", "measure"]
+
+
+def test_nearest_site_ignores_any_cutoff(zones, sites):
+    nearest = nearest_site(zones, sites, circuity=1.2)
+    assert nearest["holding_id"].tolist() == ["A", "A", "B"]
+    assert nearest["cost"].tolist() == pytest.approx([0.0, 6.0, math.hypot(4, 8) * 1.2])
+    empty = nearest_site(zones, sites.iloc[0:0])
+    assert empty["cost"].isna().all()
+
+
+def test_site_site_distances():
+    sites = points(["A", "B", "C", "D"], [(0, 0), (0, 0), (3000, 4000), (50_000, 0)], id_column="holding_id")
+    table = site_site_distances(sites, max_km=5)
+    pairs = {(str(a), str(b)): km for a, b, km in zip(table["from_id"], table["to_id"], table["km"], strict=True)}
+    assert pairs == pytest.approx(
+        {
+            ("A", "B"): 0.0,  # co-located partners: 0 km, and kept
+            ("B", "A"): 0.0,
+            ("A", "C"): 5.0,
+            ("C", "A"): 5.0,
+            ("B", "C"): 5.0,
+            ("C", "B"): 5.0,
+        }
+    )
+    assert not (table["from_id"].astype(str) == table["to_id"].astype(str)).any()
+
+
+# --- travel-time matrices ------------------------------------------------------------
+
+
+@pytest.fixture
+def named_zones(zones):
+    east = points(["z4"], [(20_000, 0)])
+    zones = pd.concat([zones, east], ignore_index=True)
+    return zones.assign(zone_name=["North", "Middle", "South", "East"], lsoa_id=["L1", "L1", "L2", "L3"])
+
+
+@pytest.fixture
+def named_sites(sites):
+    return sites.assign(name=["Town Hall", "Library"], postcode=["M6 8HD", "BL9 7TD"])
+
+
+def test_long_matrix_by_ids(tmp_path, named_zones, named_sites):
+    path = tmp_path / "long.csv"
+    path.write_text("origin,destination,minutes\nz1,A,3\nz2,A,12.5\nz2,B,7\nz3,B,25\n")
+    matrix = load_matrix(path, zones=named_zones, sites=named_sites)
+    assert as_dict(matrix) == {("z1", "A"): 3.0, ("z2", "A"): 12.5, ("z2", "B"): 7.0, ("z3", "B"): 25.0}
+    assert matrix.attrs["measure"] == "travel time, minutes (from long.csv)"
+    assert matrix.attrs["unit"] == "min"
+    within = zone_site_costs(named_zones, named_sites, max_cost=10, matrix=matrix)
+    assert as_dict(within) == {("z1", "A"): 3.0, ("z2", "B"): 7.0}
+    assert within.attrs["measure"] == "travel time, minutes (from long.csv)"
+
+
+def test_wide_matrix_by_names_and_postcodes(tmp_path, named_zones, named_sites):
+    path = tmp_path / "wide.csv"
+    path.write_text("Zone,M6  8HD,bl97td\nnorth,1,2\nMIDDLE,3,4\nSouth,5,6\n")
+    matrix = load_matrix(path, zones=named_zones, sites=named_sites)
+    assert as_dict(matrix) == {
+        ("z1", "A"): 1.0,
+        ("z1", "B"): 2.0,
+        ("z2", "A"): 3.0,
+        ("z2", "B"): 4.0,
+        ("z3", "A"): 5.0,
+        ("z3", "B"): 6.0,
+    }
+
+
+def test_lsoa_rows_apply_to_every_zone_in_the_lsoa(tmp_path, named_zones, named_sites):
+    path = tmp_path / "lsoa.csv"
+    path.write_text("LSOA,A,B\nL1,10,20\nL2,30,40\n")
+    matrix = load_matrix(path, zones=named_zones, sites=named_sites)
+    assert as_dict(matrix)[("z1", "A")] == 10.0
+    assert as_dict(matrix)[("z2", "B")] == 20.0
+    assert as_dict(matrix)[("z3", "A")] == 30.0
+
+
+def test_real_wide_matrix_of_lsoa_names_and_postcodes():
+    """The published stroke-unit matrix: LSOA 2011 names by three unit postcodes."""
+    pwc = pd.read_csv(DATA / "lsoa11_pwc_gm.csv")
+    zones = gpd.GeoDataFrame(
+        {"zone_id": pwc["LSOA11CD"], "zone_name": pwc["LSOA11NM"]},
+        geometry=gpd.points_from_xy(pwc["x"], pwc["y"]),
+        crs=27700,
+    )
+    sites = gpd.GeoDataFrame(
+        {
+            "holding_id": ["fairfield", "salford", "stepping_hill"],
+            "name": ["Fairfield General", "Salford Royal", "Stepping Hill"],
+            "postcode": ["BL9 7TD", "M6 8HD", "SK2 7JE"],
+        },
+        geometry=gpd.points_from_xy([383181, 378637, 391316], [411570, 399030, 387445]),
+        crs=27700,
+    )
+    matrix = load_matrix(STROKE, zones=zones, sites=sites)
+    assert len(matrix) == 1673 * 3
+    trafford_001a = matrix[matrix["zone_id"] == "E01006109"].set_index("holding_id")["cost"]
+    assert trafford_001a.to_dict() == {"fairfield": 26.2, "salford": 13.3, "stepping_hill": 25.1}
+    assert matrix["cost"].between(5, 60).all()
+    assert matrix.attrs["measure"].endswith(f"(from {STROKE.name})")
+    # Used as a cost table: only pairs within 20 minutes.
+    within = zone_site_costs(zones, sites, max_cost=20, matrix=matrix)
+    assert (within["cost"] <= 20).all() and 0 < len(within) < len(matrix)
+
+
+def test_matrix_ids_matching_nothing_are_named(tmp_path, named_zones, named_sites):
+    unknown = [f"Nowhere {i:02d}" for i in range(12)]
+    rows = "\n".join(f"{name},1,2" for name in unknown)
+    path = tmp_path / "extra.csv"
+    path.write_text(f"zone,A,B\nNorth,1,2\n{rows}\n")
+    with pytest.raises(TravelCostError) as err:
+        load_matrix(path, zones=named_zones, sites=named_sites)
+    message = str(err.value)
+    assert "12 zones in the matrix match none of ours" in message
+    assert "Nowhere 00" in message and "Nowhere 09" in message and "and 2 more" in message
+    assert len(err.value.problems) == 12
+    kept = load_matrix(path, zones=named_zones, sites=named_sites, unmatched="drop")
+    assert set(kept["zone_id"]) == {"z1"}
+    assert kept.attrs["dropped_zones"] == unknown
+    assert any("left out 12 zones" in note for note in kept.attrs["notes"])
+    assert any("3 of 4 zones have no travel times" in note for note in kept.attrs["notes"])
+
+
+def test_matrix_sites_matching_nothing_are_named(tmp_path, named_zones, named_sites):
+    path = tmp_path / "sites.csv"
+    path.write_text("zone,A,ZZ1 1ZZ\nNorth,1,2\n")
+    with pytest.raises(TravelCostError, match="1 sites in the matrix match none of ours: ZZ1 1ZZ"):
+        load_matrix(path, zones=named_zones, sites=named_sites)
+
+
+def test_matrix_matching_nothing_at_all(tmp_path, named_zones, named_sites):
+    path = tmp_path / "other.csv"
+    path.write_text("zone,A\nElsewhere,1\nAnywhere,2\n")
+    with pytest.raises(TravelCostError, match="none of the 2 zones in the matrix match ours"):
+        load_matrix(path, zones=named_zones, sites=named_sites, unmatched="drop")
+
+
+def test_negative_missing_and_non_numeric_times_are_named(tmp_path, named_zones, named_sites):
+    path = tmp_path / "bad.csv"
+    path.write_text("zone,A,B\nNorth,-4,2\nMiddle,,3\nSouth,5,n/a\nEast,1,fast\n")
+    with pytest.raises(TravelCostError) as err:
+        load_matrix(path, zones=named_zones, sites=named_sites)
+    message = str(err.value)
+    assert "4 problems" in message
+    assert "row 5, East -> B: time not a number ('fast')" in message
+    assert "row 2, North -> A: time negative ('-4')" in message
+    assert "row 3, Middle -> A: time missing" in message
+    assert "row 4, South -> B: time missing ('n/a')" in message
+    assert "never read as zero" in message
+
+
+def test_conflicting_times_for_one_pair_are_refused(tmp_path, named_zones, named_sites):
+    path = tmp_path / "twice.csv"
+    path.write_text("zone_id,site,minutes\nz1,A,3\nNorth,A,4\n")
+    with pytest.raises(TravelCostError, match=r"z1 -> A \(3 and 4\)"):
+        load_matrix(path, zones=named_zones, sites=named_sites)
