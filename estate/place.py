@@ -43,6 +43,7 @@ from estate.assumptions import Assumptions, load_assumptions
 from estate.errors import ManifestError
 from estate.load import LoadResult, PartnerFile, load_file
 from estate.locate import PostcodeLookup, load_boundary
+from estate.services import load_standards
 from estate.schema import (
     CRS,
     HOLDING_COLUMNS,
@@ -148,6 +149,7 @@ class Place:
     demand: gpd.GeoDataFrame | None
     zones: gpd.GeoDataFrame | None
     assumptions: Assumptions
+    standards: pd.DataFrame
 
     @property
     def directory(self) -> Path:
@@ -357,6 +359,7 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         demand=demand,
         zones=zones,
         assumptions=assumptions,
+        standards=load_standards(manifest.services),
     )
 
 

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import base64
 import functools
+import html
 import os
 from pathlib import Path
 
+import branca
 import folium
 import pandas as pd
 import streamlit as st
+from branca.element import MacroElement
 from folium.plugins import FastMarkerCluster
+from jinja2 import Template
 
+from estate.access import AccessReport, access_report
 from estate.errors import EstateError
 from estate.place import DEFAULT_PLACE, Place, load_place, read_manifest
+from estate.services import providers_of
 
 # Session-state keys, in one place.
 PLACE_DIR = "place_dir"
@@ -76,6 +82,91 @@ def current_place() -> Place | None:
         return None
 
 
+@st.cache_data(show_spinner="Measuring access to every service…", max_entries=4)
+def _baseline_access(directory: str, digest: str, _place: Place) -> AccessReport:
+    return access_report(_place.demand, _place.holdings, _place.standards)
+
+
+def baseline_access(place: Place) -> AccessReport:
+    """Access to every service from today's estate, measured once per place version."""
+    return _baseline_access(str(place.directory), place.manifest.digest(), place)
+
+
+def zones_map(place: Place, access: AccessReport, service: str, *, height: int = 420) -> folium.Map:
+    """Zones shaded by distance (or time) to the nearest provider of ``service``, providers marked."""
+    rows = access.zones[access.zones["service"] == service].set_index("zone_id")
+    zones = place.zones.copy()
+    zones["geometry"] = zones.geometry.simplify(10)
+    zones = zones.join(rows[["cost", "unit", "within_standard", "population", "nearest_name"]], on="zone_id")
+    zones = zones.to_crs("EPSG:4326")
+    finite = zones["cost"].dropna()
+    top = float(finite.quantile(0.98)) if len(finite) else 1.0
+    scale = branca.colormap.LinearColormap(["#1a9850", "#fee08b", "#d73027"], vmin=0, vmax=max(top, 0.1))
+    unit = rows["unit"].dropna().iloc[0] if rows["unit"].notna().any() else ""
+    centre = zones.union_all().centroid
+    fmap = folium.Map(location=[centre.y, centre.x], zoom_start=11, tiles="OpenStreetMap", height=height)
+    folium.GeoJson(
+        zones[["zone_id", "cost", "within_standard", "population", "nearest_name", "geometry"]].to_json(na="null"),
+        name="Zones",
+        style_function=lambda f: {
+            "fillColor": "#777777" if f["properties"]["cost"] is None else scale(f["properties"]["cost"]),
+            "color": "#555555",
+            "weight": 0.3,
+            "fillOpacity": 0.65,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            ["zone_id", "cost", "within_standard", "nearest_name", "population"],
+            aliases=["Zone", f"Distance ({unit})", "Within standard", "Nearest", "Residents"],
+        ),
+    ).add_to(fmap)
+    providers = providers_of(place.holdings, service).to_crs("EPSG:4326")
+    for name, point in zip(providers["name"], providers.geometry, strict=True):
+        folium.CircleMarker(
+            [point.y, point.x], radius=6, color="#000", fill=True, fill_color="#fff", fill_opacity=1, tooltip=str(name)
+        ).add_to(fmap)
+    steps = [top * i / 4 for i in range(5)]
+    add_legend(
+        fmap,
+        f"Nearest provider ({unit})",
+        [(scale(v), f"{v:.1f}") for v in steps] + [("#777777", "none reachable"), ("#ffffff", "provider")],
+    )
+    return with_local_assets(fmap)
+
+
+class _Legend(MacroElement):
+    """A legend drawn as a plain Leaflet control (no extra scripts to load)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var legend = L.control({position: "bottomright"});
+        legend.onAdd = function () {
+            var div = L.DomUtil.create("div");
+            div.style.cssText = "background:white;padding:6px 8px;border-radius:4px;font:12px sans-serif;"
+                + "box-shadow:0 0 4px rgba(0,0,0,.3);line-height:18px";
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+        };
+        legend.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.html = html
+
+
+def add_legend(fmap: folium.Map, title: str, entries: list[tuple[str, str]]) -> None:
+    """Add a legend box of colour chips and labels to a map."""
+    rows = "".join(
+        f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
+        f'border:1px solid #555;margin-right:6px"></span>{html.escape(label)}</div>'
+        for colour, label in entries
+    )
+    fmap.add_child(_Legend(f"<b>{html.escape(title)}</b>{rows}"))
+
+
 def partner_colours(partners: list[str]) -> dict[str, str]:
     """A stable colour per partner, in the order given."""
     return {p: PARTNER_COLOURS[i % len(PARTNER_COLOURS)] for i, p in enumerate(partners)}
@@ -117,6 +208,7 @@ def estate_map(holdings: pd.DataFrame, boundary=None, *, height: int = 560) -> f
             style_function=lambda _: {"color": "#333", "weight": 2, "fill": False},
         ).add_to(fmap)
     colours = partner_colours(list(dict.fromkeys(holdings["partner"])))
+    add_legend(fmap, "Partner", [(colour, partner) for partner, colour in colours.items()])
     for partner, colour in colours.items():
         mine = points[points["partner"] == partner]
         rows = [
@@ -127,7 +219,7 @@ def estate_map(holdings: pd.DataFrame, boundary=None, *, height: int = 560) -> f
         group = folium.FeatureGroup(name=f"{chip} {partner} ({len(rows)})")
         FastMarkerCluster(rows, callback=_POINT_JS, options={"disableClusteringAtZoom": 15}).add_to(group)
         group.add_to(fmap)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
     return with_local_assets(fmap)
 
 
@@ -143,8 +235,16 @@ _LOCAL_ASSETS = {
     "MarkerCluster.Default.css": _JS_DIR / "leaflet.markercluster" / "dist" / "MarkerCluster.Default.css",
 }
 # The base map's extras that the planner's maps never use (they style popups and icons).
-_UNUSED = {"jquery", "bootstrap", "awesome_markers", "bootstrap_css", "glyphicons_css",
-           "awesome_markers_font_css", "awesome_markers_css", "awesome_rotate_css"}
+_UNUSED = {
+    "jquery",
+    "bootstrap",
+    "awesome_markers",
+    "bootstrap_css",
+    "glyphicons_css",
+    "awesome_markers_font_css",
+    "awesome_markers_css",
+    "awesome_rotate_css",
+}
 
 
 @functools.cache

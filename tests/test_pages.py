@@ -13,8 +13,26 @@ def app() -> AppTest:
     return AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
 
 
-def test_portfolio_page_shows_the_sample_place():
+def portfolio() -> AppTest:
     at = app().run()
+    return at.switch_page("pages/portfolio.py").run()
+
+
+def test_place_page_shows_the_estate_and_baseline_access():
+    at = app().run()
+    assert not at.exception
+    assert at.title[0].value == "Trafford"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Partners"] == "7" and metrics["Holdings"] == "435"
+    access = next(d.value for d in at.dataframe if "required_share" in d.value.columns)
+    jobcentre = access.set_index("service").loc["jobcentre"]
+    assert jobcentre["share"] == 0.9143 and not jobcentre["meets_standard"]
+    at.selectbox(key="place_service").set_value("library").run()
+    assert not at.exception
+
+
+def test_portfolio_page_shows_the_sample_place():
+    at = portfolio()
     assert not at.exception
     assert at.title[0].value == "Portfolio"
     metrics = {m.label: m.value for m in at.metric}
@@ -26,7 +44,7 @@ def test_portfolio_page_shows_the_sample_place():
 
 
 def test_portfolio_report_filter_changes_the_table():
-    at = app().run()
+    at = portfolio()
     at.multiselect[0].set_value(["excluded"]).run()
     assert not at.exception
     table = at.dataframe[1].value
@@ -48,7 +66,7 @@ def holdings_shown(at: AppTest) -> int:
 
 
 def test_uploading_a_register_adds_its_holdings():
-    at = upload(app().run(), "police.csv", GOOD)
+    at = upload(portfolio(), "police.csv", GOOD)
     assert not at.exception
     at.button(key="load_register").click().run()
     assert not at.exception
@@ -57,7 +75,7 @@ def test_uploading_a_register_adds_its_holdings():
 
 
 def test_bad_uploads_are_refused_and_nothing_loaded_is_lost():
-    at = upload(app().run(), "police.csv", GOOD)
+    at = upload(portfolio(), "police.csv", GOOD)
     at.button(key="load_register").click().run()
     assert holdings_shown(at) == 437
     for name, content, words in [
@@ -71,7 +89,7 @@ def test_bad_uploads_are_refused_and_nothing_loaded_is_lost():
 
 
 def test_a_file_with_no_recognisable_columns_asks_for_a_mapping():
-    at = upload(app().run(), "odd.csv", b"Building,E,N\nHQ,378000,392000\n")
+    at = upload(portfolio(), "odd.csv", b"Building,E,N\nHQ,378000,392000\n")
     assert not at.exception
     assert any("no recognisable register columns" in w.value for w in at.warning)
     assert holdings_shown(at) == 435

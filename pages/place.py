@@ -1,0 +1,167 @@
+"""Place: the partnership's whole estate at a glance, and residents' access to each service today."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+from streamlit_folium import st_folium
+
+from estate.errors import EstateError
+from pages.common import baseline_access, current_place, estate_map, money, place_picker, zones_map
+
+place_picker()
+place = current_place()
+if place is None:
+    st.stop()
+
+st.title(place.name)
+st.caption(
+    "The partnership's estate today. Figures marked *modelled* come from the benchmark assumptions, "
+    "not the partners' registers."
+)
+
+holdings, teams = place.holdings, place.teams
+fte = teams.groupby("holding_id")["fte"].sum()
+desks = holdings.set_index("holding_id")["workstations"]
+occupied = desks[desks.index.isin(fte.index)]
+utilisation = fte.sum() / occupied.sum() if occupied.sum() else float("nan")
+
+cols = st.columns(6)
+cols[0].metric("Partners", holdings["partner"].nunique())
+cols[1].metric("Holdings", f"{len(holdings):,}")
+cols[2].metric("Floor area (GIA)", f"{holdings['gia_m2'].sum() / 1000:,.0f}k m²")
+cols[3].metric("Running cost a year", money(holdings["running_cost_gbp"].sum()), help="Mostly modelled.")
+cols[4].metric("Market value", money(holdings["market_value_gbp"].sum()), help="Mostly modelled.")
+cols[5].metric(
+    "Carbon a year", f"{holdings['tco2e'].sum() / 1000:,.1f}k t", help="tCO2e, modelled from energy benchmarks."
+)
+st.caption(
+    f"{len(teams):,} occupying teams, {teams['fte'].sum():,.0f} FTE in {len(occupied):,} occupied holdings: "
+    f"desk utilisation {utilisation:.0%} (occupants are modelled where registers give none)."
+)
+
+per_partner = holdings.groupby("partner", sort=False).agg(
+    holdings=("holding_id", "size"),
+    gia_m2=("gia_m2", "sum"),
+    running_cost=("running_cost_gbp", "sum"),
+    value=("market_value_gbp", "sum"),
+    tco2e=("tco2e", "sum"),
+)
+per_partner["fte"] = teams.groupby("partner")["fte"].sum()
+st.dataframe(
+    per_partner.reset_index(),
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "partner": "Partner",
+        "holdings": "Holdings",
+        "gia_m2": st.column_config.NumberColumn("GIA (m²)", format="%,.0f"),
+        "running_cost": st.column_config.NumberColumn("Running cost (£/yr)", format="£%,.0f"),
+        "value": st.column_config.NumberColumn("Market value (£)", format="£%,.0f"),
+        "tco2e": st.column_config.NumberColumn("Carbon (tCO2e/yr)", format="%,.0f"),
+        "fte": st.column_config.NumberColumn("Staff (FTE)", format="%,.0f"),
+    },
+)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader("The estate")
+    st_folium(
+        estate_map(holdings, place.boundary, height=480),
+        height=480,
+        use_container_width=True,
+        returned_objects=[],
+        key="place_map",
+    )
+
+st.subheader("Residents' access to services today")
+if place.demand is None:
+    st.info("This place names no demand file, so access cannot be measured. Add [demand] to its place.toml.")
+    st.stop()
+try:
+    access = baseline_access(place)
+except EstateError as exc:
+    st.error(f"Access could not be measured: {exc}")
+    st.stop()
+
+table = access.by_service
+counted = {"population": "everyone", "aged_16_64": "aged 16-64", "aged_65_plus": "aged 65+", "aged_0_15": "aged 0-15"}
+st.dataframe(
+    table.assign(weighted_by=table["weighted_by"].map(lambda w: counted.get(w, w))),
+    hide_index=True,
+    width="stretch",
+    column_order=(
+        "label",
+        "share",
+        "required_share",
+        "meets_standard",
+        "threshold",
+        "unit",
+        "providers",
+        "weighted_by",
+        "measure",
+        "note",
+    ),
+    column_config={
+        "label": "Service",
+        "share": st.column_config.ProgressColumn(
+            "Residents within the standard", format="percent", min_value=0.0, max_value=1.0
+        ),
+        "required_share": st.column_config.NumberColumn("Standard asks", format="percent"),
+        "meets_standard": "Meets it",
+        "threshold": "Within",
+        "unit": "Unit",
+        "providers": "Providers",
+        "weighted_by": "Residents counted",
+        "measure": "Measured as",
+        "note": "Note",
+    },
+)
+for note in access.notes:
+    st.caption(note)
+
+with right:
+    st.subheader("Distance to the nearest provider")
+    labels = dict(zip(table["service"], table["label"], strict=True))
+    service = st.selectbox("Service", list(labels), format_func=labels.get, key="place_service")
+    if place.zones is not None:
+        st_folium(
+            zones_map(place, access, service, height=420),
+            height=420,
+            use_container_width=True,
+            returned_objects=[],
+            key=f"place_zones_{service}",
+        )
+    worst = access.worst_zones(service, 5)
+    st.caption("Worst-served zones")
+    st.dataframe(
+        worst[["zone_id", "nearest_name", "cost", "unit", "population", "imd_decile"]],
+        hide_index=True,
+        column_config={
+            "zone_id": "Zone",
+            "nearest_name": "Nearest provider",
+            "cost": st.column_config.NumberColumn("Distance", format="%.2f"),
+            "unit": "Unit",
+            "population": "Residents",
+            "imd_decile": "IMD decile",
+        },
+    )
+
+st.subheader("Access by deprivation")
+by_imd = access.by_imd[access.by_imd["service"] == service]
+chart = (
+    alt.Chart(by_imd.dropna(subset=["imd_decile"]))
+    .mark_bar()
+    .encode(
+        x=alt.X("imd_decile:O", title="IMD decile (1 = most deprived)"),
+        y=alt.Y(
+            "share:Q", title="Share within the standard", axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])
+        ),
+        tooltip=[
+            alt.Tooltip("imd_decile:O", title="Decile"),
+            alt.Tooltip("share:Q", format=".1%"),
+            alt.Tooltip("population:Q", format=",.0f"),
+        ],
+    )
+)
+st.altair_chart(chart, width="stretch")
