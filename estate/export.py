@@ -1,0 +1,135 @@
+"""Write tables for estates officers: CSV and Excel they can open safely, GeoPackage for QGIS.
+
+Every text cell that begins with ``=``, ``+``, ``-`` or ``@`` (or a tab or carriage
+return) is prefixed with an apostrophe, so a spreadsheet shows it as text and never
+runs it as a formula (the OWASP advice on CSV injection). Numbers are left as numbers.
+
+Excel workbooks have one sheet per table, units in the column headings, a frozen and
+bold header row, filters, and column widths that fit the contents.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_MAX_WIDTH = 60
+
+
+def neutralise(value: object) -> object:
+    """Prefix a text value that a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_table(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells (and headings) cannot run as spreadsheet formulas."""
+    out = table.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = out[column].map(neutralise)
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    return out
+
+
+def to_csv_bytes(table: pd.DataFrame) -> bytes:
+    """CSV in UTF-8 with a byte-order mark (so Excel reads '£' and accents), formulas neutralised."""
+    return safe_table(table).to_csv(index=False).encode("utf-8-sig")
+
+
+def to_excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
+    """A formatted workbook with one sheet per table.
+
+    Parameters
+    ----------
+    sheets
+        Sheet name -> table. Put units in the column names (``"Receipt (£)"``); sheet
+        names longer than Excel's 31 characters are cut.
+
+    Returns
+    -------
+    bytes
+        The .xlsx file.
+    """
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            sheet = name[:31]
+            plain = _plain(table)
+            safe_table(plain).to_excel(writer, sheet_name=sheet, index=False)
+            _format(writer.sheets[sheet], plain)
+    return buffer.getvalue()
+
+
+def _plain(table: pd.DataFrame) -> pd.DataFrame:
+    """Drop geometry and turn nullable and timezone-aware values into what Excel accepts."""
+    out = pd.DataFrame(table.drop(columns=[c for c in table.columns if c == "geometry"], errors="ignore"))
+    for column in out.columns:
+        series = out[column]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            out[column] = series.dt.tz_localize(None)
+        elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_string_dtype(series):
+            out[column] = series.astype(object).where(series.notna(), None)
+    return out
+
+
+def _format(worksheet, table: pd.DataFrame) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    worksheet.freeze_panes = "A2"
+    if len(table.columns):
+        worksheet.auto_filter.ref = worksheet.dimensions
+    for cell in worksheet[1]:
+        cell.font = Font(bold=True)
+    for i, column in enumerate(table.columns, start=1):
+        values = table[column].astype(str).head(500)
+        width = max([len(str(column))] + [len(v) for v in values]) + 2
+        worksheet.column_dimensions[get_column_letter(i)].width = min(width, _MAX_WIDTH)
+        if pd.api.types.is_float_dtype(table[column]):
+            number_format = "#,##0.00" if "km" in str(column) or "share" in str(column).lower() else "#,##0"
+            for cell in worksheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell[0].number_format = number_format
+        elif pd.api.types.is_datetime64_any_dtype(table[column]):
+            for cell in worksheet.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell[0].number_format = "yyyy-mm-dd"
+
+
+def to_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> Path:
+    """Write each GeoDataFrame as a layer of one GeoPackage (QGIS opens it directly).
+
+    Columns that GeoPackage cannot hold (extra geometry columns, lists) are written as
+    text; nullable booleans and strings become plain values.
+    """
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    for name, layer in layers.items():
+        frame = layer.copy()
+        for column in frame.columns:
+            if column == frame.geometry.name:
+                continue
+            series = frame[column]
+            if isinstance(series, gpd.GeoSeries) or series.map(lambda v: isinstance(v, list | dict | tuple)).any():
+                frame[column] = series.astype(str)
+            elif pd.api.types.is_bool_dtype(series) and series.isna().any():
+                frame[column] = series.astype(object)
+            elif pd.api.types.is_string_dtype(series):
+                frame[column] = series.astype(object)
+        frame.to_file(path, layer=name, driver="GPKG")
+    return path
+
+
+def to_geopackage_bytes(layers: Mapping[str, gpd.GeoDataFrame]) -> bytes:
+    """The GeoPackage of :func:`to_geopackage` as bytes, for a download button."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = to_geopackage(layers, Path(folder) / "plan.gpkg")
+        return path.read_bytes()

@@ -1,0 +1,79 @@
+"""Exports estates officers open in Excel and QGIS: formulas neutralised, formatting kept."""
+
+from __future__ import annotations
+
+import io
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pytest
+from shapely.geometry import Point
+
+from estate.export import neutralise, safe_table, to_csv_bytes, to_excel_bytes, to_geopackage
+
+HOSTILE = pd.DataFrame(
+    {
+        "Holding": ['=HYPERLINK("http://x","click")', "+1+1", "-2", "@SUM(A1)", "Town Hall", "\tTab"],
+        "Receipt (£)": [1.0, 2.0, -3.0, 4.0, 1_250_000.0, 0.0],
+    }
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+44 161", "'+44 161"),
+        ("-x", "'-x"),
+        ("@x", "'@x"),
+        ("Town Hall", "Town Hall"),
+        (-3.0, -3.0),
+    ],
+)
+def test_neutralise(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_never_starts_a_cell_with_a_formula():
+    text = to_csv_bytes(HOSTILE).decode("utf-8-sig")
+    rows = text.splitlines()[1:]
+    cells = [r.split(",")[0].strip('"') for r in rows]
+    assert all(not c.startswith(("=", "+", "-", "@", "\t")) for c in cells)
+    assert "-3.0" in text  # numbers stay numbers, negative or not
+    assert text.startswith("Holding,Receipt (£)")
+
+
+def test_excel_has_one_sheet_per_table_frozen_header_and_safe_text():
+    moves = pd.DataFrame({"Team": ["Housing"], "Distance (km)": [1.234]})
+    workbook = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"Disposals": HOSTILE, "Moves": moves})))
+    assert workbook.sheetnames == ["Disposals", "Moves"]
+    sheet = workbook["Disposals"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].value == "Holding" and sheet["A1"].font.bold
+    assert sheet["A2"].value.startswith("'=") and sheet["A2"].data_type == "s"
+    assert sheet["B4"].value == -3.0 and sheet["B6"].number_format == "#,##0"
+    assert workbook["Moves"]["B2"].number_format == "#,##0.00"
+
+
+def test_safe_table_keeps_the_original():
+    safe_table(HOSTILE)
+    assert HOSTILE.iloc[0, 0].startswith("=")
+
+
+def test_geopackage_layers_read_back(tmp_path):
+    points = gpd.GeoDataFrame(
+        {
+            "name": ["A", "B"],
+            "retain": pd.array([True, None], dtype="boolean"),
+            "uprn": pd.array(["1", None], dtype="string"),
+        },
+        geometry=[Point(378000, 392000), Point(378100, 392100)],
+        crs=27700,
+    )
+    path = to_geopackage({"holdings": points, "disposals": points.iloc[:1]}, tmp_path / "plan.gpkg")
+    import pyogrio
+
+    assert [name for name, _ in pyogrio.list_layers(path)] == ["holdings", "disposals"]
+    back = gpd.read_file(path, layer="holdings")
+    assert back.crs.to_epsg() == 27700 and list(back["name"]) == ["A", "B"]
