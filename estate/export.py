@@ -89,7 +89,7 @@ def _format(worksheet, table: pd.DataFrame) -> None:
     for cell in worksheet[1]:
         cell.font = Font(bold=True)
     for i, column in enumerate(table.columns, start=1):
-        values = table[column].astype(str).head(500)
+        values = table[column].head(500).map(str)
         width = max([len(str(column))] + [len(v) for v in values]) + 2
         worksheet.column_dimensions[get_column_letter(i)].width = min(width, _MAX_WIDTH)
         if pd.api.types.is_float_dtype(table[column]):

@@ -9,6 +9,7 @@ from streamlit_folium import st_folium
 
 from estate.columns import SOURCE_FIELDS, match_columns
 from estate.errors import EstateError
+from estate.export import to_csv_bytes, to_excel_bytes
 from estate.load import PartnerFile, load_file, outcome_counts
 from estate.locate import PostcodeLookup
 from estate.place import shared_sites
@@ -160,11 +161,18 @@ st.dataframe(
     height=360,
     column_order=("partner", "file", "row", "name", "outcome", "field", "problem", "action", "holding_id"),
 )
-st.download_button(
+c1, c2 = st.columns(2)
+c1.download_button(
     "Download the full report (CSV)",
-    report.to_csv(index=False).encode("utf-8-sig"),
+    lambda: to_csv_bytes(report),
     file_name=f"{place.name.lower()}_validation_report.csv",
     mime="text/csv",
+)
+c2.download_button(
+    "Download the report and holdings (Excel)",
+    lambda: to_excel_bytes({"Validation report": report, "Holdings": holdings.drop(columns="geometry")}),
+    file_name=f"{place.name.lower()}_validation_report.xlsx",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 )
 
 shared = shared_sites(holdings)

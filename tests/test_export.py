@@ -77,3 +77,17 @@ def test_geopackage_layers_read_back(tmp_path):
     assert [name for name, _ in pyogrio.list_layers(path)] == ["holdings", "disposals"]
     back = gpd.read_file(path, layer="holdings")
     assert back.crs.to_epsg() == 27700 and list(back["name"]) == ["A", "B"]
+
+
+def test_excel_takes_missing_values_of_every_kind():
+    table = pd.DataFrame(
+        {
+            "Name": pd.array(["A", None], dtype="string"),
+            "Value (£)": [1.0, None],
+            "Kept": pd.array([True, None], dtype="boolean"),
+            "Break date": pd.to_datetime(["2027-03-31", None]),
+        }
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"T": table})))["T"]
+    assert [c.value for c in sheet[3]] == [None, None, None, None]
+    assert sheet["D2"].number_format == "yyyy-mm-dd"
