@@ -1,0 +1,146 @@
+"""End to end in a real browser: Debian's chromium, driven by Playwright, against the served app.
+
+Screenshots of each page are saved under ``tests/artefacts/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTEFACTS = ROOT / "tests" / "artefacts"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server():
+    """The app served by Streamlit on a free loopback port, stopped after the module."""
+    port = _free_port()
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    log = open(ARTEFACTS / "streamlit.log", "w")  # noqa: SIM115 - closed after the module
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ESTATE_PLACE": str(ROOT / "data" / "trafford")},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
+                if reply.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        process.terminate()
+        pytest.fail(f"the app did not start within 60 s; see {log.name}")
+    yield url
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed: `make test` installs Debian's chromium package")
+        pytest.skip("chromium is not installed (make test installs it)")
+    from playwright.sync_api import sync_playwright
+
+    ARTEFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def wait_for_app(page, timeout: float = 90_000) -> None:
+    """Wait until Streamlit has finished running the page's script."""
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def map_frame(page, index: int = 0, timeout: float = 60_000):
+    """The ``index``-th folium map's frame, once Leaflet has drawn it."""
+    page.wait_for_selector("iframe[title*='st_folium']", timeout=timeout)
+    frame = page.frames[1 + index]
+    frame.wait_for_selector(".leaflet-container", timeout=timeout)
+    return frame
+
+
+def test_place_page_draws_its_maps(server, page):
+    page.goto(server)
+    wait_for_app(page)
+    page.get_by_text("Residents' access to services today").wait_for(timeout=90_000)
+    frame = map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive, .marker-cluster", timeout=60_000)
+    assert frame.locator(".leaflet-interactive, .marker-cluster").count() > 0
+    page.screenshot(path=str(ARTEFACTS / "place.png"), full_page=True)
+
+
+def test_portfolio_page_downloads_the_validation_report(server, page):
+    page.goto(f"{server}/portfolio")
+    wait_for_app(page)
+    page.get_by_text("Validation report").first.wait_for(timeout=90_000)
+    frame = map_frame(page)
+    frame.wait_for_selector(".marker-cluster, .leaflet-interactive", timeout=60_000)
+    page.screenshot(path=str(ARTEFACTS / "portfolio.png"), full_page=True)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download the full report (CSV)").click()
+    saved = ARTEFACTS / download.value.suggested_filename
+    download.value.save_as(saved)
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("partner,file,row,name,holding_id,outcome")
+    assert len(lines) > 663
