@@ -275,6 +275,122 @@ def with_local_assets(fmap: folium.Map) -> folium.Map:
     return fmap
 
 
+DECISION_STYLE = {
+    "keep as hub": ("#1a7f37", 8, "Kept as a hub (receives teams)"),
+    "keep": ("#6e7781", 5, "Kept"),
+    "dispose": ("#cf222e", 6, "Disposed of"),
+}
+
+
+def status_words(plan) -> tuple[str, str]:
+    """The solver's status as a sentence, and the Streamlit call to show it with."""
+    if plan.status == "optimal":
+        return "Optimal: no better plan exists under these settings (within the gap asked for).", "success"
+    if plan.status == "feasible":
+        gap = f"{plan.gap:.2%}" if plan.gap is not None else "unknown"
+        return (
+            f"A good plan, not proven best: the time limit stopped the search {gap} from the best possible "
+            "bound. Give the solver more time to close the gap."
+        ), "warning"
+    if plan.status == "infeasible":
+        return "No plan meets every rule of this scenario. What blocks it is explained below.", "error"
+    return f"No plan: the solver ended with status '{plan.status}' before finding one.", "error"
+
+
+def _arrow(start: tuple[float, float], end: tuple[float, float], size: float = 120.0) -> list[tuple[float, float]]:
+    """A small triangle at ``end`` pointing away from ``start`` (metres, EPSG:27700)."""
+    import math
+
+    angle = math.atan2(end[1] - start[1], end[0] - start[0])
+    left = (end[0] - size * math.cos(angle - 0.4), end[1] - size * math.sin(angle - 0.4))
+    right = (end[0] - size * math.cos(angle + 0.4), end[1] - size * math.sin(angle + 0.4))
+    return [end, left, right, end]
+
+
+def plan_map(place: Place, plan, shade_service: str | None = None, *, height: int = 560) -> folium.Map:
+    """The co-location map: hubs, kept and disposed holdings, an arrow per team move coloured by partner."""
+    import geopandas as gpd
+    from shapely.geometry import Polygon
+
+    decisions = plan.decisions.to_crs("EPSG:4326")
+    centre = [decisions.geometry.y.mean(), decisions.geometry.x.mean()]
+    fmap = folium.Map(location=centre, zoom_start=12, tiles="OpenStreetMap", height=height, control_scale=True)
+    if shade_service is not None and place.zones is not None:
+        access = plan_access(place, plan)
+        _shade_zones(fmap, place, access, shade_service)
+    for decision, (colour, radius, label) in DECISION_STYLE.items():
+        layer = decisions[decisions["decision"] == decision][["name", "partner", "decision", "geometry"]]
+        if layer.empty:
+            continue
+        folium.GeoJson(
+            layer.to_json(),
+            name=f"{label} ({len(layer)})",
+            marker=folium.CircleMarker(
+                radius=radius, color="#222", weight=1, fill=True, fill_color=colour, fill_opacity=0.9
+            ),
+            tooltip=folium.GeoJsonTooltip(["name", "partner", "decision"], aliases=["", "Partner", "Plan"]),
+        ).add_to(fmap)
+    colours = partner_colours(sorted(set(plan.moves["partner"])) if len(plan.moves) else [])
+    if len(plan.moves):
+        moves = plan.moves
+        heads = [Polygon(_arrow(line.coords[0], line.coords[-1])) for line in moves.geometry]
+        arrows = gpd.GeoDataFrame(
+            moves[["partner", "team_id", "fte", "from_name", "to_name"]], geometry=moves.geometry, crs=moves.crs
+        )
+        tips = gpd.GeoDataFrame(moves[["partner"]], geometry=heads, crs=moves.crs)
+        for partner, colour in colours.items():
+            mine = arrows[arrows["partner"] == partner].to_crs("EPSG:4326")
+            group = folium.FeatureGroup(name=f"Moves: {partner} ({len(mine)})")
+            folium.GeoJson(
+                mine.to_json(),
+                style_function=lambda _, c=colour: {"color": c, "weight": 3, "opacity": 0.85},
+                tooltip=folium.GeoJsonTooltip(
+                    ["team_id", "fte", "from_name", "to_name"], aliases=["Team", "FTE", "From", "To"]
+                ),
+            ).add_to(group)
+            folium.GeoJson(
+                tips[tips["partner"] == partner].to_crs("EPSG:4326").to_json(),
+                style_function=lambda _, c=colour: {"color": c, "fillColor": c, "weight": 1, "fillOpacity": 1},
+            ).add_to(group)
+            group.add_to(fmap)
+    entries = [(colour, label) for colour, _, label in DECISION_STYLE.values()]
+    entries += [(colour, f"move: {partner}") for partner, colour in colours.items()]
+    if shade_service is not None and place.zones is not None:
+        entries += [("#a1d99b", f"zone within the {shade_service} standard"), ("#fc9272", "zone outside it")]
+    add_legend(fmap, "Plan", entries)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    return with_local_assets(fmap)
+
+
+def plan_access(place: Place, plan) -> AccessReport:
+    """Access from the holdings a plan keeps, offering the services they offer after the moves."""
+    kept = plan.decisions[plan.decisions["decision"] != "dispose"]["holding_id"]
+    after = place.holdings[place.holdings["holding_id"].isin(kept)].copy()
+    offered = plan.hubs.set_index("holding_id")["services"] if len(plan.hubs) else pd.Series(dtype=object)
+    after["services"] = after["holding_id"].map(offered).where(lambda v: v.notna(), after["services"])
+    return access_report(place.demand, after, place.standards)
+
+
+def _shade_zones(fmap: folium.Map, place: Place, access: AccessReport, service: str) -> None:
+    rows = access.zones[access.zones["service"] == service].set_index("zone_id")
+    zones = place.zones.copy()
+    zones["geometry"] = zones.geometry.simplify(10)
+    zones = zones.join(rows[["cost", "within_standard"]], on="zone_id").to_crs("EPSG:4326")
+    folium.GeoJson(
+        zones[["zone_id", "cost", "within_standard", "geometry"]].to_json(na="null"),
+        name=f"Access to {service} after the plan",
+        style_function=lambda f: {
+            "fillColor": "#bbbbbb"
+            if f["properties"]["within_standard"] is None
+            else ("#a1d99b" if f["properties"]["within_standard"] else "#fc9272"),
+            "color": "#999",
+            "weight": 0.2,
+            "fillOpacity": 0.45,
+        },
+        tooltip=folium.GeoJsonTooltip(["zone_id", "cost", "within_standard"], aliases=["Zone", "Distance", "Within"]),
+    ).add_to(fmap)
+
+
 def show_error(exc: Exception) -> None:
     """Show a domain error as the user needs it: what is wrong and what to do."""
     st.error(str(exc), icon=":material/error:")

@@ -94,3 +94,69 @@ def test_a_file_with_no_recognisable_columns_asks_for_a_mapping():
     assert not at.exception
     assert any("no recognisable register columns" in w.value for w in at.warning)
     assert holdings_shown(at) == 435
+
+
+def run_scenario(
+    at: AppTest, name: str, *, time_limit: float = 30.0, objective: str | None = None, budget: float | None = None
+) -> AppTest:
+    """Fill the Scenario form, run it, and wait (bounded) until the background run finishes."""
+    import time
+
+    form_inputs = {w.label: w for w in at.text_input}
+    form_inputs["Scenario name"].set_value(name)
+    numbers = {w.label: w for w in at.number_input}
+    numbers["Time limit (s)"].set_value(time_limit)
+    if objective is not None:
+        at.radio[0].set_value(objective)
+    if budget is not None:
+        numbers["Up-front budget (£, 0: no cap)"].set_value(budget)
+    at.get("form_submit_button")[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        texts = " ".join(s.value for s in at.success) + " ".join(e.value for e in at.error)
+        if f"{name}**: Finished" in texts or f"{name}**: Failed" in texts:
+            return at
+        time.sleep(2)
+    pytest.fail(f"the run of {name} did not finish within 240 s")
+
+
+def test_scenario_results_compare_and_export_pages():
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Scenario"
+    run_scenario(at, "Quick")
+    assert any("Quick**: Finished" in s.value for s in at.success), [s.value for s in at.error]
+
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Revenue savings a year"].startswith("£")
+    assert "NPV over 10 years" in metrics
+    status = " ".join(s.value for s in [*at.success, *at.warning])
+    assert "Optimal" in status or "not proven best" in status
+
+    at.switch_page("pages/scenario.py").run()
+    run_scenario(at, "Seven hubs", objective="least_travel")
+    at.switch_page("pages/results.py").run()
+    at.selectbox(key="results_scenario").set_value("Seven hubs").run()
+    assert not at.exception
+    assert any("No plan meets every rule" in e.value for e in at.error)
+    assert any(h.value == "What blocks this scenario" for h in at.subheader)
+
+    at.switch_page("pages/scenario.py").run()
+    run_scenario(at, "Small budget", budget=2_000_000)
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    assert any(h.value == "Holdings the scenarios treat differently" for h in at.subheader)
+    figures = at.dataframe[0].value
+    assert list(figures.columns) == ["Quick", "Small budget"]
+
+    at.switch_page("pages/export.py").run()
+    assert not at.exception
+    labels = [b.label for b in at.get("download_button")]
+    assert "Disposal list (CSV)" in labels and "Board pack (PDF)" in labels

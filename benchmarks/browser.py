@@ -1,0 +1,151 @@
+"""Browser benchmark: how long the Results page takes to draw its map for a 5,000-holding estate.
+
+One command::
+
+    python benchmarks/browser.py [--quick] [--holdings 5000] [--zones 1700]
+
+It writes a seeded synthetic place, serves the app on loopback, runs the default
+scenario from the Scenario page in Debian's chromium (the solve is not timed), then
+times, from clicking through to Results until the co-location map has drawn its
+markers. The Portfolio page's clustered map is timed the same way. Target: under 3 s.
+Ends with ``RESULT case=browser_results ...`` and ``RESULT case=browser_portfolio ...``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from synthetic_place import write_place  # noqa: E402
+
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TARGET_S = 3.0
+
+
+def _serve(place: Path) -> tuple[subprocess.Popen, str]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "ESTATE_PLACE": str(place)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                return process, url
+        except OSError:
+            time.sleep(0.5)
+    process.terminate()
+    raise SystemExit("the app did not start")
+
+
+def _idle(page, timeout: float = 600_000) -> None:
+    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def _map_drawn(page, selector: str, timeout: float = 120_000) -> None:
+    page.wait_for_selector("iframe[title*='st_folium']", timeout=timeout)
+    deadline = time.monotonic() + timeout / 1000
+    while time.monotonic() < deadline:
+        for frame in page.frames[1:]:
+            try:
+                if frame.locator(selector).count() > 0:
+                    return
+            except Exception:  # noqa: BLE001 - a frame may be replaced while it is read
+                continue
+        time.sleep(0.05)
+    raise SystemExit("the map was not drawn in time")
+
+
+def main() -> None:
+    """Run the benchmark and print its figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 holdings and 400 zones")
+    parser.add_argument("--holdings", type=int, default=5000)
+    parser.add_argument("--zones", type=int, default=1700)
+    parser.add_argument("--time-limit", type=float, default=60.0, help="solver time limit for the scenario run")
+    args = parser.parse_args()
+    holdings, zones = (1000, 400) if args.quick else (args.holdings, args.zones)
+
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as folder:
+        place = write_place(Path(folder) / "place", holdings=holdings, zones=zones)
+        process, url = _serve(place)
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+
+                page.goto(f"{url}/portfolio")
+                _idle(page)  # the first visit loads and validates the place (cached after)
+                page.goto(f"{url}/portfolio")
+                started = time.perf_counter()
+                _idle(page)
+                _map_drawn(page, ".marker-cluster, .leaflet-interactive")
+                portfolio_s = time.perf_counter() - started
+
+                page.goto(f"{url}/scenario")
+                _idle(page)
+                page.get_by_label("Time limit (s)").fill(str(args.time_limit))
+                page.get_by_role("button", name="Run this scenario").click()
+                page.get_by_text("Finished").first.wait_for(timeout=1_800_000)
+
+                page.get_by_role("link", name="See the results of Default").first.click()
+                started = time.perf_counter()
+                _idle(page)
+                _map_drawn(page, ".leaflet-interactive")
+                results_s = time.perf_counter() - started
+                browser.close()
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+    print(f"Portfolio map, {holdings:,} holdings: {portfolio_s:.2f} s")
+    print(f"Results map, {holdings:,} holdings and {zones:,} zones: {results_s:.2f} s (target {TARGET_S:g} s)")
+    print(f"RESULT case=browser_portfolio holdings={holdings} seconds={portfolio_s:.2f} target_s={TARGET_S:g}")
+    print(
+        f"RESULT case=browser_results holdings={holdings} zones={zones} seconds={results_s:.2f} "
+        f"target_s={TARGET_S:g} ratio={results_s / TARGET_S:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

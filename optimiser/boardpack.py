@@ -1,0 +1,270 @@
+"""The board pack: one plan's map, figures and lists, as HTML and as PDF.
+
+For partnership boards: what the plan keeps and disposes of, who moves where, the
+money (revenue savings, receipts, one-off costs, NPV, payback) and who gains and who
+pays, with the solver's status and the assumptions stated. The map is drawn with
+matplotlib so the pack needs no web connection to open or print.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
+import pandas as pd  # noqa: E402
+
+_DECISION_COLOURS = {"keep as hub": "#1a7f37", "keep": "#9aa1a9", "dispose": "#cf222e"}
+
+
+def plan_figure_png(plan: Any, boundary: Any = None, *, title: str = "") -> bytes:
+    """A static map of the plan: holdings by decision, a line per team move, the boundary."""
+    fig, ax = plt.subplots(figsize=(8, 7), dpi=120)
+    if boundary is not None:
+        import geopandas as gpd
+
+        gpd.GeoSeries([boundary], crs="EPSG:27700").boundary.plot(ax=ax, color="#333", linewidth=1)
+    decisions = plan.decisions
+    for decision, colour in _DECISION_COLOURS.items():
+        mine = decisions[decisions["decision"] == decision]
+        if len(mine):
+            size = 40 if decision == "keep as hub" else 14
+            mine.plot(
+                ax=ax,
+                color=colour,
+                markersize=size,
+                edgecolor="#222",
+                linewidth=0.3,
+                label=f"{decision} ({len(mine)})",
+                zorder=3,
+            )
+    if len(plan.moves):
+        plan.moves.plot(
+            ax=ax, color="#1f77b4", linewidth=1.2, alpha=0.8, zorder=2, label=f"team moves ({len(plan.moves)})"
+        )
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    ax.legend(loc="lower left", fontsize=8, frameon=True)
+    if title:
+        ax.set_title(title, fontsize=11)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def headline_figures(plan: Any) -> list[tuple[str, str]]:
+    """The figures a board reads first, as (label, formatted value)."""
+    s = plan.summary
+
+    def gbp(value: float) -> str:
+        return f"£{value / 1e6:,.1f}m" if abs(value) >= 1e6 else f"£{value:,.0f}"
+
+    return [
+        ("Revenue savings a year", gbp(s["revenue_savings_gbp_per_year"])),
+        ("Capital receipts", gbp(s["capital_receipts_gbp"])),
+        ("One-off costs", gbp(s["one_off_costs_gbp"]["total"])),
+        (f"NPV over {s['horizon_years']} years at {s['discount_rate']:.1%}", gbp(s["npv_gbp"])),
+        ("Payback", f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon"),
+        ("Carbon saved a year", f"{s['carbon_saved_tco2e_per_year']:,.0f} tCO2e"),
+        ("Holdings kept", f"{s['holdings_after']} of {s['holdings_before']}"),
+        ("Team moves", f"{len(plan.moves)} ({s['fte_moved']:,.0f} FTE)"),
+    ]
+
+
+def status_sentence(plan: Any) -> str:
+    """The solver's status in words a board member can read."""
+    if plan.status == "optimal":
+        return "Optimal: no better plan exists under these settings (within the gap asked for)."
+    if plan.status == "feasible":
+        gap = f"{plan.gap:.2%}" if plan.gap is not None else "an unknown margin"
+        return f"A good plan, not proven best: the time limit stopped the search {gap} from the best possible bound."
+    return f"No plan: {plan.status}."
+
+
+def _table_html(frame: pd.DataFrame, columns: dict[str, str], limit: int = 200) -> str:
+    shown = frame[[c for c in columns if c in frame.columns]].head(limit).rename(columns=columns)
+    for column in shown.columns:
+        if "(£" in column:
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    more = (
+        f"<p class='note'>First {limit} of {len(frame)} rows; the exports have them all.</p>"
+        if len(frame) > limit
+        else ""
+    )
+    return shown.to_html(index=False, escape=True, border=0, classes="table", na_rep="") + more
+
+
+DISPOSAL_HEADINGS = {
+    "name": "Holding",
+    "partner": "Partner",
+    "uprn": "UPRN",
+    "tenure": "Tenure",
+    "earliest_exit_date": "Earliest exit",
+    "expected_receipt_gbp": "Receipt (£)",
+    "running_cost_avoided_gbp_per_year": "Running cost avoided (£/yr)",
+    "reason": "Reason",
+}
+MOVE_HEADINGS = {
+    "team_id": "Team",
+    "partner": "Partner",
+    "fte": "FTE",
+    "from_name": "From",
+    "to_name": "To",
+    "distance_km": "Distance (km)",
+}
+PARTNER_HEADINGS = {
+    "partner": "Partner",
+    "disposals": "Disposals",
+    "capital_receipts_gbp": "Receipts (£)",
+    "running_cost_avoided_gbp_per_year": "Running cost avoided (£/yr)",
+    "gains_npv_gbp": "Gains, NPV (£)",
+    "costs_npv_gbp": "Costs, NPV (£)",
+    "npv_gbp": "Net, NPV (£)",
+}
+
+
+def board_pack_html(plan: Any, *, place_name: str, scenario_name: str, boundary: Any = None) -> str:
+    """The board pack as one self-contained HTML page (the map embedded as an image)."""
+    figures = "".join(
+        f"<div class='fig'><div class='label'>{html.escape(k)}</div><div class='value'>{html.escape(v)}</div></div>"
+        for k, v in headline_figures(plan)
+    )
+    image = base64.b64encode(plan_figure_png(plan, boundary)).decode("ascii")
+    access = plan.access.copy()
+    access_rows = "".join(
+        f"<tr><td>{html.escape(str(r.label))}</td><td>{r.share_before:.1%}</td><td>{r.share_after:.1%}</td>"
+        f"<td>{r.required_share:.1%}</td></tr>"
+        for r in access.itertuples()
+    )
+    partners = pd.DataFrame(plan.summary.get("partners", []))
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in plan.notes)
+    made = dt.date.today().isoformat()
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(place_name)}: {html.escape(scenario_name)}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #1f2328; }}
+h1 {{ margin-bottom: 0; }} .sub {{ color: #57606a; }}
+.figs {{ display: grid; grid-template-columns: repeat(4, 1fr); gap: 12px; margin: 1.5rem 0; }}
+.fig {{ border: 1px solid #d0d7de; border-radius: 6px; padding: 10px; }}
+.label {{ font-size: .8rem; color: #57606a; }} .value {{ font-size: 1.4rem; font-weight: 600; }}
+table {{ border-collapse: collapse; width: 100%; font-size: .85rem; margin-bottom: 1.5rem; }}
+th, td {{ border-bottom: 1px solid #d0d7de; padding: 4px 6px; text-align: left; }}
+.note {{ color: #57606a; font-size: .8rem; }}
+</style></head><body>
+<h1>{html.escape(place_name)}: {html.escape(scenario_name)}</h1>
+<p class="sub">Estate plan for the partnership board, made {made}. {html.escape(status_sentence(plan))}</p>
+<div class="figs">{figures}</div>
+<h2>Co-location map</h2>
+<img alt="Map of the plan" src="data:image/png;base64,{image}" style="max-width:100%">
+<h2>Who gains and who pays</h2>
+{_table_html(partners, PARTNER_HEADINGS) if len(partners) else "<p>No partner's position changes.</p>"}
+<h2>Access to services, before and after</h2>
+<table><tr><th>Service</th><th>Before</th><th>After</th><th>Required</th></tr>{access_rows}</table>
+<p class="note">Measured as {html.escape(str(plan.summary.get("access_measure", "straight-line distance")))}.</p>
+<h2>Disposals ({len(plan.disposals)})</h2>
+{_table_html(plan.disposals, DISPOSAL_HEADINGS)}
+<h2>Team moves ({len(plan.moves)})</h2>
+{_table_html(plan.moves, MOVE_HEADINGS)}
+<h2>Notes and assumptions</h2>
+<ul>{notes}<li>Running costs, market values, workstations and occupants not held in the partners' registers are
+modelled from benchmark assumptions per use class and marked as such in the exports.</li></ul>
+</body></html>"""
+
+
+def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: Any = None) -> bytes:
+    """The board pack as a PDF: figures, map, partners, access, disposals and moves."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4, landscape
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.lib.units import cm
+    from reportlab.platypus import Image, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    styles = getSampleStyleSheet()
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(
+        buffer,
+        pagesize=landscape(A4),
+        leftMargin=1.5 * cm,
+        rightMargin=1.5 * cm,
+        topMargin=1.2 * cm,
+        bottomMargin=1.2 * cm,
+        title=f"{place_name}: {scenario_name}",
+    )
+    style = TableStyle(
+        [
+            ("FONTSIZE", (0, 0), (-1, -1), 7.5),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eaeef2")),
+            ("LINEBELOW", (0, 0), (-1, -1), 0.25, colors.HexColor("#d0d7de")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+
+    def table(frame: pd.DataFrame, headings: dict[str, str], limit: int = 60) -> list:
+        shown = frame[[c for c in headings if c in frame.columns]].head(limit).rename(columns=headings)
+        rows = [list(shown.columns)]
+        for record in shown.itertuples(index=False):
+            rows.append([_cell(v, c) for v, c in zip(record, shown.columns, strict=True)])
+        out = [Table(rows, repeatRows=1, style=style)]
+        if len(frame) > limit:
+            out.append(Paragraph(f"First {limit} of {len(frame)} rows; the exports have them all.", styles["Italic"]))
+        return out
+
+    figures = [[k, v] for k, v in headline_figures(plan)]
+    story = [
+        Paragraph(f"{html.escape(place_name)}: {html.escape(scenario_name)}", styles["Title"]),
+        Paragraph(html.escape(status_sentence(plan)), styles["Normal"]),
+        Spacer(1, 0.4 * cm),
+        Table(
+            _pairs(figures),
+            style=TableStyle([("FONTSIZE", (0, 0), (-1, -1), 10), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]),
+        ),
+        Spacer(1, 0.4 * cm),
+        Image(io.BytesIO(plan_figure_png(plan, boundary)), width=14 * cm, height=12 * cm, kind="proportional"),
+        PageBreak(),
+        Paragraph("Who gains and who pays", styles["Heading2"]),
+        *table(pd.DataFrame(plan.summary.get("partners", [])), PARTNER_HEADINGS),
+        Paragraph("Access to services, before and after", styles["Heading2"]),
+        *table(
+            plan.access.assign(
+                before=plan.access["share_before"].map("{:.1%}".format),
+                after=plan.access["share_after"].map("{:.1%}".format),
+            ),
+            {"label": "Service", "before": "Before", "after": "After"},
+        ),
+        PageBreak(),
+        Paragraph(f"Disposals ({len(plan.disposals)})", styles["Heading2"]),
+        *table(plan.disposals, DISPOSAL_HEADINGS),
+        Paragraph(f"Team moves ({len(plan.moves)})", styles["Heading2"]),
+        *table(plan.moves, MOVE_HEADINGS),
+    ]
+    doc.build(story)
+    return buffer.getvalue()
+
+
+def _pairs(figures: list[list[str]]) -> list[list[str]]:
+    """Lay eight label/value pairs out as two rows of four label-value columns."""
+    rows = []
+    for start in range(0, len(figures), 4):
+        row = []
+        for label, value in figures[start : start + 4]:
+            row += [label, value]
+        rows.append(row)
+    return rows
+
+
+def _cell(value: object, column: str) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if "(£" in column and isinstance(value, int | float):
+        return f"{value:,.0f}"
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    text = str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

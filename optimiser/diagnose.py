@@ -1,0 +1,447 @@
+"""Why a scenario has no plan, and the smallest change that would give it one.
+
+When the model is infeasible, the diagnosis re-solves it with the constraint families
+relaxed: every row of a relaxed family gets a non-negative slack (an assignment that
+breaks the relocation limit or the compatibility table becomes available at a cost), and
+the total slack is minimised. Families left with slack block the scenario. Each family
+is then also relaxed *alone*: if that is enough, its slack is the smallest relaxation of
+that family that would make the scenario feasible, reported in the user's terms (FTE of
+room, share of residents and the threshold that would do, pounds of budget, hubs, which
+lock to lift, how far a team would have to move).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from optimiser.inputs import ModelData
+from optimiser.model import MILLION, PlanModel, build_model
+from optimiser.solve import SolveResult, solve
+
+FINDING_COLUMNS: tuple[str, ...] = ("family", "id", "name", "detail", "needed", "limit")
+"""Columns of the findings table: what blocks, where, and by how much."""
+
+_LABEL = {
+    "locks": "locks",
+    "capacity": "capacity",
+    "access_standard": "access standards",
+    "budget": "budget",
+    "max_hubs": "maximum number of hubs",
+    "hub_count": "number of hubs (p)",
+    "no_worse_off": "no partner worse off",
+    "relocation_limit": "relocation limit",
+    "compatibility": "compatibility table",
+}
+
+_TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Why no plan meets the scenario.
+
+    Attributes
+    ----------
+    headline
+        One sentence.
+    blocking
+        The constraint families that block the scenario (in :data:`optimiser.model.RELAXABLE`
+        terms), most important first.
+    messages
+        One line per finding, in the user's terms.
+    findings
+        :data:`FINDING_COLUMNS`: which holdings, zones, services, teams or partners, by
+        how much.
+    alone
+        For each blocking family, whether relaxing it alone would be enough, and the
+        smallest relaxation in words.
+
+    """
+
+    headline: str
+    blocking: tuple[str, ...]
+    messages: tuple[str, ...]
+    findings: pd.DataFrame
+    alone: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        lines = [self.headline, *(f"  - {m}" for m in self.messages)]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form for ``summary.json``."""
+        return {
+            "headline": self.headline,
+            "blocking": list(self.blocking),
+            "messages": list(self.messages),
+            "alone": dict(self.alone),
+            "findings": self.findings.astype(object).where(self.findings.notna(), None).to_dict(orient="records"),
+        }
+
+
+def applicable_families(data: ModelData) -> list[str]:
+    """The relaxable families present in this scenario."""
+    s = data.scenario
+    families = ["capacity"]
+    if (data.holdings["lock"] != "").any():
+        families.append("locks")
+    if s.enforce_access and s.objective != "max_coverage" and len(data.services) and (data.services["required_share"] > 0).any():
+        families.append("access_standard")
+    if s.budget_gbp is not None:
+        families.append("budget")
+    if s.max_hubs is not None:
+        families.append("max_hubs")
+    if s.objective in ("max_coverage", "least_travel"):
+        families.append("hub_count")
+    if s.no_worse_off:
+        families.append("no_worse_off")
+    if s.relocation_limit_km is not None:
+        families.append("relocation_limit")
+    families.append("compatibility")
+    return families
+
+
+def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
+    """Find what blocks an infeasible scenario, and the smallest relaxation of each family.
+
+    Parameters
+    ----------
+    data
+        The prepared inputs of the infeasible scenario.
+    time_limit
+        Seconds for each relaxed solve (default: a quarter of the scenario's limit, at
+        least 5 s).
+
+    """
+    limit = time_limit if time_limit is not None else max(5.0, data.scenario.time_limit_s / 4)
+    families = applicable_families(data)
+    extra = breaking_pairs(data)
+    built = build_model(data, relax=set(families), extra_pairs=extra)
+    result = solve(built.model, data.scenario, time_limit=limit, mip_gap=1e-6)
+    if not result.solved:
+        return Diagnosis(
+            headline=(
+                "No plan meets the scenario, and even with every rule relaxed none was found "
+                f"(solver: {result.status}); every team needs a holding it may be housed in."
+            ),
+            blocking=(),
+            messages=(),
+            findings=pd.DataFrame(columns=list(FINDING_COLUMNS)),
+        )
+    used = _families_with_slack(built, result)
+    findings: list[dict[str, object]] = []
+    messages: list[str] = []
+    alone: dict[str, str] = {}
+    for family in families:
+        single = build_model(data, relax={family}, extra_pairs=extra)
+        single_result = solve(single.model, data.scenario, time_limit=limit, mip_gap=1e-6)
+        if single_result.solved:
+            rows, lines = _explain(family, single, single_result)
+            alone[family] = lines[0] if lines else f"relaxing the {_LABEL[family]} alone is enough"
+        elif family in used:
+            rows, lines = _explain(family, built, result)
+            alone[family] = f"relaxing the {_LABEL[family]} alone is not enough"
+        else:
+            continue
+        findings += rows
+        messages += lines
+    blocking = [f for f in _ORDER if f in used or f in alone]
+    if blocking:
+        names = ", ".join(_LABEL[f] for f in blocking)
+        headline = f"No plan meets the scenario: it is blocked by the {names}."
+        enough = [f for f in blocking if not alone.get(f, "").endswith("alone is not enough") and f in alone]
+        if enough:
+            headline += " Relaxing any one of these is enough: " + ", ".join(_LABEL[f] for f in enough) + "."
+    else:
+        headline = "No plan meets the scenario, but no single rule could be named (numerical trouble?)."
+    return Diagnosis(
+        headline=headline,
+        blocking=tuple(blocking),
+        messages=tuple(messages),
+        findings=pd.DataFrame(findings, columns=list(FINDING_COLUMNS)),
+        alone=alone,
+    )
+
+
+def breaking_pairs(data: ModelData) -> pd.DataFrame:
+    """Assignments the rules forbid: beyond the relocation limit or not compatible.
+
+    Each team gets its candidate hubs up to three times the limit (every hub when there
+    are few), flagged ``breaks`` = ``relocation_limit`` or ``compatibility``.
+    """
+    s = data.scenario
+    h = data.holdings
+    t = data.teams
+    hubs = h[h["can_host"].to_numpy(bool) & (h["lock"] != "dispose").to_numpy()]
+    if not len(hubs) or not len(t):
+        return pd.DataFrame(columns=[*data.pairs.columns, "breaks"])
+    home = h.loc[t["home"], ["x", "y"]].to_numpy(float)
+    located = ~np.isnan(home).any(axis=1)
+    hub_xy = hubs[["x", "y"]].to_numpy(float)
+    if len(t) * len(hubs) <= 200_000 or s.relocation_limit_km is None:
+        ti = np.repeat(np.flatnonzero(located), len(hubs))
+        hi = np.tile(np.arange(len(hubs)), int(located.sum()))
+        km = np.hypot(*(home[ti] - hub_xy[hi]).T) / 1000.0
+    else:
+        radius = 3 * s.relocation_limit_km * 1000.0
+        found = cKDTree(home[located]).sparse_distance_matrix(cKDTree(hub_xy), radius, output_type="ndarray")
+        ti = np.flatnonzero(located)[found["i"]]
+        hi = found["j"]
+        km = found["v"] / 1000.0
+    frame = pd.DataFrame(
+        {"team_id": t.index.to_numpy(dtype=object)[ti], "holding_id": hubs.index.to_numpy(dtype=object)[hi], "km": km}
+    )
+    frame = frame[frame["holding_id"].to_numpy() != t["home"].to_numpy(dtype=object)[ti]]
+    allowed = set(
+        zip(
+            data.compatibility.loc[data.compatibility["allowed"], "partner_type"],
+            data.compatibility.loc[data.compatibility["allowed"], "use_class"],
+            strict=True,
+        )
+    )
+    team_type = t["partner_type"].reindex(frame["team_id"]).to_numpy(dtype=object)
+    use = h["use_class"].reindex(frame["holding_id"]).to_numpy(dtype=object)
+    compatible = np.fromiter(((a, b) in allowed for a, b in zip(team_type, use, strict=True)), bool, len(frame))
+    within = frame["km"].to_numpy() <= (s.relocation_limit_km if s.relocation_limit_km is not None else np.inf) + 1e-9
+    frame["breaks"] = np.where(~compatible, "compatibility", np.where(~within, "relocation_limit", ""))
+    frame = frame[frame["breaks"] != ""]
+    known = set(zip(data.pairs["team_id"], data.pairs["holding_id"], strict=True))
+    fresh = np.array([(a, b) not in known for a, b in zip(frame["team_id"], frame["holding_id"], strict=True)], dtype=bool)
+    frame = frame[fresh]
+    fte = t["fte"].reindex(frame["team_id"]).to_numpy(float)
+    from optimiser.finance import move_costs
+
+    costs = move_costs(fte, s)
+    out = frame.assign(stay=False, travel=fte * frame["km"].to_numpy(float))
+    for name in ("relocation", "fitout", "hosting_per_year", "one_off", "npv_cost"):
+        out[name] = costs[name]
+    return out.reset_index(drop=True)
+
+
+_ORDER = (
+    "locks",
+    "access_standard",
+    "capacity",
+    "relocation_limit",
+    "compatibility",
+    "budget",
+    "max_hubs",
+    "hub_count",
+    "no_worse_off",
+)
+
+
+def _families_with_slack(built: PlanModel, result: SolveResult) -> list[str]:
+    x = result.x
+    used = []
+    for family in _ORDER:
+        if family not in built.relaxed:
+            continue
+        if family in ("relocation_limit", "compatibility"):
+            assign = built.model.values(x, "assign")
+            if (assign.to_numpy()[(built.pairs["breaks"] == family).to_numpy()] > 0.5).any():
+                used.append(family)
+            continue
+        names = [n for n in built.model.variables if n.startswith("slack_") and _slack_family(n) == family]
+        if any((built.model.values(x, n) > _TOL).any() for n in names):
+            used.append(family)
+    return used
+
+
+def _slack_family(name: str) -> str:
+    base = name.removeprefix("slack_")
+    if base.startswith("lock_"):
+        return "locks"
+    if base.startswith("hub_count"):
+        return "hub_count"
+    return base
+
+
+def _slack(built: PlanModel, x: np.ndarray, name: str) -> pd.Series:
+    if f"slack_{name}" not in built.model.variables:
+        return pd.Series(dtype=float)
+    values = built.model.values(x, f"slack_{name}")
+    return values[values > _TOL]
+
+
+def _explain(family: str, built: PlanModel, result: SolveResult) -> tuple[list[dict[str, object]], list[str]]:
+    data = built.data
+    x = result.x
+    h = data.holdings
+    s = data.scenario
+    rows: list[dict[str, object]] = []
+    lines: list[str] = []
+    if family == "locks":
+        for name, want in (("lock_retain", "disposed of"), ("lock_dispose", "kept")):
+            for hid, value in _slack(built, x, name).items():
+                verb = "kept" if name == "lock_retain" else "disposed of"
+                rows.append({"family": family, "id": hid, "name": h.at[hid, "name"], "detail": f"locked to be {verb}", "needed": want, "limit": verb})
+                lines.append(f"{h.at[hid, 'name']} is locked to be {verb}; the scenario can only be met if it is {want}.")
+    elif family == "capacity":
+        slack = _slack(built, x, "capacity")
+        for hid, value in slack.items():
+            cap = float(h.at[hid, "capacity_fte"])
+            rows.append({"family": family, "id": hid, "name": h.at[hid, "name"], "detail": "FTE housed over capacity", "needed": cap + value, "limit": cap})
+        if len(slack):
+            worst = ", ".join(f"{h.at[i, 'name']} ({v:,.1f} FTE)" for i, v in slack.sort_values(ascending=False).head(3).items())
+            lines.append(f"Capacity: {slack.sum():,.1f} FTE more room is needed, at {worst}.")
+    elif family == "access_standard":
+        for service, value in _slack(built, x, "access_standard").items():
+            row, line = _explain_access(built, x, service, float(value))
+            rows += row
+            lines.append(line)
+    elif family == "budget":
+        value = float(_slack(built, x, "budget").sum()) * MILLION
+        needed = s.budget_gbp + value
+        rows.append({"family": family, "id": "budget", "name": "budget", "detail": "one-off costs needed", "needed": needed, "limit": s.budget_gbp})
+        lines.append(f"Budget: one-off costs of at least GBP {needed:,.0f} are needed; the budget is GBP {s.budget_gbp:,.0f}.")
+    elif family == "max_hubs":
+        value = float(_slack(built, x, "max_hubs").sum())
+        needed = s.max_hubs + int(np.ceil(value - 1e-6))
+        rows.append({"family": family, "id": "max_hubs", "name": "max_hubs", "detail": "hubs needed", "needed": needed, "limit": s.max_hubs})
+        lines.append(f"Hubs: at least {needed} hubs must be kept; max_hubs is {s.max_hubs}.")
+    elif family == "hub_count":
+        more = float(_slack(built, x, "hub_count_more").sum())
+        fewer = float(_slack(built, x, "hub_count_fewer").sum())
+        needed = s.p + round(more) - round(fewer)
+        rows.append({"family": family, "id": "p", "name": "p", "detail": "hubs that can work", "needed": needed, "limit": s.p})
+        lines.append(f"Hubs: p = {s.p} cannot work; {needed} hubs can (" + ("more are needed" if more else "fewer can be kept") + ").")
+    elif family == "no_worse_off":
+        for partner, value in _slack(built, x, "no_worse_off").items():
+            rows.append({"family": family, "id": partner, "name": partner, "detail": "NPV below zero (GBP)", "needed": -value * MILLION, "limit": 0.0})
+            lines.append(f"{partner} would be at least GBP {value * MILLION:,.0f} worse off in any plan that meets the rest of the scenario.")
+    elif family in ("relocation_limit", "compatibility"):
+        rows, lines = _explain_pairs(family, built, x)
+    return rows, lines
+
+
+def _explain_pairs(family: str, built: PlanModel, x: np.ndarray) -> tuple[list[dict[str, object]], list[str]]:
+    data = built.data
+    h = data.holdings
+    t = data.teams
+    assign = built.model.values(x, "assign").to_numpy() > 0.5
+    used = built.pairs[assign & (built.pairs["breaks"] == family).to_numpy()]
+    rows: list[dict[str, object]] = []
+    lines: list[str] = []
+    for pair in used.itertuples(index=False):
+        team = t.loc[pair.team_id]
+        frm, to = h.at[team["home"], "name"], h.at[pair.holding_id, "name"]
+        if family == "relocation_limit":
+            detail = f"must move {pair.km:.1f} km from {frm} to {to}"
+            rows.append({"family": family, "id": pair.team_id, "name": to, "detail": detail, "needed": pair.km, "limit": data.scenario.relocation_limit_km})
+        else:
+            use = h.at[pair.holding_id, "use_class"]
+            detail = f"{team['partner_type']} team can only go to {to} ({use}), not allowed by the compatibility table"
+            rows.append({"family": family, "id": pair.team_id, "name": to, "detail": detail, "needed": f"{team['partner_type']} in {use}", "limit": "not allowed"})
+    if len(used) and family == "relocation_limit":
+        far = float(used["km"].max())
+        lines.append(
+            f"Relocation limit: {len(used)} team(s) must move further than {data.scenario.relocation_limit_km:g} km; "
+            f"the limit would have to rise to {far:.1f} km (e.g. {rows[0]['id']} {rows[0]['detail']})."
+        )
+    elif len(used):
+        lines.append(f"Compatibility: {len(used)} team(s) need a host the table forbids (e.g. {rows[0]['id']}: {rows[0]['detail']}).")
+    return rows, lines
+
+
+def _explain_access(built: PlanModel, x: np.ndarray, service: str, shortfall: float) -> tuple[list[dict[str, object]], str]:
+    """Which zones lose access, which holding would restore it, and what threshold would do."""
+    data = built.data
+    h = data.holdings
+    info = data.services.set_index("service").loc[service]
+    unit = data.access_unit
+    retained = built.model.values(x, "retain") > 0.5
+    cover = built.model.values(x, "cover")
+    weights = data.zone_weights[data.zone_weights["service"] == service].set_index("zone_id")["weight"]
+    covered = cover[cover.index.get_level_values(1) == service]
+    covered.index = covered.index.get_level_values(0)
+    covered = covered.reindex(weights.index).fillna(0.0) > 0.5
+    uncovered = weights.index[~covered.to_numpy()]
+    # zones that had access today and lost it
+    before = data.reach[(data.reach["service"] == service)]
+    now_providers = set(h.index[[service in v for v in h["building_services"]]]) | set(
+        data.teams.loc[data.teams["delivers"] == service, "home"]
+    )
+    had = set(before.loc[before["holding_id"].isin(now_providers), "zone_id"])
+    lost = [z for z in uncovered if z in had]
+    people = float(weights.reindex(lost).sum())
+    # holdings that would restore them: today's providers not kept, ranked by people reached
+    near = before[before["zone_id"].isin(lost) & before["holding_id"].isin(now_providers)]
+    kept_now = np.array([bool(retained.get(i, False)) for i in near["holding_id"]], dtype=bool)
+    gone = near[~kept_now]
+    ranked = gone.assign(w=weights.reindex(gone["zone_id"]).to_numpy()).groupby("holding_id")["w"].sum().sort_values(ascending=False)
+    names = [str(h.at[i, "name"]) + (" (locked for disposal)" if h.at[i, "lock"] == "dispose" else "") for i in ranked.index[:3]]
+    # threshold that the plan's providers would need to reach the required share
+    providers_after = _providers_after(built, x, service)
+    threshold = _threshold_needed(data, service, providers_after, weights, float(info["required_share"]))
+    label = str(info["label"])
+    population = str(info["population"]).replace("_", " ")
+    who = f"{people:,.0f} residents ({population})" if population != "population" else f"{people:,.0f} residents"
+    line = (
+        f"{label} access: {len(lost)} zone(s) ({who}) cannot be within {float(info['threshold']):g} {unit}"
+        f" (the plan reaches {float(info['required_share']) - shortfall:.1%}, the standard needs {float(info['required_share']):.1%})"
+    )
+    options = []
+    if names:
+        options.append(f"unless {' or '.join(names)} {'is' if len(names) == 1 else 'are'} kept")
+    if threshold is not None:
+        options.append(f"the threshold rises to {threshold:.2f} {unit}")
+    if options:
+        line += " " + ", or ".join(options)
+    line += "."
+    rows = [
+        {
+            "family": "access_standard",
+            "id": f"{service}:{zone}",
+            "name": service,
+            "detail": "zone loses access",
+            "needed": float(weights.get(zone, 0.0)),
+            "limit": float(info["threshold"]),
+        }
+        for zone in lost
+    ]
+    rows.append(
+        {
+            "family": "access_standard",
+            "id": service,
+            "name": label,
+            "detail": "threshold that would meet the standard" if threshold is not None else "share reached",
+            "needed": threshold if threshold is not None else float(info["required_share"]) - shortfall,
+            "limit": float(info["threshold"]) if threshold is not None else float(info["required_share"]),
+        }
+    )
+    return rows, line
+
+
+def _providers_after(built: PlanModel, x: np.ndarray, service: str) -> set[str]:
+    data = built.data
+    retained = built.model.values(x, "retain") > 0.5
+    fixed = data.providers[(data.providers["service"] == service) & data.providers["fixed"]]["holding_id"]
+    out = {i for i in fixed if retained.get(i, False)}
+    assign = built.model.values(x, "assign").to_numpy() > 0.5
+    chosen = built.pairs[assign]
+    delivering = data.teams.index[data.teams["delivers"] == service]
+    out |= set(chosen.loc[chosen["team_id"].isin(delivering), "holding_id"])
+    return out
+
+
+def _threshold_needed(
+    data: ModelData, service: str, providers: set[str], weights: pd.Series, required: float
+) -> float | None:
+    """Smallest threshold at which the plan's providers reach the required share (None if beyond the cost table)."""
+    costs = data.costs[data.costs["holding_id"].isin(providers) & data.costs["zone_id"].isin(weights.index)]
+    nearest = costs.groupby("zone_id")["cost"].min().reindex(weights.index)
+    total = float(weights.sum())
+    if total <= 0:
+        return None
+    order = nearest.sort_values()
+    reached = weights.reindex(order.index).cumsum() / total
+    ok = order[(reached >= required - 1e-9).to_numpy() & order.notna().to_numpy()]
+    if not len(ok):
+        return None
+    return float(ok.iloc[0])

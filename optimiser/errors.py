@@ -1,0 +1,63 @@
+"""Errors the optimiser raises; each carries a table a page can show."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from estate.errors import EstateError
+
+PROBLEM_COLUMNS: tuple[str, ...] = ("what", "id", "problem", "action")
+"""Columns of the problems table of :class:`ScenarioError`."""
+
+VIOLATION_COLUMNS: tuple[str, ...] = ("check", "id", "name", "detail", "value", "limit")
+"""Columns of the violations table of :class:`PlanViolation`."""
+
+_LISTED = 10
+
+
+def _listing(headline: str, table: pd.DataFrame, columns: tuple[str, ...]) -> str:
+    lines = [headline]
+    for row in table.head(_LISTED).itertuples(index=False):
+        values = dict(zip(table.columns, row, strict=True))
+        lines.append("  - " + "; ".join(str(values[c]) for c in columns if pd.notna(values.get(c))))
+    if len(table) > _LISTED:
+        lines.append(f"  ... and {len(table) - _LISTED} more (see the table).")
+    return "\n".join(lines)
+
+
+class ScenarioError(EstateError):
+    """A scenario or its inputs cannot be optimised; ``problems`` lists every fault found.
+
+    Parameters
+    ----------
+    headline
+        One sentence saying what cannot be done.
+    problems
+        Rows of ``what`` (setting, holding, team, ...), ``id``, ``problem`` and ``action``.
+
+    """
+
+    def __init__(self, headline: str, problems: list[dict[str, object]] | pd.DataFrame | None = None) -> None:
+        table = pd.DataFrame(problems if problems is not None else [], columns=list(PROBLEM_COLUMNS))
+        super().__init__(_listing(headline, table, ("what", "id", "problem", "action")) if len(table) else headline)
+        self.problems = table
+
+
+class PlanViolation(EstateError):
+    """The independent checker found a plan breaking a rule; the plan is never shown.
+
+    Parameters
+    ----------
+    violations
+        One row per breach, columns :data:`VIOLATION_COLUMNS`.
+
+    """
+
+    def __init__(self, violations: pd.DataFrame) -> None:
+        count = len(violations)
+        headline = (
+            f"The plan breaks {count} rule{'s' if count != 1 else ''} when checked independently; "
+            "it is withheld. This is a fault in the planner: please report it with the run manifest."
+        )
+        super().__init__(_listing(headline, violations, ("check", "id", "name", "detail")))
+        self.violations = violations

@@ -1,0 +1,792 @@
+"""Turn holdings, teams and access tables into the plain numbers the model needs.
+
+Everything the optimiser decides about is prepared here once, as tables keyed by domain
+ids, and checked before any solve (impossible inputs are refused with the numbers).
+
+Missing values (NA) are read as follows, and each rule is listed in the plan's notes:
+
+- running cost, market value, backlog, carbon, rent, floor area, workstations: 0
+  (no saving, receipt or capacity is claimed that the data do not show);
+- ``can_host``, ``locked_retain``, ``locked_dispose``: false;
+- ``tenure``: ``unknown`` (vacated without a receipt; see :mod:`optimiser.finance`);
+- team ``fte``: 0 (the team still needs a home);
+- a holding without a location cannot send or receive moving teams, and provides no
+  access (it can still be kept or disposed of).
+
+Capacity of a holding, in FTE, is ``workstations / desk_ratio`` where workstations are
+known, else ``gia_m2 / space_per_fte_m2``; a holding always has room for the teams it
+houses today.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from scipy.spatial import cKDTree
+
+from estate.schema import CRS, services_of
+from optimiser.errors import ScenarioError
+from optimiser.finance import exit_options, move_costs
+from optimiser.scenario import Scenario
+
+DEFAULT_COMPATIBILITY = Path(__file__).resolve().parent.parent / "data" / "compatibility.csv"
+"""The editable default partner type x use class table."""
+
+_REQUIRED_HOLDING = ("holding_id", "partner", "name", "geometry")
+_REQUIRED_TEAM = ("team_id", "holding_id", "partner", "service", "fte")
+
+
+@dataclass(frozen=True)
+class AccessInputs:
+    """The access model's tables, passed in as plain values.
+
+    Attributes
+    ----------
+    zones
+        One row per zone: ``zone_id`` and weight columns (``population``, ``aged_16_64``,
+        ...); a Point ``geometry`` in EPSG:27700 when available (the checker uses it).
+    costs
+        Sparse long table ``zone_id``, ``holding_id``, ``cost`` of the pairs within the
+        largest threshold (e.g. :func:`estate.travel.zone_site_costs`); ``cost`` is in the
+        standards' unit (km unless ``costs.attrs["unit"] == "min"``).
+    standards
+        ``service``, ``threshold``, ``share``, ``population`` (the weight column), and
+        optionally ``label``, ``unit`` and ``threshold_minutes``
+        (e.g. :func:`estate.services.load_standards`).
+    measure
+        What ``cost`` measures, quoted in reports (e.g. "straight-line km").
+
+    """
+
+    zones: pd.DataFrame
+    costs: pd.DataFrame
+    standards: pd.DataFrame
+    measure: str = ""
+
+    @property
+    def unit(self) -> str:
+        """``"km"`` or ``"min"``: the unit of ``costs``."""
+        return str(self.costs.attrs.get("unit", "km"))
+
+
+@dataclass(frozen=True)
+class ModelData:
+    """Everything the model is built from, keyed by domain ids.
+
+    Attributes
+    ----------
+    scenario
+        The settings.
+    start
+        Day 0 of the appraisal.
+    holdings
+        Indexed by ``holding_id``: ``name``, ``partner``, ``partner_type``, ``use_class``,
+        ``tenure``, ``can_host``, ``lock`` (``"retain"``, ``"dispose"`` or ``""``),
+        ``capacity_fte``, ``occupancy_fte``, ``running_cost``, ``market_value``, ``gia``,
+        ``tco2e``, ``backlog``, ``x``, ``y`` (metres, NaN without a location),
+        ``services`` (tuple of the services tied to the building).
+    teams
+        Indexed by ``team_id``: ``home``, ``partner``, ``partner_type``, ``service``,
+        ``fte``, ``delivers`` (the standard's service it provides, or ``""``).
+    exits
+        Exit options (:data:`optimiser.finance.EXIT_COLUMNS`).
+    pairs
+        Allowed team -> holding assignments: ``team_id``, ``holding_id``, ``km``,
+        ``stay``, ``one_off``, ``hosting_per_year``, ``npv_cost``, ``travel`` (FTE x km).
+    services
+        Per service with a standard: ``service``, ``label``, ``threshold``, ``share``,
+        ``population``, ``total_weight``, ``baseline_share``, ``required_share``.
+    zone_weights
+        ``zone_id``, ``service``, ``weight`` (weight > 0 only).
+    providers
+        ``holding_id``, ``service``, ``fixed`` (tied to the building, not to a team).
+    reach
+        ``zone_id``, ``service``, ``holding_id``, ``cost``: potential providers within
+        the service's threshold of the zone.
+    notes
+        How missing data and settings were read, for the plan's notes.
+    hashes
+        Input hashes for the run manifest.
+
+    """
+
+    scenario: Scenario
+    start: dt.date
+    holdings: pd.DataFrame
+    teams: pd.DataFrame
+    exits: pd.DataFrame
+    pairs: pd.DataFrame
+    services: pd.DataFrame
+    zone_weights: pd.DataFrame
+    providers: pd.DataFrame
+    reach: pd.DataFrame
+    compatibility: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    hashes: dict[str, str] = field(default_factory=dict)
+    access_measure: str = ""
+    access_unit: str = "km"
+    costs: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def hubs(self) -> pd.Index:
+        """Holdings that can receive other teams."""
+        return self.holdings.index[self.holdings["can_host"].to_numpy(bool)]
+
+
+def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
+    """Read a partner type x use class table (``partner_type``, ``use_class``, ``allowed``).
+
+    Parameters
+    ----------
+    path
+        A CSV; ``None`` reads ``data/compatibility.csv``. ``allowed`` is yes/no (or
+        true/false, 1/0); lines starting with ``#`` are comments.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``partner_type``, ``use_class``, ``allowed`` (bool), ``note``.
+
+    """
+    path = Path(path) if path is not None else DEFAULT_COMPATIBILITY
+    try:
+        table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+    except FileNotFoundError as exc:
+        raise ScenarioError(f"The compatibility table {path} does not exist.") from exc
+    table.columns = [c.strip().lower() for c in table.columns]
+    missing = [c for c in ("partner_type", "use_class", "allowed") if c not in table.columns]
+    if missing:
+        raise ScenarioError(
+            f"The compatibility table {path.name} lacks the column(s) {', '.join(missing)}.",
+            [{"what": "compatibility", "id": c, "problem": "column missing", "action": "add it"} for c in missing],
+        )
+    allowed = table["allowed"].str.strip().str.lower()
+    bad = ~allowed.isin(["yes", "no", "true", "false", "1", "0", "y", "n"])
+    if bad.any():
+        rows = [
+            {
+                "what": "compatibility",
+                "id": f"row {i + 2}",
+                "problem": f"allowed is '{table.loc[i, 'allowed']}'",
+                "action": "write yes or no",
+            }
+            for i in np.flatnonzero(bad.to_numpy())
+        ]
+        raise ScenarioError(f"The compatibility table {path.name} cannot be used.", rows)
+    out = pd.DataFrame(
+        {
+            "partner_type": table["partner_type"].str.strip().str.lower(),
+            "use_class": table["use_class"].str.strip().str.lower(),
+            "allowed": allowed.isin(["yes", "true", "1", "y"]).to_numpy(),
+            "note": table["note"] if "note" in table.columns else "",
+        }
+    )
+    return out
+
+
+def prepare(
+    holdings: gpd.GeoDataFrame,
+    teams: pd.DataFrame,
+    scenario: Scenario,
+    *,
+    access: AccessInputs | None = None,
+    distances: pd.DataFrame | None = None,
+    compatibility: pd.DataFrame | None = None,
+) -> ModelData:
+    """Check the inputs and compute every parameter of the model.
+
+    Parameters
+    ----------
+    holdings
+        Holdings in the canonical schema (:data:`estate.schema.HOLDING_COLUMNS`), EPSG:27700.
+    teams
+        Teams (:data:`estate.schema.TEAM_COLUMNS`).
+    scenario
+        The settings.
+    access
+        Zones, zone-holding costs and standards; without it no access standard applies.
+    distances
+        Holding-to-holding distances ``from_id``, ``to_id``, ``km`` to use instead of
+        straight lines between the holdings' points.
+    compatibility
+        A table from :func:`load_compatibility`; by default the scenario's or the
+        bundled one.
+
+    Raises
+    ------
+    ScenarioError
+        Listing every problem at once: missing columns, repeated ids, teams in unknown
+        holdings, contradictory locks, a geographic CRS, too little capacity, an
+        impossible number of hubs.
+
+    """
+    s = scenario
+    notes: list[str] = []
+    problems: list[dict[str, object]] = []
+    _check_columns(holdings, teams, problems)
+    if problems:
+        raise ScenarioError("The holdings or teams cannot be optimised.", problems)
+    if compatibility is None:
+        compatibility = load_compatibility(s.compatibility)
+    h = _prepare_holdings(holdings, s, problems, notes)
+    t = _prepare_teams(teams, h, problems, notes)
+    if problems:
+        raise ScenarioError("The holdings or teams cannot be optimised.", problems)
+    h["occupancy_fte"] = t.groupby("home")["fte"].sum().reindex(h.index).fillna(0.0)
+    h["capacity_fte"] = np.maximum(h["capacity_fte"].to_numpy(), h["occupancy_fte"].to_numpy())
+    start = s.start()
+    exits = exit_options(h, s, start)
+    pairs = _pairs(h, t, s, distances, compatibility)
+    costs = _plain_costs(access, h) if access is not None else pd.DataFrame(columns=["zone_id", "holding_id", "cost"])
+    services, zone_weights, providers, reach, measure = _access(h, t, pairs, access, costs, s, notes)
+    _check_feasibility(h, t, pairs, s, problems)
+    if problems:
+        raise ScenarioError("The scenario cannot be met whatever the plan.", problems)
+    hashes = {
+        "holdings": _hash_frame(holdings.drop(columns="geometry").assign(wkb=holdings.geometry.to_wkb(hex=True))),
+        "teams": _hash_frame(teams),
+    }
+    if access is not None:
+        hashes["zones"] = _hash_frame(pd.DataFrame(access.zones).drop(columns="geometry", errors="ignore"))
+        hashes["costs"] = _hash_frame(access.costs)
+        hashes["standards"] = _hash_frame(access.standards)
+    hashes["compatibility"] = _hash_frame(compatibility)
+    return ModelData(
+        scenario=s,
+        start=start,
+        holdings=h,
+        teams=t,
+        exits=exits,
+        pairs=pairs,
+        services=services,
+        zone_weights=zone_weights,
+        providers=providers,
+        reach=reach,
+        compatibility=compatibility,
+        notes=tuple(notes),
+        hashes=hashes,
+        access_measure=measure,
+        access_unit=access.unit if access is not None else "km",
+        costs=costs,
+    )
+
+
+# --- holdings and teams ----------------------------------------------------------------
+
+
+def _check_columns(holdings: pd.DataFrame, teams: pd.DataFrame, problems: list[dict[str, object]]) -> None:
+    for column in _REQUIRED_HOLDING:
+        if column not in holdings.columns:
+            problems.append(
+                {"what": "holdings", "id": column, "problem": "column missing", "action": "load holdings with estate.place"}
+            )
+    for column in _REQUIRED_TEAM:
+        if column not in teams.columns:
+            problems.append(
+                {"what": "teams", "id": column, "problem": "column missing", "action": "load teams with estate.place"}
+            )
+    if isinstance(holdings, gpd.GeoDataFrame) and holdings.crs is not None and holdings.crs.is_geographic:
+        problems.append(
+            {
+                "what": "holdings",
+                "id": "geometry",
+                "problem": f"coordinates are in degrees ({holdings.crs.to_string()}); distances need metres",
+                "action": f"reproject to {CRS} (estate.place does this on load)",
+            }
+        )
+
+
+def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.zeros(len(frame))
+    values = pd.to_numeric(frame[column], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    return np.nan_to_num(values, nan=0.0)
+
+
+def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def _text(frame: pd.DataFrame, column: str, default: str = "") -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), default, dtype=object)
+    values = frame[column].astype("string").fillna(default).str.strip()
+    return values.to_numpy(dtype=object)
+
+
+def _dates(frame: pd.DataFrame, column: str) -> pd.Series:
+    if column not in frame.columns:
+        return pd.Series(pd.NaT, index=range(len(frame)))
+    return pd.to_datetime(frame[column], errors="coerce").reset_index(drop=True)
+
+
+def _prepare_holdings(
+    holdings: gpd.GeoDataFrame, s: Scenario, problems: list[dict[str, object]], notes: list[str]
+) -> pd.DataFrame:
+    ids = _text(holdings, "holding_id")
+    repeated = pd.Series(ids).duplicated(keep=False).to_numpy()
+    for hid in sorted(set(ids[repeated])):
+        problems.append({"what": "holding", "id": hid, "problem": "holding_id repeated", "action": "make ids unique"})
+    for position in np.flatnonzero(ids == ""):
+        problems.append(
+            {"what": "holding", "id": f"row {position}", "problem": "holding_id missing", "action": "give every holding an id"}
+        )
+    x = np.full(len(holdings), np.nan)
+    y = np.full(len(holdings), np.nan)
+    geometry = holdings.geometry if isinstance(holdings, gpd.GeoDataFrame) else gpd.GeoSeries(holdings["geometry"])
+    present = (~geometry.isna() & ~geometry.is_empty).to_numpy()
+    points = present & (geometry.geom_type == "Point").to_numpy()
+    if (present & ~points).any():
+        reps = geometry[present & ~points].representative_point()
+        x[present & ~points] = reps.x.to_numpy()
+        y[present & ~points] = reps.y.to_numpy()
+    if points.any():
+        x[points] = geometry[points].x.to_numpy()
+        y[points] = geometry[points].y.to_numpy()
+    if (~present).any():
+        notes.append(
+            f"{int((~present).sum())} holding(s) have no location: their teams cannot move and they "
+            "provide no access in the model."
+        )
+    locked_retain = _flag(holdings, "locked_retain")
+    locked_dispose = _flag(holdings, "locked_dispose")
+    index = pd.Index(ids, name="holding_id")
+    unlock = set(s.unlock)
+    for collection in (s.lock_retain, s.lock_dispose, s.unlock):
+        for hid in collection:
+            if hid not in set(ids):
+                problems.append(
+                    {"what": "scenario lock", "id": hid, "problem": "no holding has this id", "action": "correct the id"}
+                )
+    freed = np.isin(ids, list(unlock))
+    locked_retain &= ~freed
+    locked_dispose &= ~freed
+    locked_retain |= np.isin(ids, list(s.lock_retain))
+    locked_dispose |= np.isin(ids, list(s.lock_dispose))
+    # a scenario lock wins over the register's opposite lock
+    locked_retain &= ~np.isin(ids, list(s.lock_dispose))
+    locked_dispose &= ~np.isin(ids, list(s.lock_retain))
+    for hid in ids[locked_retain & locked_dispose]:
+        problems.append(
+            {
+                "what": "holding",
+                "id": hid,
+                "problem": "locked both to be kept and to be disposed of",
+                "action": "clear one lock in the register, or list the holding in the scenario's locks",
+            }
+        )
+    lock = np.where(locked_retain, "retain", np.where(locked_dispose, "dispose", ""))
+    tenure = np.array([v.lower() if v else "unknown" for v in _text(holdings, "tenure")], dtype=object)
+    tenure[~np.isin(tenure, ["freehold", "leasehold"])] = "unknown"
+    workstations = _num(holdings, "workstations")
+    gia = _num(holdings, "gia_m2")
+    capacity = np.where(workstations > 0, workstations / s.desk_ratio, gia / s.space_per_fte_m2)
+    running = _num(holdings, "running_cost_gbp")
+    rent = _num(holdings, "rent_gbp")
+    services = [tuple(services_of(v)) for v in _text(holdings, "services")]
+    frame = pd.DataFrame(
+        {
+            "name": _text(holdings, "name"),
+            "partner": _text(holdings, "partner"),
+            "partner_type": [v.lower() if v else "other" for v in _text(holdings, "partner_type", "other")],
+            "use_class": [v.lower() if v else "other" for v in _text(holdings, "use_class", "other")],
+            "uprn": _text(holdings, "uprn"),
+            "address": _text(holdings, "address"),
+            "tenure": tenure,
+            "lease_break": _dates(holdings, "lease_break").to_numpy(),
+            "lease_expiry": _dates(holdings, "lease_expiry").to_numpy(),
+            "can_host": _flag(holdings, "can_host") & present,
+            "lock": lock,
+            "capacity_fte": capacity,
+            "running_cost": running,
+            "rent": rent,
+            "market_value": _num(holdings, "market_value_gbp"),
+            "backlog": _num(holdings, "backlog_gbp"),
+            "gia": gia,
+            "tco2e": _num(holdings, "tco2e"),
+            "x": x,
+            "y": y,
+            "building_services": services,
+        },
+        index=index,
+    )
+    missing_cost = int(pd.to_numeric(holdings.get("running_cost_gbp"), errors="coerce").isna().sum()) if (
+        "running_cost_gbp" in holdings.columns
+    ) else len(holdings)
+    if missing_cost:
+        notes.append(f"{missing_cost} holding(s) have no running cost: no saving is counted for them.")
+    unknown = int((tenure == "unknown").sum())
+    if unknown:
+        notes.append(f"{unknown} holding(s) have unknown tenure: vacated without a receipt.")
+    return frame
+
+
+def _prepare_teams(
+    teams: pd.DataFrame, h: pd.DataFrame, problems: list[dict[str, object]], notes: list[str]
+) -> pd.DataFrame:
+    ids = _text(teams, "team_id")
+    for tid in sorted(set(ids[pd.Series(ids).duplicated(keep=False).to_numpy()])):
+        problems.append({"what": "team", "id": tid, "problem": "team_id repeated", "action": "make ids unique"})
+    home = _text(teams, "holding_id")
+    unknown = ~np.isin(home, h.index.to_numpy())
+    for tid, hid in zip(ids[unknown], home[unknown], strict=True):
+        problems.append(
+            {"what": "team", "id": tid, "problem": f"its holding '{hid}' is not in the holdings", "action": "correct holding_id"}
+        )
+    fte_raw = pd.to_numeric(teams["fte"], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+    if np.isnan(fte_raw).any():
+        notes.append(f"{int(np.isnan(fte_raw).sum())} team(s) have no FTE: counted as 0 FTE.")
+    fte = np.nan_to_num(fte_raw, nan=0.0)
+    for tid in ids[fte < 0]:
+        problems.append({"what": "team", "id": tid, "problem": "negative FTE", "action": "correct fte"})
+    partner = _text(teams, "partner")
+    # a partner's type is the type of its holdings (most common), else its team's holding's
+    types = h.groupby("partner")["partner_type"].agg(lambda v: v.value_counts().index[0])
+    home_type = h["partner_type"].reindex(home).to_numpy(dtype=object)
+    partner_type = np.array(
+        [types.get(p, ht if isinstance(ht, str) else "other") for p, ht in zip(partner, home_type, strict=True)],
+        dtype=object,
+    )
+    return pd.DataFrame(
+        {
+            "home": home,
+            "partner": partner,
+            "partner_type": partner_type,
+            "service": _text(teams, "service"),
+            "fte": fte,
+            "delivers": "",
+        },
+        index=pd.Index(ids, name="team_id"),
+    )
+
+
+# --- allowed moves ---------------------------------------------------------------------
+
+
+def _pairs(
+    h: pd.DataFrame,
+    t: pd.DataFrame,
+    s: Scenario,
+    distances: pd.DataFrame | None,
+    compatibility: pd.DataFrame,
+) -> pd.DataFrame:
+    """Allowed team -> holding pairs: stay at home, or move to a compatible hub in reach."""
+    hubs = h.index[(h["can_host"] & (h["lock"] != "dispose")).to_numpy()]
+    home_pos = h.index.get_indexer(t["home"])
+    if distances is not None:
+        moves = _pairs_from_table(t, h, hubs, distances, s.relocation_limit_km)
+    else:
+        moves = _pairs_from_points(t, h, hubs, home_pos, s.relocation_limit_km)
+    if len(moves):
+        allowed = set(
+            zip(
+                compatibility.loc[compatibility["allowed"], "partner_type"],
+                compatibility.loc[compatibility["allowed"], "use_class"],
+                strict=True,
+            )
+        )
+        team_type = t["partner_type"].reindex(moves["team_id"]).to_numpy(dtype=object)
+        host_use = h["use_class"].reindex(moves["holding_id"]).to_numpy(dtype=object)
+        keep = np.fromiter(((a, b) in allowed for a, b in zip(team_type, host_use, strict=True)), bool, len(moves))
+        moves = moves[keep]
+    if len(moves):
+        # a team can never move into a hub smaller than itself
+        room = h["capacity_fte"].reindex(moves["holding_id"]).to_numpy(float)
+        need = t["fte"].reindex(moves["team_id"]).to_numpy(float)
+        moves = moves[room >= need - 1e-9]
+    stay_ok = (h["lock"].reindex(t["home"]) != "dispose").to_numpy()
+    stays = pd.DataFrame({"team_id": t.index[stay_ok], "holding_id": t["home"].to_numpy()[stay_ok], "km": 0.0})
+    stays["stay"] = True
+    moves = moves.assign(stay=False)
+    pairs = pd.concat([stays, moves], ignore_index=True)
+    fte = t["fte"].reindex(pairs["team_id"]).to_numpy(float)
+    costs = move_costs(fte, s)
+    moving = ~pairs["stay"].to_numpy()
+    for name in ("relocation", "fitout", "hosting_per_year", "one_off", "npv_cost"):
+        pairs[name] = np.where(moving, costs[name], 0.0)
+    pairs["travel"] = fte * pairs["km"].to_numpy(float)
+    pairs = pairs.sort_values(["team_id", "km", "holding_id"], kind="stable").reset_index(drop=True)
+    return pairs
+
+
+def _pairs_from_points(
+    t: pd.DataFrame, h: pd.DataFrame, hubs: pd.Index, home_pos: np.ndarray, limit: float | None
+) -> pd.DataFrame:
+    empty = pd.DataFrame({"team_id": pd.Series(dtype=object), "holding_id": pd.Series(dtype=object), "km": []})
+    if len(hubs) == 0 or len(t) == 0:
+        return empty
+    hub_xy = h.loc[hubs, ["x", "y"]].to_numpy(float)
+    team_xy = h[["x", "y"]].to_numpy(float)[home_pos]
+    located = ~np.isnan(team_xy).any(axis=1)
+    if not located.any():
+        return empty
+    team_idx = np.flatnonzero(located)
+    if limit is None:
+        ti = np.repeat(team_idx, len(hubs))
+        hi = np.tile(np.arange(len(hubs)), len(team_idx))
+        km = np.hypot(*(team_xy[ti] - hub_xy[hi]).T) / 1000.0
+    else:
+        tree = cKDTree(hub_xy)
+        found = cKDTree(team_xy[located]).sparse_distance_matrix(tree, limit * 1000.0, output_type="ndarray")
+        ti = team_idx[found["i"]]
+        hi = found["j"]
+        km = found["v"] / 1000.0
+    hub_ids = hubs.to_numpy(dtype=object)[hi]
+    team_ids = t.index.to_numpy(dtype=object)[ti]
+    not_home = hub_ids != t["home"].to_numpy(dtype=object)[ti]
+    return pd.DataFrame({"team_id": team_ids[not_home], "holding_id": hub_ids[not_home], "km": km[not_home]})
+
+
+def _pairs_from_table(
+    t: pd.DataFrame, h: pd.DataFrame, hubs: pd.Index, distances: pd.DataFrame, limit: float | None
+) -> pd.DataFrame:
+    table = pd.DataFrame(
+        {
+            "from_id": distances["from_id"].astype(str).to_numpy(),
+            "to_id": distances["to_id"].astype(str).to_numpy(),
+            "km": pd.to_numeric(distances["km"], errors="coerce").to_numpy(float),
+        }
+    )
+    table = table[table["to_id"].isin(hubs) & (table["from_id"] != table["to_id"]) & table["km"].notna()]
+    if limit is not None:
+        table = table[table["km"] <= limit + 1e-9]
+    teams = pd.DataFrame({"team_id": t.index.to_numpy(dtype=object), "from_id": t["home"].to_numpy(dtype=object)})
+    merged = teams.merge(table, on="from_id", how="inner")
+    return pd.DataFrame({"team_id": merged["team_id"], "holding_id": merged["to_id"], "km": merged["km"]})
+
+
+# --- access ----------------------------------------------------------------------------
+
+
+def _access(
+    h: pd.DataFrame,
+    t: pd.DataFrame,
+    pairs: pd.DataFrame,
+    access: AccessInputs | None,
+    costs: pd.DataFrame,
+    s: Scenario,
+    notes: list[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
+    """Per service: zone weights, potential providers, who reaches whom, today's share."""
+    services = pd.DataFrame(
+        columns=["service", "label", "threshold", "share", "population", "total_weight", "baseline_share", "required_share"]
+    )
+    zone_weights = pd.DataFrame({"zone_id": [], "service": [], "weight": []})
+    providers = pd.DataFrame({"holding_id": [], "service": [], "fixed": []})
+    reach = pd.DataFrame({"zone_id": [], "service": [], "holding_id": [], "cost": []})
+    if access is None:
+        return services, zone_weights, providers, reach, ""
+    standards = access.standards.reset_index(drop=True)
+    zones = pd.DataFrame(access.zones)
+    zone_ids = _ids(zones["zone_id"])
+    zone_code = pd.Index(zone_ids).get_indexer(costs["zone_id"].to_numpy(dtype=object))
+    holding_code = h.index.get_indexer(costs["holding_id"].to_numpy(dtype=object))
+    cost = costs["cost"].to_numpy(float)
+    known = (zone_code >= 0) & (holding_code >= 0)
+    zone_code, holding_code, cost = zone_code[known], holding_code[known], cost[known]
+    holding_ids = h.index.to_numpy(dtype=object)
+    unit = access.unit
+    team_service = t["service"].to_numpy(dtype=object)
+    team_home = h.index.get_indexer(t["home"].to_numpy(dtype=object))
+    pair_team = t.index.get_indexer(pairs["team_id"].to_numpy(dtype=object))
+    pair_host = h.index.get_indexer(pairs["holding_id"].to_numpy(dtype=object))
+    rows, weights, provider_frames, reach_frames = [], [], [], []
+    for standard in standards.itertuples(index=False):
+        service = str(standard.service)
+        threshold = _threshold(standard, unit)
+        if threshold is None:
+            notes.append(f"{service}: its standard is in another unit than the travel costs ({unit}); not applied.")
+            continue
+        weight_column = str(getattr(standard, "population", "population") or "population")
+        if weight_column not in zones.columns:
+            notes.append(f"{service}: the zones have no '{weight_column}' column; everyone is counted instead.")
+            weight_column = "population"
+        if weight_column not in zones.columns:
+            raise ScenarioError(
+                "The zones cannot weight access.",
+                [{"what": "zones", "id": "population", "problem": "column missing", "action": "load demand with estate.demand"}],
+            )
+        w = np.nan_to_num(pd.to_numeric(zones[weight_column], errors="coerce").to_numpy(float), nan=0.0)
+        w = np.maximum(w, 0.0)
+        # which teams deliver it, and which buildings offer it without such a team
+        delivering = team_service == service
+        t.loc[delivering, "delivers"] = service
+        team_homes = np.zeros(len(h), dtype=bool)
+        team_homes[team_home[delivering]] = True
+        offers = np.array([service in v for v in h["building_services"]], dtype=bool)
+        fixed = offers & ~team_homes
+        potential = fixed | team_homes
+        potential[pair_host[delivering[pair_team]]] = True
+        now = offers | team_homes
+        near = (cost <= threshold + 1e-9) & (w[zone_code] > 0)
+        zc, hc, cc = zone_code[near], holding_code[near], cost[near]
+        total = float(w.sum())
+        covered_now = np.zeros(len(zone_ids), dtype=bool)
+        covered_now[zc[now[hc]]] = True
+        baseline = float(w[covered_now].sum()) / total if total > 0 else 1.0
+        share = float(standard.share)
+        required = min(share, baseline) if s.enforce_access else 0.0
+        if s.enforce_access and baseline < share - 1e-9:
+            notes.append(
+                f"{service}: only {baseline:.1%} of residents are within {threshold:g} {unit} today, below the "
+                f"standard of {share:.0%}; the plan must not make it worse."
+            )
+        rows.append(
+            {
+                "service": service,
+                "label": str(getattr(standard, "label", service) or service),
+                "threshold": threshold,
+                "share": share,
+                "population": weight_column,
+                "total_weight": total,
+                "baseline_share": baseline,
+                "required_share": required,
+            }
+        )
+        positive = w > 0
+        weights.append(pd.DataFrame({"zone_id": zone_ids[positive], "service": service, "weight": w[positive]}))
+        listed = np.flatnonzero(potential)
+        provider_frames.append(pd.DataFrame({"holding_id": holding_ids[listed], "service": service, "fixed": fixed[listed]}))
+        keep = potential[hc]
+        reach_frames.append(
+            pd.DataFrame({"zone_id": zone_ids[zc[keep]], "service": service, "holding_id": holding_ids[hc[keep]], "cost": cc[keep]})
+        )
+    if rows:
+        services = pd.DataFrame(rows)
+        zone_weights = pd.concat(weights, ignore_index=True)
+        providers = pd.concat(provider_frames, ignore_index=True)
+        reach = pd.concat(reach_frames, ignore_index=True)
+    return services, zone_weights, providers, reach, access.measure or str(access.costs.attrs.get("measure", ""))
+
+
+def _plain_costs(access: AccessInputs, h: pd.DataFrame) -> pd.DataFrame:
+    """Zone-holding costs as plain strings and floats, for located holdings only."""
+    costs = pd.DataFrame(
+        {
+            "zone_id": _ids(access.costs["zone_id"]),
+            "holding_id": _ids(access.costs["holding_id"]),
+            "cost": pd.to_numeric(access.costs["cost"], errors="coerce").to_numpy(float),
+        }
+    )
+    located = h.index[~np.isnan(h["x"].to_numpy())]
+    return costs[costs["holding_id"].isin(located) & np.isfinite(costs["cost"].to_numpy())].reset_index(drop=True)
+
+
+def _ids(values: pd.Series) -> np.ndarray:
+    """Ids as an array of Python strings (categoricals decoded through their categories)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        categories = np.asarray(values.cat.categories.astype(str), dtype=object)
+        codes = values.cat.codes.to_numpy()
+        out = categories[np.maximum(codes, 0)]
+        out[codes < 0] = ""
+        return out
+    return values.astype(str).to_numpy(dtype=object)
+
+
+def _threshold(standard: object, unit: str) -> float | None:
+    standard_unit = str(getattr(standard, "unit", "km") or "km")
+    if standard_unit == unit:
+        return float(standard.threshold)  # type: ignore[attr-defined]
+    minutes = getattr(standard, "threshold_minutes", None)
+    if unit == "min" and minutes is not None and pd.notna(minutes):
+        return float(minutes)
+    return None
+
+
+# --- refusing impossible scenarios -------------------------------------------------------
+
+
+def _check_feasibility(
+    h: pd.DataFrame, t: pd.DataFrame, pairs: pd.DataFrame, s: Scenario, problems: list[dict[str, object]]
+) -> None:
+    homeless = t.index.difference(pairs["team_id"].unique())
+    for tid in homeless:
+        home = t.at[tid, "home"]
+        problems.append(
+            {
+                "what": "team",
+                "id": tid,
+                "problem": (
+                    f"its holding {h.at[home, 'name']} is locked for disposal and no compatible hub is within "
+                    f"{s.relocation_limit_km} km"
+                ),
+                "action": "unlock the holding, raise relocation_limit_km or allow more hubs in the compatibility table",
+            }
+        )
+    hubs = h[h["can_host"]]
+    locked_hubs = int((hubs["lock"] == "retain").sum())
+    open_hubs = int((hubs["lock"] != "dispose").sum())
+    if s.max_hubs is not None and locked_hubs > s.max_hubs:
+        problems.append(
+            {
+                "what": "setting",
+                "id": "max_hubs",
+                "problem": f"{locked_hubs} hubs are locked to be kept, more than max_hubs = {s.max_hubs}",
+                "action": f"raise max_hubs to at least {locked_hubs} or unlock some hubs",
+            }
+        )
+    if s.objective in ("max_coverage", "least_travel") and s.p is not None:
+        if s.p > open_hubs:
+            problems.append(
+                {
+                    "what": "setting",
+                    "id": "p",
+                    "problem": f"p = {s.p} hubs asked for, but only {open_hubs} holdings can be hubs",
+                    "action": f"set p to at most {open_hubs}",
+                }
+            )
+        if s.p < locked_hubs:
+            problems.append(
+                {
+                    "what": "setting",
+                    "id": "p",
+                    "problem": f"p = {s.p}, but {locked_hubs} hubs are locked to be kept",
+                    "action": f"set p to at least {locked_hubs} or unlock some hubs",
+                }
+            )
+        if s.max_hubs is not None and s.p > s.max_hubs:
+            problems.append(
+                {
+                    "what": "setting",
+                    "id": "p",
+                    "problem": f"p = {s.p} is more than max_hubs = {s.max_hubs}",
+                    "action": "make p at most max_hubs",
+                }
+            )
+        # capacity of the p largest hubs plus every non-hub that may be kept
+        needy = t["fte"].sum()
+        keepable = h[(h["lock"] != "dispose") & ~h["can_host"]]
+        stay_fte = t.loc[t["home"].isin(keepable.index), "fte"].sum()
+        largest = np.sort(hubs.loc[hubs["lock"] != "dispose", "capacity_fte"].to_numpy())[::-1][: s.p].sum()
+        if largest + stay_fte < needy - 1e-6:
+            problems.append(
+                {
+                    "what": "setting",
+                    "id": "p",
+                    "problem": (
+                        f"the {s.p} largest hubs hold {largest:,.0f} FTE; with the {stay_fte:,.0f} FTE that can stay in "
+                        f"other holdings that is less than the {needy:,.0f} FTE to house"
+                    ),
+                    "action": "raise p",
+                }
+            )
+
+
+def _hash_frame(frame: pd.DataFrame) -> str:
+    digest = hashlib.sha256()
+    plain = pd.DataFrame(frame).reset_index(drop=True)
+    digest.update(",".join(map(str, plain.columns)).encode())
+    try:
+        hashed = pd.util.hash_pandas_object(plain, index=False)
+    except TypeError:
+        hashed = pd.util.hash_pandas_object(plain.astype(str), index=False)
+    digest.update(hashed.to_numpy().tobytes())
+    return digest.hexdigest()[:16]

@@ -1,0 +1,598 @@
+r"""The planner's mixed-integer programme: which holdings to keep, which teams move where.
+
+Sets
+----
+- :math:`H` holdings; :math:`H^{hub} \subseteq H` those that can receive teams (``can_host``);
+  :math:`H_q` the holdings of partner :math:`q`.
+- :math:`O_h` the exit options of holding :math:`h` within the horizon (``sale``,
+  ``vacate``, ``break``, ``expiry``, ``early``; see :mod:`optimiser.finance`).
+- :math:`T` teams; :math:`T_q` partner :math:`q`'s teams; :math:`T_s` the teams that deliver
+  public service :math:`s`; :math:`home(t)` a team's holding today.
+- :math:`A \subseteq T \times H` allowed assignments: :math:`(t, home(t))` (stay) unless the
+  home is locked for disposal, and :math:`(t, h)` for every hub :math:`h \ne home(t)` not
+  locked for disposal, at most :math:`L` km from :math:`home(t)` (relocation limit), whose
+  use class may host :math:`t`'s partner type (compatibility table). Both rules are applied
+  by not creating the other variables: the model is sparse by construction.
+- :math:`S` services with an access standard; :math:`Z` zones with positive weight.
+- :math:`V \subseteq H \times S` potential providers: :math:`(h,s)` if :math:`h` offers
+  :math:`s` without a team delivering it (:math:`\phi_{hs} = 1`: the service is tied to the
+  building), or some :math:`t \in T_s` may be assigned to :math:`h`.
+- :math:`R_{zs} = \{h : (h,s) \in V, d_{zh} \le \theta_s\}` providers within the
+  threshold of zone :math:`z`; :math:`K = \{(z,s) : R_{zs} \ne \emptyset\}`.
+
+Parameters
+----------
+:math:`v_{ho}` NPV of exiting :math:`h` by option :math:`o` (running cost and carbon value
+avoided from the exit date, net receipt, backlog avoided, less lease exit fee,
+dilapidations and running cost after exit; discounted); :math:`k_{ho}` its one-off costs.
+:math:`f_t` FTE; :math:`c_h` capacity in FTE (``workstations / desk_ratio`` or
+``gia / space_per_fte``, at least today's occupancy); :math:`g_{th}` discounted cost of a
+move (relocation, fit-out, hosting over the horizon), :math:`m_{th}` its one-off part,
+:math:`d_{th}` its distance; :math:`w_{zs}` zone weight for service :math:`s`, :math:`W_s`
+its total, :math:`\rho_s` the required share (the standard's share, or today's share if
+lower); :math:`B` budget, :math:`M` maximum hubs, :math:`p` hubs to keep.
+
+Variables
+---------
+- :math:`retain_h \in \{0,1\}` keep holding :math:`h`;
+- :math:`exit_{ho} \in \{0,1\}` exit :math:`h` by option :math:`o`;
+- :math:`assign_{th} \in \{0,1\}` team :math:`t` is housed in :math:`h` after the plan;
+- :math:`serve_{hs} \in [0,1]` holding :math:`h` delivers service :math:`s` after the plan;
+- :math:`cover_{zs} \in [0,1]` zone :math:`z` is within reach of service :math:`s`.
+
+Objectives
+----------
+``npv``: :math:`\max \; NPV = \sum_{h,o} v_{ho}\, exit_{ho} - \sum_{(t,h) \in A, h \ne home(t)} g_{th}\, assign_{th}`
+
+``fewest_sites``: :math:`\min \sum_h retain_h - \epsilon\, NPV`
+
+``max_coverage``: :math:`\max \frac{1}{|S|} \sum_{(z,s) \in K} \frac{w_{zs}}{W_s} cover_{zs} + \epsilon\, NPV`
+
+``least_travel``: :math:`\min \sum_{(t,h) \in A} f_t\, d_{th}\, assign_{th} - \epsilon\, NPV`
+(a capacitated p-median with single-source binary assignment).
+
+The NPV term only breaks ties: :math:`\epsilon` makes it worth less than one site, or
+less than a millionth of the primary objective's range.
+
+Constraints (one function per family below)
+-------------------------------------------
+- exit_or_retain:  :math:`retain_h + \sum_{o \in O_h} exit_{ho} = 1 \;\; \forall h`
+  (lease timing: a lease is left only at a break or expiry within the horizon, or early
+  at a fee; with no option a holding is kept);
+- locks:  :math:`retain_h = 1` for locked-retain, :math:`retain_h = 0` for locked-dispose
+  (variable bounds);
+- assign_once:  :math:`\sum_{h:(t,h) \in A} assign_{th} = 1 \;\; \forall t`;
+- host_retained:  :math:`assign_{th} \le retain_h \;\; \forall (t,h) \in A`;
+- capacity:  :math:`\sum_{t} f_t\, assign_{th} \le c_h\, retain_h \;\; \forall h` receiving
+  teams;
+- service_delivery (services move with the teams that deliver them):
+  :math:`serve_{hs} \le \phi_{hs}\, retain_h + \sum_{t \in T_s:(t,h) \in A} assign_{th} \;\; \forall (h,s) \in V`;
+- coverage:  :math:`cover_{zs} \le \sum_{h \in R_{zs}} serve_{hs} \;\; \forall (z,s) \in K`;
+- access_standard:  :math:`\sum_z \frac{w_{zs}}{W_s} cover_{zs} \ge \rho_s \;\; \forall s`
+  (not for ``max_coverage``, nor when ``enforce_access`` is off);
+- budget:  :math:`\sum_{h,o} k_{ho}\, exit_{ho} + \sum_{(t,h), h \ne home(t)} m_{th}\, assign_{th} \le B`;
+- max_hubs:  :math:`\sum_{h \in H^{hub}} retain_h \le M`;
+- hub_count:  :math:`\sum_{h \in H^{hub}} retain_h = p` (``max_coverage``, ``least_travel``);
+- no_worse_off:  :math:`\sum_{h \in H_q, o} v_{ho}\, exit_{ho} - \sum_{t \in T_q, (t,h), h \ne home(t)} g_{th}\, assign_{th} \ge 0 \;\; \forall q`.
+
+Money rows, and the NPV objective, are in GBP millions for numerical balance.
+
+Diagnosis
+---------
+:func:`build_model` with ``relax`` adds a non-negative slack to each row of the named
+families (and, for ``relocation_limit`` and ``compatibility``, extra assignments that
+break them) and minimises the weighted slack instead of the objective; see
+:mod:`optimiser.diagnose`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimiser.inputs import ModelData
+from optimiser.linear import INF, LinearModel
+
+MILLION = 1e6
+
+RELAXABLE: tuple[str, ...] = (
+    "locks",
+    "capacity",
+    "access_standard",
+    "budget",
+    "max_hubs",
+    "hub_count",
+    "no_worse_off",
+    "relocation_limit",
+    "compatibility",
+)
+"""Constraint families the diagnosis can relax."""
+
+_SLACK_WEIGHT = {
+    "locks": 1.0,
+    "capacity": 1.0,
+    "access_standard": 1.0,
+    "budget": 1.0,
+    "max_hubs": 1.0,
+    "hub_count": 1.0,
+    "no_worse_off": 1.0,
+    "relocation_limit": 1.0,
+    "compatibility": 1.0,
+}
+
+
+@dataclass(frozen=True)
+class PlanModel:
+    """A built model and what is needed to read its solution.
+
+    Attributes
+    ----------
+    model
+        The MILP.
+    data
+        What it was built from.
+    primary
+        Objective coefficients of the primary objective alone (without the NPV tie-break),
+        so the reported objective is exactly the one asked for.
+    npv
+        Objective coefficients of the NPV.
+    relaxed
+        Families carrying slack (diagnosis only).
+    objective_scale
+        Multiply the solver's objective and bound by this to get the reported units (the
+        NPV objective is solved in GBP millions).
+    pairs
+        The assignment pairs the model holds (the data's, plus any breaking pairs added
+        for a diagnosis, flagged in ``breaks``).
+
+    """
+
+    model: LinearModel
+    data: ModelData
+    primary: np.ndarray
+    npv: np.ndarray
+    relaxed: frozenset[str] = frozenset()
+    pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
+    objective_scale: float = 1.0
+
+
+@dataclass
+class _Columns:
+    retain: pd.Series
+    exit: pd.Series
+    assign: pd.Series
+    serve: pd.Series
+    cover: pd.Series
+
+
+def build_model(
+    data: ModelData,
+    *,
+    relax: frozenset[str] | set[str] = frozenset(),
+    extra_pairs: pd.DataFrame | None = None,
+) -> PlanModel:
+    """Build the MILP for ``data.scenario``'s objective, or its relaxation for a diagnosis.
+
+    Parameters
+    ----------
+    data
+        From :func:`optimiser.inputs.prepare`.
+    relax
+        Families (:data:`RELAXABLE`) to give penalised slack; when not empty the objective
+        becomes "minimise the total slack".
+    extra_pairs
+        Assignments that break the relocation limit or compatibility, with a ``breaks``
+        column naming which (diagnosis only).
+
+    """
+    relax = frozenset(relax)
+    s = data.scenario
+    pairs = data.pairs.assign(breaks="")
+    if extra_pairs is not None and len(extra_pairs):
+        wanted = {b for b in ("relocation_limit", "compatibility") if b in relax}
+        extra = extra_pairs[extra_pairs["breaks"].isin(wanted)]
+        pairs = pd.concat([pairs, extra], ignore_index=True)
+    if "locks" in relax:
+        pairs = pd.concat([pairs, _stays_at_locked_disposals(data)], ignore_index=True)
+    sense = "min" if relax or s.objective in ("fewest_sites", "least_travel") else "max"
+    model = LinearModel(f"estate_plan_{s.objective}", sense)
+    cols = _variables(model, data, pairs, relax)
+    _exit_or_retain(model, data, cols)
+    _locks(model, data, cols, relax)
+    _assign_once(model, data, pairs, cols)
+    _host_retained(model, pairs, cols)
+    _capacity(model, data, pairs, cols, relax)
+    _service_delivery(model, data, pairs, cols)
+    _coverage(model, data, cols)
+    if s.enforce_access and s.objective != "max_coverage":
+        _access_standard(model, data, cols, relax)
+    if s.budget_gbp is not None:
+        _budget(model, data, pairs, cols, relax)
+    if s.max_hubs is not None:
+        _max_hubs(model, data, cols, relax)
+    if s.objective in ("max_coverage", "least_travel"):
+        _hub_count(model, data, cols, relax)
+    if s.no_worse_off:
+        _no_worse_off(model, data, pairs, cols, relax)
+    npv = _npv_coefficients(model, data, pairs, cols)
+    scale = 1.0
+    if relax:
+        primary = np.zeros(model.n_cols)
+        _breaking_pairs(model, pairs, cols, relax)
+    else:
+        primary = _objective(model, data, pairs, cols, npv)
+        scale = MILLION if s.objective == "npv" else 1.0
+    return PlanModel(
+        model=model, data=data, primary=primary, npv=npv, relaxed=relax, pairs=pairs, objective_scale=scale
+    )
+
+
+def _stays_at_locked_disposals(data: ModelData) -> pd.DataFrame:
+    """With the locks relaxed, teams may also stay in holdings locked for disposal."""
+    t = data.teams
+    locked = (data.holdings["lock"].reindex(t["home"]) == "dispose").to_numpy()
+    stays = pd.DataFrame({"team_id": t.index[locked], "holding_id": t["home"].to_numpy()[locked], "km": 0.0, "stay": True})
+    for name in ("relocation", "fitout", "hosting_per_year", "one_off", "npv_cost", "travel"):
+        stays[name] = 0.0
+    stays["breaks"] = "locks"
+    return stays
+
+
+# --- variables ---------------------------------------------------------------------------
+
+
+def _variables(model: LinearModel, data: ModelData, pairs: pd.DataFrame, relax: frozenset[str]) -> _Columns:
+    h = data.holdings
+    lock = h["lock"].to_numpy()
+    hard = "locks" not in relax
+    lower = np.where(hard & (lock == "retain"), 1.0, 0.0)
+    upper = np.where(hard & (lock == "dispose"), 0.0, 1.0)
+    retain = model.add_variables("retain", h.index, lower=lower, upper=upper, integer=True)
+    exit_keys = pd.MultiIndex.from_arrays([data.exits["holding_id"], data.exits["option"]])
+    exit_ = model.add_variables("exit", exit_keys, integer=True)
+    assign_keys = pd.MultiIndex.from_arrays([pairs["team_id"], pairs["holding_id"]])
+    assign = model.add_variables("assign", assign_keys, integer=True)
+    serve_keys = pd.MultiIndex.from_arrays([data.providers["holding_id"], data.providers["service"]])
+    serve = model.add_variables("serve", serve_keys)
+    cover_index = data.reach[["zone_id", "service"]].drop_duplicates()
+    cover = model.add_variables("cover", pd.MultiIndex.from_frame(cover_index))
+    return _Columns(retain, exit_, assign, serve, cover)
+
+
+def _slack(
+    model: LinearModel, family: str, keys: pd.Index, weight: float | np.ndarray, name: str | None = None
+) -> np.ndarray:
+    """Non-negative slack variables of a relaxed family, charged in the objective."""
+    columns = model.add_variables(f"slack_{name or family}", keys, upper=INF).to_numpy()
+    model.add_objective(columns, np.broadcast_to(np.asarray(weight, float) * _SLACK_WEIGHT[family], len(columns)).copy())
+    return columns
+
+
+# --- constraint families ------------------------------------------------------------------
+
+
+def _exit_or_retain(model: LinearModel, data: ModelData, cols: _Columns) -> None:
+    """retain[h] + sum_o exit[h,o] = 1: a holding is kept or left by exactly one option."""
+    h = data.holdings
+    rows = np.concatenate([np.arange(len(h)), h.index.get_indexer(data.exits["holding_id"])])
+    columns = np.concatenate([cols.retain.to_numpy(), cols.exit.to_numpy()])
+    model.add_constraints("exit_or_retain", h.index, rows=rows, cols=columns, coefs=1.0, lower=1.0, upper=1.0)
+
+
+def _locks(model: LinearModel, data: ModelData, cols: _Columns, relax: frozenset[str]) -> None:
+    """Locks are bounds on retain (set in :func:`_variables`); relaxed, they become rows with slack."""
+    if "locks" not in relax:
+        return
+    lock = data.holdings["lock"]
+    keep = lock.index[lock.to_numpy() == "retain"]
+    drop = lock.index[lock.to_numpy() == "dispose"]
+    if len(keep):
+        slack = _slack(model, "locks", keep, 1.0, name="lock_retain")
+        n = len(keep)
+        model.add_constraints(
+            "lock_retain",
+            keep,
+            rows=np.concatenate([np.arange(n), np.arange(n)]),
+            cols=np.concatenate([cols.retain[keep].to_numpy(), slack]),
+            coefs=1.0,
+            lower=1.0,
+        )
+    if len(drop):
+        slack = _slack(model, "locks", drop, 1.0, name="lock_dispose")
+        n = len(drop)
+        model.add_constraints(
+            "lock_dispose",
+            drop,
+            rows=np.concatenate([np.arange(n), np.arange(n)]),
+            cols=np.concatenate([cols.retain[drop].to_numpy(), slack]),
+            coefs=np.concatenate([np.ones(n), -np.ones(n)]),
+            upper=0.0,
+        )
+
+
+def _assign_once(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns) -> None:
+    """sum_h assign[t,h] = 1: every team has exactly one home after the plan."""
+    teams = data.teams.index
+    rows = teams.get_indexer(pairs["team_id"])
+    model.add_constraints("assign_once", teams, rows=rows, cols=cols.assign.to_numpy(), coefs=1.0, lower=1.0, upper=1.0)
+
+
+def _host_retained(model: LinearModel, pairs: pd.DataFrame, cols: _Columns) -> None:
+    """assign[t,h] <= retain[h]: a team is only housed in a kept holding."""
+    n = len(pairs)
+    keys = pd.MultiIndex.from_arrays([pairs["team_id"], pairs["holding_id"]])
+    rows = np.concatenate([np.arange(n), np.arange(n)])
+    columns = np.concatenate([cols.assign.to_numpy(), cols.retain[pairs["holding_id"]].to_numpy()])
+    coefs = np.concatenate([np.ones(n), -np.ones(n)])
+    model.add_constraints("host_retained", keys, rows=rows, cols=columns, coefs=coefs, upper=0.0)
+
+
+def _capacity(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]) -> None:
+    """sum_t fte[t] assign[t,h] <= capacity[h] retain[h] for every holding that may receive a team."""
+    receiving = pd.Index(pairs.loc[~pairs["stay"].to_numpy(), "holding_id"].unique())
+    if not len(receiving):
+        return
+    involved = pairs["holding_id"].isin(receiving).to_numpy()
+    sub = pairs[involved]
+    rows = receiving.get_indexer(sub["holding_id"])
+    fte = data.teams["fte"].reindex(sub["team_id"]).to_numpy(float)
+    capacity = data.holdings["capacity_fte"].reindex(receiving).to_numpy(float)
+    n = len(receiving)
+    r = [rows, np.arange(n)]
+    c = [cols.assign.to_numpy()[involved], cols.retain[receiving].to_numpy()]
+    v = [fte, -capacity]
+    if "capacity" in relax:
+        total = max(float(data.teams["fte"].sum()), 1.0)
+        slack = _slack(model, "capacity", receiving, 1.0 / total)
+        r.append(np.arange(n))
+        c.append(slack)
+        v.append(-np.ones(n))
+    model.add_constraints(
+        "capacity", receiving, rows=np.concatenate(r), cols=np.concatenate(c), coefs=np.concatenate(v), upper=0.0
+    )
+
+
+def _service_delivery(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns) -> None:
+    """serve[h,s] <= fixed[h,s] retain[h] + sum of assign[t,h] over teams t delivering s."""
+    providers = data.providers
+    if not len(providers):
+        return
+    keys = cols.serve.index
+    n = len(providers)
+    r = [np.arange(n)]
+    c = [cols.serve.to_numpy()]
+    v = [np.ones(n)]
+    fixed = np.flatnonzero(providers["fixed"].to_numpy(bool))
+    r.append(fixed)
+    c.append(cols.retain[providers["holding_id"].to_numpy()[fixed]].to_numpy())
+    v.append(-np.ones(len(fixed)))
+    delivers = data.teams["delivers"].reindex(pairs["team_id"]).to_numpy(dtype=object)
+    mask = delivers != ""
+    if mask.any():
+        lookup = pd.Series(np.arange(n), index=keys)
+        wanted = pd.MultiIndex.from_arrays([pairs["holding_id"].to_numpy()[mask], delivers[mask]])
+        position = lookup.reindex(wanted).to_numpy()
+        ok = ~np.isnan(position)
+        r.append(position[ok].astype(np.int64))
+        c.append(cols.assign.to_numpy()[mask][ok])
+        v.append(-np.ones(int(ok.sum())))
+    model.add_constraints(
+        "service_delivery", keys, rows=np.concatenate(r), cols=np.concatenate(c), coefs=np.concatenate(v), upper=0.0
+    )
+
+
+def _coverage(model: LinearModel, data: ModelData, cols: _Columns) -> None:
+    """cover[z,s] <= sum of serve[h,s] over providers h within the threshold of z."""
+    if not len(cols.cover):
+        return
+    reach = data.reach
+    keys = cols.cover.index
+    n = len(keys)
+    rows = keys.get_indexer(pd.MultiIndex.from_arrays([reach["zone_id"], reach["service"]]))
+    serve = cols.serve.reindex(pd.MultiIndex.from_arrays([reach["holding_id"], reach["service"]])).to_numpy()
+    model.add_constraints(
+        "coverage",
+        keys,
+        rows=np.concatenate([np.arange(n), rows]),
+        cols=np.concatenate([cols.cover.to_numpy(), serve.astype(np.int64)]),
+        coefs=np.concatenate([np.ones(n), -np.ones(len(rows))]),
+        upper=0.0,
+    )
+
+
+def _cover_weights(data: ModelData, cols: _Columns) -> np.ndarray:
+    """w[z,s] / W[s] for each cover variable."""
+    weights = data.zone_weights.set_index(["zone_id", "service"])["weight"]
+    totals = data.services.set_index("service")["total_weight"]
+    w = weights.reindex(cols.cover.index).to_numpy(float)
+    total = totals.reindex(cols.cover.index.get_level_values(1)).to_numpy(float)
+    return w / total
+
+
+def _access_standard(model: LinearModel, data: ModelData, cols: _Columns, relax: frozenset[str]) -> None:
+    """sum_z (w[z,s] / W[s]) cover[z,s] >= required share of service s."""
+    services = data.services[data.services["required_share"] > 0]
+    if not len(services):
+        return
+    keys = pd.Index(services["service"])
+    share = _cover_weights(data, cols)
+    rows = keys.get_indexer(cols.cover.index.get_level_values(1))
+    inside = rows >= 0
+    r = [rows[inside]]
+    c = [cols.cover.to_numpy()[inside]]
+    v = [share[inside]]
+    if "access_standard" in relax:
+        slack = _slack(model, "access_standard", keys, 1.0)
+        r.append(np.arange(len(keys)))
+        c.append(slack)
+        v.append(np.ones(len(keys)))
+    # a tiny tolerance keeps a plan that exactly meets today's share feasible in floating point
+    required = services["required_share"].to_numpy(float) - 1e-9
+    model.add_constraints(
+        "access_standard", keys, rows=np.concatenate(r), cols=np.concatenate(c), coefs=np.concatenate(v), lower=required
+    )
+
+
+def _budget(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]) -> None:
+    """One-off costs of exits and moves <= budget (GBP millions, undiscounted)."""
+    exits = data.exits["one_off"].to_numpy(float) / MILLION
+    moves = pairs["one_off"].to_numpy(float) / MILLION
+    c = [cols.exit.to_numpy(), cols.assign.to_numpy()]
+    v = [exits, moves]
+    if "budget" in relax:
+        c.append(_slack(model, "budget", pd.Index(["budget"]), 1.0 / max(data.scenario.budget_gbp / MILLION, 1.0)))
+        v.append(np.array([-1.0]))
+    columns = np.concatenate(c)
+    model.add_constraints(
+        "budget",
+        ["budget"],
+        rows=np.zeros(len(columns), dtype=np.int64),
+        cols=columns,
+        coefs=np.concatenate(v),
+        upper=data.scenario.budget_gbp / MILLION,
+    )
+
+
+def _hub_terms(data: ModelData, cols: _Columns) -> np.ndarray:
+    return cols.retain[data.hubs].to_numpy()
+
+
+def _max_hubs(model: LinearModel, data: ModelData, cols: _Columns, relax: frozenset[str]) -> None:
+    """Number of kept hubs <= max_hubs."""
+    c = [_hub_terms(data, cols)]
+    v = [np.ones(len(c[0]))]
+    if "max_hubs" in relax:
+        c.append(_slack(model, "max_hubs", pd.Index(["max_hubs"]), 1.0))
+        v.append(np.array([-1.0]))
+    columns = np.concatenate(c)
+    model.add_constraints(
+        "max_hubs",
+        ["max_hubs"],
+        rows=np.zeros(len(columns), dtype=np.int64),
+        cols=columns,
+        coefs=np.concatenate(v),
+        upper=float(data.scenario.max_hubs),
+    )
+
+
+def _hub_count(model: LinearModel, data: ModelData, cols: _Columns, relax: frozenset[str]) -> None:
+    """Number of kept hubs = p."""
+    c = [_hub_terms(data, cols)]
+    v = [np.ones(len(c[0]))]
+    if "hub_count" in relax:
+        c.append(_slack(model, "hub_count", pd.Index(["more"]), 1.0, name="hub_count_more"))
+        c.append(_slack(model, "hub_count", pd.Index(["fewer"]), 1.0, name="hub_count_fewer"))
+        v += [np.array([-1.0]), np.array([1.0])]
+    columns = np.concatenate(c)
+    p = float(data.scenario.p)
+    model.add_constraints(
+        "hub_count", ["p"], rows=np.zeros(len(columns), dtype=np.int64), cols=columns, coefs=np.concatenate(v), lower=p, upper=p
+    )
+
+
+def _no_worse_off(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]) -> None:
+    """Each partner's own NPV (its exits less its teams' moves) >= 0 (GBP millions)."""
+    partners = pd.Index(sorted(set(data.holdings["partner"]) | set(data.teams["partner"])))
+    exit_partner = data.holdings["partner"].reindex(data.exits["holding_id"]).to_numpy(dtype=object)
+    move_partner = data.teams["partner"].reindex(pairs["team_id"]).to_numpy(dtype=object)
+    moving = ~pairs["stay"].to_numpy(bool)
+    r = [partners.get_indexer(exit_partner), partners.get_indexer(move_partner[moving])]
+    c = [cols.exit.to_numpy(), cols.assign.to_numpy()[moving]]
+    v = [data.exits["npv"].to_numpy(float) / MILLION, -pairs["npv_cost"].to_numpy(float)[moving] / MILLION]
+    if "no_worse_off" in relax:
+        c.append(_slack(model, "no_worse_off", partners, 1.0))
+        r.append(np.arange(len(partners)))
+        v.append(np.ones(len(partners)))
+    model.add_constraints(
+        "no_worse_off", partners, rows=np.concatenate(r), cols=np.concatenate(c), coefs=np.concatenate(v), lower=0.0
+    )
+
+
+def _breaking_pairs(model: LinearModel, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]) -> None:
+    """In a diagnosis, an assignment that breaks the relocation limit or compatibility costs slack."""
+    for family in ("relocation_limit", "compatibility"):
+        if family not in relax:
+            continue
+        mask = (pairs["breaks"] == family).to_numpy()
+        if mask.any():
+            model.add_objective(cols.assign.to_numpy()[mask], _SLACK_WEIGHT[family])
+
+
+# --- objectives ----------------------------------------------------------------------------
+
+
+def _npv_coefficients(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns) -> np.ndarray:
+    npv = np.zeros(model.n_cols)
+    npv[cols.exit.to_numpy()] = data.exits["npv"].to_numpy(float)
+    npv[cols.assign.to_numpy()] -= pairs["npv_cost"].to_numpy(float)
+    return npv
+
+
+def _objective(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, npv: np.ndarray) -> np.ndarray:
+    """Set the objective; returns the primary objective's coefficients."""
+    s = data.scenario
+    primary = np.zeros(model.n_cols)
+    if s.objective == "npv":
+        # solved in GBP millions: coefficients near 1 keep HiGHS's tolerances meaningful
+        primary = npv.copy()
+        used = np.flatnonzero(primary)
+        model.add_objective(used, primary[used] / MILLION)
+        return primary
+    elif s.objective == "fewest_sites":
+        primary[cols.retain.to_numpy()] = 1.0
+        tie = -0.1 / (1.0 + np.abs(npv).sum())
+    elif s.objective == "max_coverage":
+        if len(cols.cover):
+            n_services = max(len(data.services), 1)
+            primary[cols.cover.to_numpy()] = _cover_weights(data, cols) / n_services
+        tie = 1e-6 / (1.0 + np.abs(npv).sum())
+    else:  # least_travel
+        primary[cols.assign.to_numpy()] = pairs["travel"].to_numpy(float)
+        scale = float(
+            (data.teams["fte"] * pairs.groupby("team_id")["km"].max().reindex(data.teams.index).fillna(0.0)).sum()
+        )
+        tie = -1e-6 * max(scale, 1.0) / (1.0 + np.abs(npv).sum())
+    used = np.flatnonzero(primary)
+    model.add_objective(used, primary[used])
+    if tie:
+        used = np.flatnonzero(npv)
+        model.add_objective(used, tie * npv[used])
+    return primary
+
+
+def status_quo(built: PlanModel) -> np.ndarray:
+    """Column values of "keep everything, move nobody" (holdings locked for disposal leave).
+
+    A starting point for the solver: it meets every constraint unless a locked disposal
+    displaces a team, the budget or hub limits are already exceeded, or ``p`` differs
+    from today's number of hubs (the solver then ignores it).
+    """
+    model, data = built.model, built.data
+    x = np.zeros(model.n_cols)
+    lock = data.holdings["lock"]
+    keep = (lock != "dispose").to_numpy()
+    x[model.variables["retain"].positions] = keep.astype(float)
+    exits = data.exits.reset_index(drop=True)
+    leaving = exits[exits["holding_id"].isin(lock.index[~keep])]
+    first = leaving.sort_values("npv", ascending=False).drop_duplicates("holding_id").index.to_numpy()
+    x[model.variables["exit"].start + first] = 1.0
+    stay = built.pairs["stay"].to_numpy(bool)
+    x[model.variables["assign"].positions[stay]] = 1.0
+    retained = pd.Series(keep, index=lock.index)
+    if len(data.providers):
+        fixed = data.providers["fixed"].to_numpy(bool) & retained.reindex(data.providers["holding_id"]).to_numpy(bool)
+        staying = built.pairs[stay]
+        delivers = data.teams["delivers"].reindex(staying["team_id"]).to_numpy(dtype=object)
+        served = set(zip(staying["holding_id"].to_numpy(dtype=object)[delivers != ""], delivers[delivers != ""], strict=True))
+        by_team = np.array([(a, b) in served for a, b in zip(data.providers["holding_id"], data.providers["service"], strict=True)])
+        serve = fixed | by_team
+        x[model.variables["serve"].positions] = serve.astype(float)
+        on = set(zip(data.providers["holding_id"].to_numpy(dtype=object)[serve], data.providers["service"].to_numpy(dtype=object)[serve], strict=True))
+        reach = data.reach
+        hit = np.array([(a, b) in on for a, b in zip(reach["holding_id"], reach["service"], strict=True)], dtype=bool)
+        covered = pd.MultiIndex.from_frame(reach.loc[hit, ["zone_id", "service"]]).unique()
+        cover = model.variables["cover"]
+        x[cover.start + cover.keys.get_indexer(covered)] = 1.0
+    return x

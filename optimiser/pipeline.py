@@ -1,0 +1,111 @@
+"""The one orchestrator: prepare -> build -> solve -> (diagnose) -> extract -> check."""
+
+from __future__ import annotations
+
+import time
+
+import geopandas as gpd
+import pandas as pd
+
+from optimiser.checker import check_plan
+from optimiser.diagnose import diagnose
+from optimiser.errors import PlanViolation
+from optimiser.inputs import AccessInputs, load_compatibility, prepare
+from optimiser.model import build_model, status_quo
+from optimiser.plan import Plan, empty_plan, extract_plan, package_versions, run_manifest
+from optimiser.scenario import Scenario
+from optimiser.solve import solve
+
+
+def optimise(
+    holdings: gpd.GeoDataFrame,
+    teams: pd.DataFrame,
+    scenario: Scenario | None = None,
+    *,
+    access: AccessInputs | None = None,
+    distances: pd.DataFrame | None = None,
+    compatibility: pd.DataFrame | None = None,
+    check: bool = True,
+    diagnose_infeasible: bool = True,
+) -> Plan:
+    """Optimise a place's estate for one scenario.
+
+    Parameters
+    ----------
+    holdings
+        Holdings in the canonical schema, EPSG:27700.
+    teams
+        Occupying teams.
+    scenario
+        Settings; the default scenario when ``None``.
+    access
+        Zones, zone-holding costs and access standards; without them no access standard
+        applies (and ``max_coverage`` cannot run).
+    distances
+        Holding-to-holding distances (``from_id``, ``to_id``, ``km``) instead of straight
+        lines.
+    compatibility
+        Partner type x use class table (:func:`optimiser.inputs.load_compatibility`).
+    check
+        Verify the plan independently (:mod:`optimiser.checker`) before returning it.
+    diagnose_infeasible
+        Diagnose an infeasible scenario (re-solves with relaxed constraint families).
+
+    Returns
+    -------
+    Plan
+        With status ``optimal`` or ``feasible`` (and its gap), or ``infeasible`` with a
+        diagnosis, or ``no plan found`` when the time limit came first.
+
+    Raises
+    ------
+    optimiser.errors.ScenarioError
+        For inputs that cannot be optimised, before any solve.
+    optimiser.errors.PlanViolation
+        If the independent check finds the plan breaking a rule (a planner fault).
+
+    """
+    scenario = scenario if scenario is not None else Scenario.from_toml()
+    if scenario.objective == "max_coverage" and access is None:
+        from optimiser.errors import ScenarioError
+
+        raise ScenarioError(
+            "The objective 'max_coverage' needs the access inputs (zones, costs, standards).",
+            [{"what": "setting", "id": "objective", "problem": "no access inputs", "action": "pass access=AccessInputs(...)"}],
+        )
+    if compatibility is None:
+        compatibility = load_compatibility(scenario.compatibility)
+    started = time.perf_counter()
+    data = prepare(holdings, teams, scenario, access=access, distances=distances, compatibility=compatibility)
+    built = build_model(data)
+    build_seconds = time.perf_counter() - started
+    result = solve(built.model, scenario, start=status_quo(built))
+    versions = package_versions()
+    if result.solved:
+        plan = extract_plan(built, result, holdings, build_seconds=build_seconds, versions=versions)
+        if check:
+            violations = check_plan(plan, holdings, teams, scenario, access=access, compatibility=compatibility)
+            if len(violations):
+                raise PlanViolation(violations)
+        return plan
+    diagnosis = diagnose(data) if result.status == "infeasible" and diagnose_infeasible else None
+    summary = {
+        "objective": scenario.objective,
+        "status": result.status,
+        "solver": result.solver,
+        "solver_status": result.detail,
+        "solve_seconds": round(result.seconds, 3),
+        "build_seconds": round(build_seconds, 3),
+        "notes": list(data.notes),
+        "manifest": run_manifest(data, versions),
+    }
+    return empty_plan(
+        result.status,
+        scenario.objective,
+        solve_seconds=result.seconds,
+        build_seconds=build_seconds,
+        diagnosis=diagnosis,
+        summary=summary,
+        notes=data.notes,
+        scenario=scenario,
+    )

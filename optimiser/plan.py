@@ -1,0 +1,677 @@
+"""The plan: disposals, moves, hubs, money and access, read from a solved model.
+
+A :class:`Plan` is a frozen value: it is built once from the solution and never
+changed. :func:`write_plan` writes it for estates officers and GIS.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from shapely.geometry import LineString, Point
+
+from estate.schema import CRS
+from optimiser.finance import CASHFLOW_COLUMNS, COST_CATEGORIES, discount_factors, exit_cashflow, payback_year
+from optimiser.model import MILLION, PlanModel
+from optimiser.solve import SolveResult
+
+DISPOSAL_COLUMNS: tuple[str, ...] = (
+    "holding_id",
+    "uprn",
+    "partner",
+    "name",
+    "address",
+    "use_class",
+    "tenure",
+    "exit_option",
+    "earliest_exit_date",
+    "expected_receipt_gbp",
+    "running_cost_avoided_gbp_per_year",
+    "one_off_costs_gbp",
+    "npv_gbp",
+    "carbon_saved_tco2e_per_year",
+    "gia_m2",
+    "reason",
+)
+"""Columns of the disposal list (plus ``geometry`` in the GeoPackage)."""
+
+MOVE_COLUMNS: tuple[str, ...] = (
+    "team_id",
+    "partner",
+    "service",
+    "fte",
+    "from_holding_id",
+    "from_name",
+    "to_holding_id",
+    "to_name",
+    "distance_km",
+    "one_off_cost_gbp",
+    "hosting_cost_gbp_per_year",
+)
+"""Columns of the moves list (plus a line ``geometry`` in the GeoPackage)."""
+
+HUB_COLUMNS: tuple[str, ...] = (
+    "holding_id",
+    "name",
+    "partner",
+    "use_class",
+    "partners_hosted",
+    "teams",
+    "services",
+    "fte",
+    "incoming_fte",
+    "capacity_fte",
+    "utilisation",
+    "receives_teams",
+)
+"""Columns of the hubs list: every kept holding that houses a team or offers a service."""
+
+ACCESS_COLUMNS: tuple[str, ...] = (
+    "service",
+    "label",
+    "threshold",
+    "unit",
+    "standard_share",
+    "required_share",
+    "share_before",
+    "share_after",
+    "population",
+)
+"""Columns of the access table: share of the relevant residents within the threshold."""
+
+DECISIONS = ("keep as hub", "keep", "dispose")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One optimised plan, or the diagnosis of why there is none.
+
+    Attributes
+    ----------
+    status
+        ``optimal``, ``feasible`` (stopped by the time limit: see ``gap``), ``infeasible``
+        or ``no plan found``.
+    objective
+        The objective's name (``npv``, ``fewest_sites``, ...).
+    objective_value
+        Its value: NPV in GBP, number of holdings kept, mean covered share, or FTE x km.
+    gap, bound
+        Relative gap and best bound proven by the solver (``None`` where unknown).
+    solve_seconds, build_seconds
+        Time in the solver, and time preparing data and building the model.
+    decisions
+        Every holding with ``decision`` (keep as hub, keep, dispose) and its point.
+    disposals, moves, hubs
+        :data:`DISPOSAL_COLUMNS`, :data:`MOVE_COLUMNS`, :data:`HUB_COLUMNS`, with geometry.
+    assignments
+        Every team's holding after the plan: ``team_id``, ``holding_id``, ``moved``.
+    cashflow
+        Cash per plan year by category, net, discounted and cumulative.
+    access
+        :data:`ACCESS_COLUMNS` per service with a standard.
+    summary
+        Headline figures, per-partner gains and costs, solver details and the run manifest
+        (JSON-ready).
+    diagnosis
+        Why no plan exists (``infeasible`` only).
+    notes
+        How missing data and settings were read.
+
+    """
+
+    status: str
+    objective: str
+    objective_value: float | None
+    gap: float | None
+    bound: float | None
+    solve_seconds: float
+    build_seconds: float
+    decisions: gpd.GeoDataFrame
+    disposals: gpd.GeoDataFrame
+    moves: gpd.GeoDataFrame
+    hubs: gpd.GeoDataFrame
+    assignments: pd.DataFrame
+    cashflow: pd.DataFrame
+    access: pd.DataFrame
+    summary: dict[str, Any]
+    diagnosis: Any = None
+    notes: tuple[str, ...] = ()
+    scenario: Any = field(default=None, compare=False)
+
+    @property
+    def has_plan(self) -> bool:
+        """True when the plan has decisions to show (optimal or feasible)."""
+        return self.status in ("optimal", "feasible")
+
+    def describe(self) -> str:
+        """A few lines for a terminal or a page header."""
+        if not self.has_plan:
+            text = f"No plan: {self.status}."
+            if self.diagnosis is not None:
+                text += "\n" + str(self.diagnosis)
+            return text
+        s = self.summary
+        gap = ""
+        if self.gap is not None and self.status == "feasible":
+            gap = f", within {self.gap:.2%} of the best possible, stopped by the {s.get('stopped', 'limit')}"
+        lines = [
+            f"Plan ({self.objective}, {self.status}{gap}, {self.solve_seconds:.1f} s solving): "
+            f"{s['holdings_before']} holdings -> {s['holdings_after']} kept, {len(self.disposals)} disposals, "
+            f"{len(self.moves)} team moves ({s['fte_moved']:,.0f} FTE).",
+            f"NPV GBP {s['npv_gbp']:,.0f} over {s['horizon_years']} years; revenue saving GBP "
+            f"{s['revenue_savings_gbp_per_year']:,.0f} a year; receipts GBP {s['capital_receipts_gbp']:,.0f}; "
+            f"one-off costs GBP {s['one_off_costs_gbp']['total']:,.0f}; payback "
+            + (f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon")
+            + f"; carbon saved {s['carbon_saved_tco2e_per_year']:,.0f} tCO2e a year.",
+        ]
+        return "\n".join(lines)
+
+
+# --- extraction ----------------------------------------------------------------------------
+
+
+def extract_plan(
+    built: PlanModel,
+    result: SolveResult,
+    holdings: gpd.GeoDataFrame,
+    *,
+    build_seconds: float,
+    versions: dict[str, str] | None = None,
+) -> Plan:
+    """Read a solved model into a :class:`Plan` (only for ``optimal`` and ``feasible``)."""
+    if not result.solved:
+        raise ValueError(f"there is no solution to read (status {result.status})")
+    data = built.data
+    model = built.model
+    x = np.round(result.x, 6)
+    h = data.holdings
+    retained = model.values(x, "retain") > 0.5
+    exits = data.exits.assign(chosen=model.values(x, "exit").to_numpy() > 0.5)
+    chosen = exits[exits["chosen"]].set_index("holding_id")
+    assign = model.values(x, "assign") > 0.5
+    pairs = built.pairs.assign(chosen=assign.to_numpy())
+    placed = pairs[pairs["chosen"]].drop_duplicates("team_id").set_index("team_id")
+    teams = data.teams.assign(
+        to=placed["holding_id"].reindex(data.teams.index).to_numpy(dtype=object),
+        km=placed["km"].reindex(data.teams.index).to_numpy(float),
+        stay=placed["stay"].reindex(data.teams.index).to_numpy(dtype=bool),
+    )
+    points = _points(holdings)
+    moves = _moves(teams, h, placed, points)
+    hubs = _hubs(teams, h, retained, data, points)
+    disposals = _disposals(h, chosen, teams, retained, points)
+    decisions = _decisions(h, retained, hubs, points)
+    cashflow = _cashflow(data, chosen, placed)
+    access = _access_after(data, retained, teams)
+    npv = float(cashflow["discounted"].sum())
+    primary = float(built.primary @ result.x) if built.primary.any() else None
+    objective_value = npv if data.scenario.objective == "npv" else primary
+    summary = _summary(data, result, retained, disposals, moves, cashflow, access, teams, chosen, placed, build_seconds)
+    summary["objective_value"] = objective_value
+    summary["manifest"] = run_manifest(data, versions)
+    assignments = pd.DataFrame(
+        {"team_id": teams.index, "holding_id": teams["to"].to_numpy(), "moved": ~teams["stay"].to_numpy(bool)}
+    )
+    return Plan(
+        status=result.status,
+        objective=data.scenario.objective,
+        objective_value=objective_value,
+        gap=result.gap,
+        bound=result.bound * built.objective_scale if result.bound is not None else None,
+        solve_seconds=result.seconds,
+        build_seconds=build_seconds,
+        decisions=decisions,
+        disposals=disposals,
+        moves=moves,
+        hubs=hubs,
+        assignments=assignments,
+        cashflow=cashflow,
+        access=access,
+        summary=summary,
+        notes=data.notes,
+        scenario=data.scenario,
+    )
+
+
+def empty_plan(
+    status: str,
+    objective: str,
+    *,
+    solve_seconds: float = 0.0,
+    build_seconds: float = 0.0,
+    diagnosis: Any = None,
+    summary: dict[str, Any] | None = None,
+    notes: tuple[str, ...] = (),
+    scenario: Any = None,
+) -> Plan:
+    """A plan with no decisions (infeasible, or stopped before any plan was found)."""
+    return Plan(
+        status=status,
+        objective=objective,
+        objective_value=None,
+        gap=None,
+        bound=None,
+        solve_seconds=solve_seconds,
+        build_seconds=build_seconds,
+        decisions=_geo(pd.DataFrame(columns=["holding_id", "name", "partner", "decision"])),
+        disposals=_geo(pd.DataFrame(columns=list(DISPOSAL_COLUMNS))),
+        moves=_geo(pd.DataFrame(columns=list(MOVE_COLUMNS))),
+        hubs=_geo(pd.DataFrame(columns=list(HUB_COLUMNS))),
+        assignments=pd.DataFrame(columns=["team_id", "holding_id", "moved"]),
+        cashflow=pd.DataFrame(columns=["year", *CASHFLOW_COLUMNS, "net", "discounted"]),
+        access=pd.DataFrame(columns=list(ACCESS_COLUMNS)),
+        summary=summary or {"status": status, "objective": objective},
+        diagnosis=diagnosis,
+        notes=notes,
+        scenario=scenario,
+    )
+
+
+def _geo(frame: pd.DataFrame, geometry: list | None = None) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(frame, geometry=geometry if geometry is not None else [None] * len(frame), crs=CRS)
+
+
+def _points(holdings: gpd.GeoDataFrame) -> pd.Series:
+    ids = holdings["holding_id"].astype(str).to_numpy()
+    geometry = holdings.geometry if isinstance(holdings, gpd.GeoDataFrame) else gpd.GeoSeries(holdings["geometry"])
+    reps = [
+        (g if g.geom_type == "Point" else g.representative_point()) if g is not None and not g.is_empty else None
+        for g in geometry
+    ]
+    return pd.Series(reps, index=ids, dtype=object)
+
+
+def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: pd.Series) -> gpd.GeoDataFrame:
+    moved = teams[~teams["stay"].to_numpy(bool)]
+    rows = pd.DataFrame(
+        {
+            "team_id": moved.index,
+            "partner": moved["partner"].to_numpy(),
+            "service": moved["service"].to_numpy(),
+            "fte": moved["fte"].to_numpy(float),
+            "from_holding_id": moved["home"].to_numpy(),
+            "from_name": h["name"].reindex(moved["home"]).to_numpy(),
+            "to_holding_id": moved["to"].to_numpy(),
+            "to_name": h["name"].reindex(moved["to"]).to_numpy(),
+            "distance_km": moved["km"].to_numpy(float),
+            "one_off_cost_gbp": placed["one_off"].reindex(moved.index).to_numpy(float),
+            "hosting_cost_gbp_per_year": placed["hosting_per_year"].reindex(moved.index).to_numpy(float),
+        }
+    )
+    rows = rows.sort_values(["from_holding_id", "team_id"]).reset_index(drop=True)
+    lines = []
+    for a, b in zip(rows["from_holding_id"], rows["to_holding_id"], strict=True):
+        pa, pb = points.get(a), points.get(b)
+        lines.append(LineString([pa, pb]) if isinstance(pa, Point) and isinstance(pb, Point) else None)
+    return _geo(rows, lines)
+
+
+def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -> dict[str, set[str]]:
+    """Services each kept holding offers after the plan: its building's own plus its teams'."""
+    delivered_at_home = teams.groupby("home")["service"].agg(set)
+    out: dict[str, set[str]] = {}
+    for hid in h.index[retained.reindex(h.index).to_numpy(bool)]:
+        own = set(h.at[hid, "building_services"]) - delivered_at_home.get(hid, set())
+        out[hid] = own
+    for tid, team in teams.iterrows():
+        if isinstance(team["to"], str) and team["to"] in out:
+            out[team["to"]].add(team["service"])
+    return out
+
+
+def _hubs(
+    teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series, data: Any, points: pd.Series
+) -> gpd.GeoDataFrame:
+    services = _services_after(teams, h, retained)
+    public = set(data.services["service"]) if len(data.services) else None
+    rows = []
+    for hid, offered in services.items():
+        housed = teams[teams["to"] == hid]
+        if housed.empty and not offered:
+            continue
+        fte = float(housed["fte"].sum())
+        incoming = float(housed.loc[~housed["stay"].to_numpy(bool), "fte"].sum())
+        capacity = float(h.at[hid, "capacity_fte"])
+        shown = sorted(offered & public) if public is not None else sorted(offered)
+        rows.append(
+            {
+                "holding_id": hid,
+                "name": h.at[hid, "name"],
+                "partner": h.at[hid, "partner"],
+                "use_class": h.at[hid, "use_class"],
+                "partners_hosted": "; ".join(sorted(set(housed["partner"]))),
+                "teams": len(housed),
+                "services": ";".join(shown if shown else sorted(offered)),
+                "fte": fte,
+                "incoming_fte": incoming,
+                "capacity_fte": capacity,
+                "utilisation": fte / capacity if capacity > 0 else float("nan"),
+                "receives_teams": incoming > 0,
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(HUB_COLUMNS))
+    frame = frame.sort_values(["receives_teams", "fte"], ascending=[False, False]).reset_index(drop=True)
+    return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
+
+
+_OPTION_TEXT = {
+    "sale": "freehold sale",
+    "vacate": "vacated (tenure unknown, no receipt counted)",
+    "break": "lease ended at its break",
+    "expiry": "lease ended at expiry",
+    "early": "lease surrendered early for a fee",
+}
+
+
+def _disposals(
+    h: pd.DataFrame, chosen: pd.DataFrame, teams: pd.DataFrame, retained: pd.Series, points: pd.Series
+) -> gpd.GeoDataFrame:
+    disposed = h.index[~retained.reindex(h.index).to_numpy(bool)]
+    rows = []
+    for hid in disposed:
+        option = chosen.loc[hid] if hid in chosen.index else None
+        leaving = teams[teams["home"] == hid]
+        if leaving.empty:
+            why = "no team is housed here"
+        else:
+            hosts = sorted(set(h["name"].reindex(leaving["to"]).fillna("?")))
+            why = f"{len(leaving)} team(s), {leaving['fte'].sum():,.0f} FTE, move to " + "; ".join(hosts)
+        text = _OPTION_TEXT.get(option["option"], option["option"]) if option is not None else "exit"
+        rows.append(
+            {
+                "holding_id": hid,
+                "uprn": h.at[hid, "uprn"],
+                "partner": h.at[hid, "partner"],
+                "name": h.at[hid, "name"],
+                "address": h.at[hid, "address"],
+                "use_class": h.at[hid, "use_class"],
+                "tenure": h.at[hid, "tenure"],
+                "exit_option": option["option"] if option is not None else "",
+                "earliest_exit_date": option["exit_date"] if option is not None else None,
+                "expected_receipt_gbp": float(option["receipt_net"]) if option is not None else 0.0,
+                "running_cost_avoided_gbp_per_year": float(h.at[hid, "running_cost"]),
+                "one_off_costs_gbp": float(option["one_off"]) if option is not None else 0.0,
+                "npv_gbp": float(option["npv"]) if option is not None else 0.0,
+                "carbon_saved_tco2e_per_year": float(h.at[hid, "tco2e"]),
+                "gia_m2": float(h.at[hid, "gia"]),
+                "reason": f"{text}; {why}",
+            }
+        )
+    frame = pd.DataFrame(rows, columns=list(DISPOSAL_COLUMNS))
+    frame = frame.sort_values(["partner", "npv_gbp"], ascending=[True, False]).reset_index(drop=True)
+    return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
+
+
+def _decisions(h: pd.DataFrame, retained: pd.Series, hubs: pd.DataFrame, points: pd.Series) -> gpd.GeoDataFrame:
+    receiving = set(hubs.loc[hubs["receives_teams"].astype(bool), "holding_id"])
+    kept = retained.reindex(h.index).to_numpy(bool)
+    decision = np.where(kept, np.where(h.index.isin(list(receiving)), "keep as hub", "keep"), "dispose")
+    frame = pd.DataFrame(
+        {
+            "holding_id": h.index,
+            "name": h["name"].to_numpy(),
+            "partner": h["partner"].to_numpy(),
+            "use_class": h["use_class"].to_numpy(),
+            "tenure": h["tenure"].to_numpy(),
+            "locked": h["lock"].to_numpy(),
+            "decision": decision,
+        }
+    )
+    return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
+
+
+def _cashflow(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> pd.DataFrame:
+    s = data.scenario
+    horizon = s.horizon_years
+    totals = {name: np.zeros(horizon) for name in CASHFLOW_COLUMNS}
+    for _, option in chosen.iterrows():
+        for name, values in exit_cashflow(option, horizon).items():
+            totals[name] += values
+    moved = placed[~placed["stay"].to_numpy(bool)]
+    totals["relocation"][0] += float(moved["relocation"].sum())
+    totals["fitout"][0] += float(moved["fitout"].sum())
+    totals["hosting"] += float(moved["hosting_per_year"].sum())
+    frame = pd.DataFrame(totals)
+    frame.insert(0, "year", np.arange(1, horizon + 1))
+    frame.insert(1, "starts", [dt.date(data.start.year + y, data.start.month, min(data.start.day, 28)) for y in range(horizon)])
+    gains = frame[[c for c in CASHFLOW_COLUMNS if c not in COST_CATEGORIES]].sum(axis=1)
+    costs = frame[list(COST_CATEGORIES)].sum(axis=1)
+    frame["net"] = gains - costs
+    frame["discount_factor"] = discount_factors(s)
+    frame["discounted"] = frame["net"] * frame["discount_factor"]
+    frame["cumulative_net"] = frame["net"].cumsum()
+    frame["cumulative_discounted"] = frame["discounted"].cumsum()
+    return frame
+
+
+def _access_after(data: Any, retained: pd.Series, teams: pd.DataFrame) -> pd.DataFrame:
+    if not len(data.services):
+        return pd.DataFrame(columns=list(ACCESS_COLUMNS))
+    kept = set(retained.index[retained.to_numpy(bool)])
+    rows = []
+    for service in data.services.itertuples(index=False):
+        fixed = data.providers[(data.providers["service"] == service.service) & data.providers["fixed"]]
+        providers = {hid for hid in fixed["holding_id"] if hid in kept}
+        providers |= set(teams.loc[teams["delivers"] == service.service, "to"].dropna())
+        reach = data.reach[(data.reach["service"] == service.service) & data.reach["holding_id"].isin(providers)]
+        weights = data.zone_weights[data.zone_weights["service"] == service.service]
+        covered = weights["zone_id"].isin(set(reach["zone_id"]))
+        after = float(weights.loc[covered.to_numpy(), "weight"].sum()) / service.total_weight if service.total_weight else 1.0
+        rows.append(
+            {
+                "service": service.service,
+                "label": service.label,
+                "threshold": service.threshold,
+                "unit": data.access_unit,
+                "standard_share": service.share,
+                "required_share": service.required_share,
+                "share_before": service.baseline_share,
+                "share_after": after,
+                "population": service.population,
+            }
+        )
+    return pd.DataFrame(rows, columns=list(ACCESS_COLUMNS))
+
+
+def _summary(
+    data: Any,
+    result: SolveResult,
+    retained: pd.Series,
+    disposals: pd.DataFrame,
+    moves: pd.DataFrame,
+    cashflow: pd.DataFrame,
+    access: pd.DataFrame,
+    teams: pd.DataFrame,
+    chosen: pd.DataFrame,
+    placed: pd.DataFrame,
+    build_seconds: float,
+) -> dict[str, Any]:
+    s = data.scenario
+    h = data.holdings
+    kept = retained.reindex(h.index).to_numpy(bool)
+    hosting = float(moves["hosting_cost_gbp_per_year"].sum()) if len(moves) else 0.0
+    running = float(disposals["running_cost_avoided_gbp_per_year"].sum()) if len(disposals) else 0.0
+    carbon = float(disposals["carbon_saved_tco2e_per_year"].sum()) if len(disposals) else 0.0
+    one_off = {name: float(cashflow[name].sum()) for name in COST_CATEGORIES if name != "hosting"}
+    one_off["total"] = float(sum(one_off.values()))
+    payback = payback_year(cashflow["net"].to_numpy())
+    return {
+        "objective": s.objective,
+        "status": result.status,
+        "gap": result.gap,
+        "bound": result.bound * (MILLION if s.objective == "npv" else 1.0) if result.bound is not None else None,
+        "solver": result.solver,
+        "solver_status": result.detail,
+        "stopped": result.stopped,
+        "solve_seconds": round(result.seconds, 3),
+        "build_seconds": round(build_seconds, 3),
+        "start_date": data.start.isoformat(),
+        "horizon_years": s.horizon_years,
+        "discount_rate": s.discount_rate,
+        "holdings_before": len(h),
+        "holdings_after": int(kept.sum()),
+        "hubs_after": int((kept & h["can_host"].to_numpy(bool)).sum()),
+        "gia_m2_before": float(h["gia"].sum()),
+        "gia_m2_after": float(h.loc[kept, "gia"].sum()),
+        "teams_moved": len(moves),
+        "fte_moved": float(moves["fte"].sum()) if len(moves) else 0.0,
+        "running_cost_avoided_gbp_per_year": running,
+        "hosting_cost_gbp_per_year": hosting,
+        "revenue_savings_gbp_per_year": running - hosting,
+        "revenue_savings_over_horizon_gbp": float(
+            (cashflow["running_cost_avoided"] + cashflow["carbon_value"] - cashflow["hosting"]).sum()
+        ),
+        "capital_receipts_gbp": float(cashflow["receipts"].sum()),
+        "backlog_avoided_gbp": float(cashflow["backlog_avoided"].sum()),
+        "one_off_costs_gbp": one_off,
+        "npv_gbp": float(cashflow["discounted"].sum()),
+        "payback_year": payback,
+        "payback_calendar_year": data.start.year + payback - 1 if payback else None,
+        "carbon_saved_tco2e_per_year": carbon,
+        "land_released_m2_gia": float(disposals["gia_m2"].sum()) if len(disposals) else 0.0,
+        "access": access.to_dict(orient="records"),
+        "access_measure": data.access_measure,
+        "partners": _partners(data, chosen, placed),
+        "notes": list(data.notes),
+    }
+
+
+def _partners(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> list[dict[str, Any]]:
+    h = data.holdings
+    partners = sorted(set(h["partner"]) | set(data.teams["partner"]))
+    exits = chosen.assign(partner=h["partner"].reindex(chosen.index).to_numpy())
+    moved = placed[~placed["stay"].to_numpy(bool)]
+    moved = moved.assign(partner=data.teams["partner"].reindex(moved.index).to_numpy())
+    annuity = float(discount_factors(data.scenario).sum())
+    out = []
+    for partner in partners:
+        e = exits[exits["partner"] == partner]
+        m = moved[moved["partner"] == partner]
+        gains = float(e["npv"].sum())
+        costs = float(m["npv_cost"].sum())
+        out.append(
+            {
+                "partner": partner,
+                "holdings_before": int((h["partner"] == partner).sum()),
+                "disposals": len(e),
+                "capital_receipts_gbp": float(e["receipt_net"].sum()),
+                "running_cost_avoided_gbp_per_year": float(e["saving_per_year"].sum()),
+                "exit_costs_gbp": float(e["one_off"].sum()),
+                "teams_moved": len(m),
+                "move_costs_gbp": float(m["one_off"].sum()),
+                "hosting_cost_gbp_per_year": float(m["hosting_per_year"].sum()),
+                "hosting_cost_discounted_gbp": float(m["hosting_per_year"].sum()) * annuity,
+                "gains_npv_gbp": gains,
+                "costs_npv_gbp": costs,
+                "npv_gbp": gains - costs,
+            }
+        )
+    return out
+
+
+# --- run manifest ----------------------------------------------------------------------------
+
+
+def package_versions() -> dict[str, str]:
+    """Versions of the packages a plan depends on."""
+    out = {"python": platform.python_version()}
+    for name in ("public-estate-planner", "pulp", "highspy", "numpy", "pandas", "geopandas", "scipy", "shapely"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def run_manifest(data: Any, versions: dict[str, str] | None = None) -> dict[str, Any]:
+    """What a plan was made from: input hashes, every setting, package versions, when."""
+    return {
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "inputs": dict(data.hashes),
+        "scenario": data.scenario.to_dict(),
+        "start_date": data.start.isoformat(),
+        "versions": versions or package_versions(),
+    }
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        value = float(value)
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    if isinstance(value, dt.date | pd.Timestamp):
+        return value.isoformat()
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
+    """Write a plan for estates officers and GIS.
+
+    Files: ``disposals.csv``, ``moves.csv``, ``hubs.csv``, ``cashflow.csv``,
+    ``access.csv``, ``summary.json`` and ``plan.gpkg`` (layers ``holdings``,
+    ``disposals``, ``hubs``, ``moves``). Without a plan, ``summary.json`` carries the
+    diagnosis and ``diagnosis.csv`` its findings.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    """
+    from estate.export import safe_table, to_geopackage
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    summary = dict(plan.summary)
+    summary["status"] = plan.status
+    if plan.diagnosis is not None:
+        summary["diagnosis"] = plan.diagnosis.to_dict()
+        path = out / "diagnosis.csv"
+        safe_table(plan.diagnosis.findings).to_csv(path, index=False)
+        written.append(path)
+    if plan.has_plan:
+        for name, table in (
+            ("disposals", plan.disposals),
+            ("moves", plan.moves),
+            ("hubs", plan.hubs),
+            ("cashflow", plan.cashflow),
+            ("access", plan.access),
+        ):
+            path = out / f"{name}.csv"
+            frame = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
+            safe_table(frame).to_csv(path, index=False)
+            written.append(path)
+        layers = {
+            "holdings": plan.decisions[plan.decisions.geometry.notna()],
+            "disposals": plan.disposals[plan.disposals.geometry.notna()],
+            "hubs": plan.hubs[plan.hubs.geometry.notna()],
+            "moves": plan.moves[plan.moves.geometry.notna()],
+        }
+        layers = {k: v for k, v in layers.items() if len(v)}
+        if layers:
+            written.append(to_geopackage(layers, out / "plan.gpkg"))
+    path = out / "summary.json"
+    path.write_text(json.dumps(_json_ready(summary), indent=2), encoding="utf-8")
+    written.append(path)
+    return written

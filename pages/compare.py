@@ -1,0 +1,56 @@
+"""Compare: two or more scenarios side by side: the figures, the holdings they treat differently, the maps."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from optimiser.boardpack import headline_figures
+from pages.common import current_place, place_picker, plan_map
+from pages.runs import plan_of, saved_specs
+
+place_picker()
+place = current_place()
+if place is None:
+    st.stop()
+
+st.title("Compare scenarios")
+plans = {name: plan_of(spec, place) for name, spec in saved_specs().items()}
+plans = {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
+if len(plans) < 2:
+    st.info(f"Run at least two scenarios to compare them ({len(plans)} finished so far).")
+    st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")
+    st.stop()
+
+chosen = st.multiselect("Scenarios", list(plans), default=list(plans)[-2:], key="compare_scenarios")
+if len(chosen) < 2:
+    st.warning("Choose two or more scenarios.")
+    st.stop()
+
+figures = pd.DataFrame({name: dict(headline_figures(plans[name])) for name in chosen})
+figures.loc["Solver status"] = [
+    plans[n].status + (f" (gap {plans[n].gap:.2%})" if plans[n].status == "feasible" else "") for n in chosen
+]
+st.subheader("Figures")
+st.dataframe(figures, width="stretch")
+
+st.subheader("Holdings the scenarios treat differently")
+decisions = pd.concat({name: plans[name].decisions.set_index("holding_id")["decision"] for name in chosen}, axis=1)
+names = plans[chosen[0]].decisions.set_index("holding_id")[["name", "partner"]]
+differ = decisions[decisions.nunique(axis=1) > 1]
+st.caption(f"{len(differ)} of {len(decisions)} holdings differ.")
+st.dataframe(names.join(differ, how="inner").reset_index(), hide_index=True, width="stretch")
+
+st.subheader("Maps")
+columns = st.columns(min(len(chosen), 3))
+for i, name in enumerate(chosen):
+    with columns[i % len(columns)]:
+        st.caption(name)
+        st_folium(
+            plan_map(place, plans[name], height=420),
+            height=420,
+            use_container_width=True,
+            returned_objects=[],
+            key=f"compare_map_{name}",
+        )

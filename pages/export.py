@@ -1,0 +1,106 @@
+"""Export: the disposal list and moves for Excel, the plan for QGIS, the board pack."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from estate.export import to_csv_bytes, to_excel_bytes, to_geopackage_bytes
+from optimiser.boardpack import board_pack_html, board_pack_pdf
+from pages.common import current_place, place_picker
+from pages.runs import plan_of, saved_specs
+
+place_picker()
+place = current_place()
+if place is None:
+    st.stop()
+
+st.title("Export")
+plans = {name: plan_of(spec, place) for name, spec in saved_specs().items()}
+plans = {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
+if not plans:
+    st.info("No finished plan to export yet. Run a scenario on the Scenario page.")
+    st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")
+    st.stop()
+
+name = st.selectbox("Scenario", list(plans)[::-1], key="export_scenario")
+plan = plans[name]
+stem = f"{place.name}_{name}".lower().replace(" ", "_")
+st.caption(
+    "Text cells that begin with =, +, - or @ are prefixed with an apostrophe so a spreadsheet never runs them. "
+    "Values marked modelled in the Portfolio come from the benchmark assumptions, not the registers."
+)
+
+UNITS = {
+    "expected_receipt_gbp": "Expected receipt (£)",
+    "running_cost_avoided_gbp_per_year": "Running cost avoided (£/yr)",
+    "one_off_costs_gbp": "One-off costs (£)",
+    "npv_gbp": "NPV (£)",
+    "carbon_saved_tco2e_per_year": "Carbon saved (tCO2e/yr)",
+    "gia_m2": "GIA (m²)",
+    "distance_km": "Distance (km)",
+    "one_off_cost_gbp": "One-off cost (£)",
+    "hosting_cost_gbp_per_year": "Hosting cost (£/yr)",
+    "fte": "FTE",
+    "utilisation": "Utilisation (share)",
+}
+
+
+def with_units(frame):
+    """Drop geometry and put units in the headings."""
+    return frame.drop(columns="geometry", errors="ignore").rename(columns=UNITS)
+
+
+disposals, moves, hubs = with_units(plan.disposals), with_units(plan.moves), with_units(plan.hubs)
+
+st.subheader("For estates officers")
+c1, c2, c3 = st.columns(3)
+c1.download_button(
+    "Disposal list (CSV)",
+    lambda: to_csv_bytes(disposals),
+    f"{stem}_disposals.csv",
+    "text/csv",
+    key="download_disposals_csv",
+)
+c2.download_button(
+    "Moves (CSV)", lambda: to_csv_bytes(moves), f"{stem}_moves.csv", "text/csv", key="download_moves_csv"
+)
+c3.download_button(
+    "Disposals, moves, hubs, cash flow (Excel)",
+    lambda: to_excel_bytes(
+        {"Disposals": disposals, "Moves": moves, "Hubs": hubs, "Cash flow (£)": plan.cashflow, "Access": plan.access}
+    ),
+    f"{stem}.xlsx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="download_excel",
+)
+st.download_button(
+    "Plan for QGIS (GeoPackage: holdings by decision, disposals, hubs, moves)",
+    lambda: to_geopackage_bytes(
+        {"holdings": plan.decisions, "disposals": plan.disposals, "hubs": plan.hubs, "moves": plan.moves}
+    ),
+    f"{stem}.gpkg",
+    "application/geopackage+sqlite3",
+    key="download_gpkg",
+)
+
+st.subheader("For the partnership board")
+c1, c2 = st.columns(2)
+c1.download_button(
+    "Board pack (HTML)",
+    lambda: board_pack_html(plan, place_name=place.name, scenario_name=name, boundary=place.boundary).encode("utf-8"),
+    f"{stem}_board_pack.html",
+    "text/html",
+    key="download_pack_html",
+)
+c2.download_button(
+    "Board pack (PDF)",
+    lambda: board_pack_pdf(plan, place_name=place.name, scenario_name=name, boundary=place.boundary),
+    f"{stem}_board_pack.pdf",
+    "application/pdf",
+    key="download_pack_pdf",
+)
+
+st.subheader("Disposal list")
+st.dataframe(disposals, hide_index=True, width="stretch")
+st.subheader("Moves")
+st.dataframe(moves, hide_index=True, width="stretch")

@@ -1,0 +1,172 @@
+"""Results: what the plan keeps, disposes of and moves; the money; access before and after."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from pages.common import current_place, money, place_picker, plan_map, status_words
+from pages.runs import plan_of, run_panel, saved_specs, status_of
+
+place_picker()
+place = current_place()
+if place is None:
+    st.stop()
+
+st.title("Results")
+specs = saved_specs()
+if not specs:
+    st.info("No scenario has been run yet. Set one up and run it on the Scenario page.")
+    st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")
+    st.stop()
+
+names = list(specs)[::-1]
+name = st.selectbox("Scenario", names, key="results_scenario")
+spec = specs[name]
+plan = plan_of(spec, place)
+if plan is None:
+    status = status_of(spec, place)
+    if status and status["stage"] == "failed":
+        st.error(f"The run of {name} failed: {status['error']}")
+    else:
+        st.info(f"{name} is still running; this page shows it when it finishes.")
+        run_panel(place)
+    st.stop()
+
+headline, level = status_words(plan)
+getattr(st, level)(headline)
+if not plan.has_plan:
+    if plan.diagnosis is not None:
+        st.subheader("What blocks this scenario")
+        st.write(plan.diagnosis.headline)
+        for message in plan.diagnosis.messages:
+            st.markdown(f"- {message}")
+        for family, words in plan.diagnosis.alone.items():
+            st.caption(f"{family}: {words}")
+        if len(plan.diagnosis.findings):
+            st.dataframe(plan.diagnosis.findings, hide_index=True, width="stretch")
+    st.stop()
+
+s = plan.summary
+cols = st.columns(6)
+cols[0].metric(
+    "Revenue savings a year",
+    money(s["revenue_savings_gbp_per_year"]),
+    help="Running costs avoided, less the added running costs of hubs that receive teams.",
+)
+cols[1].metric("Capital receipts", money(s["capital_receipts_gbp"]), help="Net of sale fees, over the horizon.")
+cols[2].metric(
+    "One-off costs",
+    money(s["one_off_costs_gbp"]["total"]),
+    help="Moves, fit-out, lease exit fees, dilapidations, running costs after exit.",
+)
+cols[3].metric(
+    f"NPV over {s['horizon_years']} years",
+    money(s["npv_gbp"]),
+    help=f"Discounted at {s['discount_rate']:.1%} a year (HM Treasury Green Book).",
+)
+cols[4].metric("Payback", f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon")
+cols[5].metric(
+    "Carbon saved a year",
+    f"{s['carbon_saved_tco2e_per_year']:,.0f} t",
+    help="tCO2e, from the energy benchmarks of disposed holdings (modelled).",
+)
+st.caption(
+    f"{s['holdings_before']} holdings → {s['holdings_after']} kept ({s['hubs_after']} able to host), "
+    f"{len(plan.disposals)} disposals, {len(plan.moves)} team moves ({s['fte_moved']:,.0f} FTE). "
+    f"Floor area {s['gia_m2_before']:,.0f} → {s['gia_m2_after']:,.0f} m². Costs, values and occupants are largely "
+    "modelled from benchmarks (see the Portfolio page)."
+)
+
+st.subheader("Co-location map")
+services = list(plan.access["service"]) if len(plan.access) else []
+shade = st.selectbox("Shade zones by access to", ["(none)", *services], key="results_shade")
+st_folium(
+    plan_map(place, plan, None if shade == "(none)" else shade),
+    height=560,
+    use_container_width=True,
+    returned_objects=[],
+    key=f"results_map_{name}_{shade}",
+)
+
+left, right = st.columns(2)
+cash = plan.cashflow
+with left:
+    st.subheader("Cumulative cash flow")
+    flow = cash.melt(id_vars="year", value_vars=["cumulative_net", "cumulative_discounted"], var_name="series")
+    flow["series"] = flow["series"].map({"cumulative_net": "cash", "cumulative_discounted": "discounted (NPV)"})
+    st.altair_chart(
+        alt.Chart(flow)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("year:O", title="Plan year"),
+            y=alt.Y("value:Q", title="£ cumulative", axis=alt.Axis(format="~s")),
+            color=alt.Color("series:N", title=None),
+            tooltip=["year", "series", alt.Tooltip("value:Q", format=",.0f")],
+        ),
+        width="stretch",
+    )
+with right:
+    st.subheader("Capital receipts by year")
+    st.altair_chart(
+        alt.Chart(cash)
+        .mark_bar()
+        .encode(
+            x=alt.X("year:O", title="Plan year"),
+            y=alt.Y("receipts:Q", title="£ receipts", axis=alt.Axis(format="~s")),
+            tooltip=["year", alt.Tooltip("receipts:Q", format=",.0f")],
+        ),
+        width="stretch",
+    )
+
+st.subheader("Who gains and who pays")
+partners = pd.DataFrame(s["partners"])
+if len(partners):
+    long = partners.melt(id_vars="partner", value_vars=["gains_npv_gbp", "costs_npv_gbp"], var_name="side")
+    long["side"] = long["side"].map({"gains_npv_gbp": "gains (NPV)", "costs_npv_gbp": "costs (NPV)"})
+    st.altair_chart(
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            y=alt.Y("partner:N", title=None),
+            x=alt.X("value:Q", title="£ over the horizon, discounted", axis=alt.Axis(format="~s")),
+            color=alt.Color("side:N", title=None, scale=alt.Scale(range=["#2ca02c", "#d62728"])),
+            yOffset="side:N",
+            tooltip=["partner", "side", alt.Tooltip("value:Q", format=",.0f")],
+        ),
+        width="stretch",
+    )
+    st.dataframe(partners, hide_index=True, width="stretch")
+
+st.subheader("Access before and after")
+st.dataframe(
+    plan.access,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "share_before": st.column_config.NumberColumn("Before", format="percent"),
+        "share_after": st.column_config.NumberColumn("After", format="percent"),
+        "standard_share": st.column_config.NumberColumn("Standard", format="percent"),
+        "required_share": st.column_config.NumberColumn("Required of this plan", format="percent"),
+    },
+)
+st.caption(f"Measured as {s.get('access_measure', 'straight-line distance')}.")
+
+tab1, tab2, tab3 = st.tabs(
+    [f"Disposals ({len(plan.disposals)})", f"Moves ({len(plan.moves)})", f"Hubs ({len(plan.hubs)})"]
+)
+tab1.dataframe(plan.disposals.drop(columns="geometry"), hide_index=True, width="stretch")
+tab2.dataframe(plan.moves.drop(columns="geometry"), hide_index=True, width="stretch")
+tab3.dataframe(plan.hubs.drop(columns="geometry"), hide_index=True, width="stretch")
+st.page_link("pages/export.py", label="Export the lists and the board pack", icon=":material/download:")
+
+with st.expander("Solver and run details"):
+    st.write(
+        f"Solver {s['solver']}: {s['solver_status']}. "
+        f"Build {plan.build_seconds:.1f} s, solve {plan.solve_seconds:.1f} s."
+    )
+    for note in plan.notes:
+        st.caption(note)
+    st.json(s["manifest"], expanded=False)

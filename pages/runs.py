@@ -1,0 +1,248 @@
+"""Optimisation runs in the background: one process per run, progress, cancel, results kept.
+
+A run goes to its own process (``spawn``), so a long solve never holds up the page or
+another user's session, and *cancel* can stop it at once. The process reports its stage
+(loading, building, solving with the gap so far, checking) through a queue; the finished
+plan is written to a file and kept in this server's memory under the scenario's key, so
+opening a scenario again, panning a map or comparing never solves twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing as mp
+import pickle
+import queue as queue_module
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from estate.place import Place
+from optimiser.scenario import Scenario
+
+SPECS = "scenario_specs"  # session: scenario name -> ScenarioSpec, in the order run
+_RUN_DIR = Path(tempfile.gettempdir()) / "estate-planner-runs"
+
+
+@dataclass(frozen=True)
+class ScenarioSpec:
+    """A named scenario as the pages edit it: settings, access standards and compatibility table."""
+
+    name: str
+    scenario: Scenario
+    standards_csv: str
+    compatibility_csv: str
+
+    @classmethod
+    def make(cls, name: str, scenario: Scenario, standards: pd.DataFrame, compatibility: pd.DataFrame) -> ScenarioSpec:
+        """Freeze the edited tables as CSV text so the spec is hashable and picklable."""
+        return cls(name, scenario, standards.to_csv(index=False), compatibility.to_csv(index=False))
+
+    def standards(self) -> pd.DataFrame:
+        """The access standards as a table."""
+        import io
+
+        return pd.read_csv(io.StringIO(self.standards_csv))
+
+    def key(self, place: Place) -> str:
+        """Same place, settings and tables -> same key -> the same plan, never solved twice."""
+        h = hashlib.sha256()
+        h.update(place.manifest.digest().encode())
+        h.update(json.dumps(self.scenario.to_dict(), sort_keys=True, default=str).encode())
+        h.update(self.standards_csv.encode())
+        h.update(self.compatibility_csv.encode())
+        return h.hexdigest()[:20]
+
+    def describe(self) -> dict[str, Any]:
+        """One line for a table of scenarios."""
+        s = self.scenario
+        return {
+            "scenario": self.name,
+            "objective": s.objective,
+            "hubs (p)": s.p,
+            "max hubs": s.max_hubs,
+            "budget (£)": s.budget_gbp,
+            "move limit (km)": s.relocation_limit_km,
+            "desks per FTE": s.desk_ratio,
+            "time limit (s)": s.time_limit_s,
+        }
+
+    def start(self, place: Place) -> None:
+        """Start (or reuse) the run of this scenario and remember it for this session."""
+        st.session_state.setdefault(SPECS, {})[self.name] = self
+        _start(self.key(place), place, self)
+
+
+@dataclass
+class _Job:
+    process: Any
+    queue: Any
+    started: float
+    path: Path
+    stage: str = "starting"
+    detail: str = ""
+    gap: float | None = None
+    finished: float | None = None
+    error: str | None = None
+    plan: Any = field(default=None, repr=False)
+
+
+_JOBS: dict[str, _Job] = {}
+_LOCK = threading.Lock()
+
+
+def _start(key: str, place: Place, spec: ScenarioSpec) -> None:
+    with _LOCK:
+        job = _JOBS.get(key)
+        if job is not None and job.stage not in ("cancelled", "failed"):
+            return
+        _RUN_DIR.mkdir(parents=True, exist_ok=True)
+        context = mp.get_context("spawn")
+        channel = context.Queue()
+        path = _RUN_DIR / f"{key}.pickle"
+        process = context.Process(
+            target=_work, args=(str(place.directory), spec, str(path), channel), daemon=True, name=f"plan-{spec.name}"
+        )
+        process.start()
+        _JOBS[key] = _Job(process=process, queue=channel, started=time.monotonic(), path=path)
+
+
+def _work(directory: str, spec: ScenarioSpec, out: str, channel: Any) -> None:
+    """The run itself, in its own process."""
+    try:
+        import dataclasses
+
+        from estate.place import load_place
+        from optimiser.cli_optimise import access_inputs
+        from optimiser.pipeline import optimise
+
+        channel.put({"stage": "loading", "detail": "reading every partner's register"})
+        place = load_place(directory)
+        place = dataclasses.replace(place, standards=edited_standards(place.standards, spec.standards()))
+        with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as compat:
+            compat.write(spec.compatibility_csv)
+        scenario = spec.scenario.replace(compatibility=compat.name)
+        channel.put({"stage": "building", "detail": "measuring access and building the model"})
+        access = access_inputs(place)
+        channel.put({"stage": "solving", "detail": f"{scenario.solver}, time limit {scenario.time_limit_s:g} s"})
+        plan = optimise(place.holdings, place.teams, scenario, access=access)
+        with open(out, "wb") as handle:
+            pickle.dump(plan, handle)
+        channel.put({"stage": "done", "detail": plan.status})
+    except Exception as exc:  # noqa: BLE001 - reported to the page, never a traceback
+        from estate.errors import EstateError
+
+        message = str(exc) if isinstance(exc, EstateError) else f"{type(exc).__name__}: {exc}"
+        channel.put({"stage": "failed", "detail": message})
+
+
+def edited_standards(standards: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFrame:
+    """The place's standards with the thresholds and shares the user edited."""
+    changes = edited.set_index("service")[["threshold", "share"]]
+    out = standards.copy()
+    for column in ("threshold", "share"):
+        out[column] = out["service"].map(changes[column]).fillna(out[column]).astype(float)
+    return out
+
+
+def _update(job: _Job) -> None:
+    """Drain the job's queue into its status; load the plan when it is done."""
+    while True:
+        try:
+            message = job.queue.get_nowait()
+        except (queue_module.Empty, OSError, ValueError):
+            break
+        job.stage = message.get("stage", job.stage)
+        job.detail = message.get("detail", job.detail)
+        if message.get("gap") is not None:
+            job.gap = message["gap"]
+        if job.stage == "failed":
+            job.error = job.detail
+    if job.stage == "done" and job.plan is None and job.path.exists():
+        with open(job.path, "rb") as handle:
+            job.plan = pickle.load(handle)  # noqa: S301 - written by this server's own run
+        job.finished = job.finished or time.monotonic()
+    if job.stage not in ("done", "failed", "cancelled") and not job.process.is_alive():
+        job.stage, job.error = "failed", f"the run stopped unexpectedly (exit code {job.process.exitcode})"
+
+
+def cancel(key: str) -> None:
+    """Stop a run at once; its scenario can be run again."""
+    with _LOCK:
+        job = _JOBS.get(key)
+        if job is not None and job.process.is_alive():
+            job.process.terminate()
+            job.stage, job.detail = "cancelled", "cancelled by the user"
+
+
+def saved_specs() -> dict[str, ScenarioSpec]:
+    """This session's scenarios, by name."""
+    return st.session_state.get(SPECS, {})
+
+
+def plan_of(spec: ScenarioSpec, place: Place):
+    """The finished plan of a scenario, or ``None`` while it runs or if it failed."""
+    job = _JOBS.get(spec.key(place))
+    if job is None:
+        return None
+    _update(job)
+    return job.plan
+
+
+def status_of(spec: ScenarioSpec, place: Place) -> dict[str, Any] | None:
+    """Stage, detail, gap so far and elapsed seconds of a scenario's run."""
+    job = _JOBS.get(spec.key(place))
+    if job is None:
+        return None
+    _update(job)
+    end = job.finished or (time.monotonic() if job.stage not in ("failed", "cancelled") else job.started)
+    return {"stage": job.stage, "detail": job.detail, "gap": job.gap, "seconds": end - job.started, "error": job.error}
+
+
+STAGE_WORDS = {
+    "starting": "Starting",
+    "loading": "Loading the place",
+    "building": "Building the model",
+    "solving": "Solving",
+    "diagnosing": "No plan meets every rule: finding what blocks it",
+    "checking": "Checking the plan independently",
+    "done": "Finished",
+    "failed": "Failed",
+    "cancelled": "Cancelled",
+}
+
+
+@st.fragment(run_every=1.0)
+def run_panel(place: Place) -> None:
+    """Live status of this session's runs, with a cancel button each; refreshes every second."""
+    specs = saved_specs()
+    if not specs:
+        return
+    st.subheader("Runs")
+    for spec in list(specs.values())[::-1]:
+        status = status_of(spec, place)
+        if status is None:
+            continue
+        words = STAGE_WORDS.get(status["stage"], status["stage"])
+        gap = f", gap so far {status['gap']:.2%}" if status["gap"] is not None and status["stage"] == "solving" else ""
+        line = f"**{spec.name}**: {words}{gap} ({status['seconds']:.0f} s)"
+        if status["stage"] == "done":
+            st.success(f"{line}: {status['detail']}.")
+            st.page_link("pages/results.py", label=f"See the results of {spec.name}", icon=":material/insights:")
+        elif status["stage"] == "failed":
+            st.error(f"{line}: {status['error']}")
+        elif status["stage"] == "cancelled":
+            st.warning(line)
+        else:
+            c1, c2 = st.columns([4, 1])
+            c1.info(f"{line}. {status['detail']}")
+            if c2.button("Cancel", key=f"cancel_{spec.name}"):
+                cancel(spec.key(place))
+                st.rerun(scope="fragment")

@@ -1,0 +1,314 @@
+"""Scenario: every setting of the model, in plain words, with its default; then run it."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from shapely.geometry import Point
+from streamlit_folium import st_folium
+
+from optimiser.errors import ScenarioError
+from optimiser.inputs import load_compatibility
+from optimiser.scenario import OBJECTIVES, SOLVERS, Scenario
+from pages.common import current_place, estate_map, money, place_picker, show_error
+from pages.runs import ScenarioSpec, run_panel, saved_specs
+
+place_picker()
+place = current_place()
+if place is None:
+    st.stop()
+
+DEFAULT = Scenario.from_toml()
+st.title("Scenario")
+st.caption(
+    "Every setting the optimiser takes. Each starts at its default (shown in its help); figures the "
+    "planner assumes rather than knows are marked *modelled assumption*. Name the scenario and run it; "
+    "runs continue in the background while you work elsewhere."
+)
+
+OBJECTIVE_WORDS = {
+    "npv": "Best value for money: maximise net present value",
+    "fewest_sites": "Fewest buildings that still meet every access standard",
+    "max_coverage": "Most residents within reach, with a set number of hubs",
+    "least_travel": "Least staff relocation, with a set number of hubs",
+}
+
+holdings = place.holdings
+
+
+def _add_lock(widget: str, holding_id: str) -> None:
+    """Add a holding picked on the map to a lock list (runs before the page redraws)."""
+    other = "lock_dispose" if widget == "lock_retain" else "lock_retain"
+    st.session_state[widget] = sorted({*st.session_state.get(widget, []), holding_id})
+    st.session_state[other] = [h for h in st.session_state.get(other, []) if h != holding_id]
+
+
+label_of = dict(zip(holdings["holding_id"], holdings["name"] + " (" + holdings["partner"] + ")", strict=True))
+
+with st.form("scenario"):
+    name = st.text_input(
+        "Scenario name", value="Default", help="Runs are kept under this name for Results and Compare."
+    )
+    st.subheader("What the plan aims for")
+    objective = st.radio(
+        "Objective",
+        OBJECTIVES,
+        format_func=OBJECTIVE_WORDS.get,
+        index=OBJECTIVES.index(DEFAULT.objective),
+        help="Net present value counts running costs avoided and capital receipts, less one-off costs, "
+        "discounted over the horizon (HM Treasury Green Book).",
+    )
+    c1, c2 = st.columns(2)
+    p = c1.number_input(
+        "Number of hubs (p)", min_value=1, value=7, step=1, help="Used by the two objectives with a set number of hubs."
+    )
+    max_hubs = c2.number_input(
+        "At most this many hubs (0: no limit)",
+        min_value=0,
+        value=DEFAULT.max_hubs or 0,
+        step=1,
+        help="Applies to every objective. Default: no limit.",
+    )
+
+    st.subheader("Access standards")
+    enforce = st.checkbox(
+        "Hold every plan to the access standards",
+        value=DEFAULT.enforce_access,
+        help="Where today's estate already falls short of a standard, a plan must not make it worse.",
+    )
+    standards = st.data_editor(
+        place.standards[["service", "label", "threshold", "unit", "share", "population", "source"]],
+        hide_index=True,
+        disabled=["service", "label", "unit", "population", "source"],
+        column_config={
+            "label": "Service",
+            "threshold": st.column_config.NumberColumn("Within (km or min)", min_value=0.0, format="%.2f"),
+            "share": st.column_config.NumberColumn("Share of residents", min_value=0.0, max_value=1.0, format="%.2f"),
+            "population": "Residents counted",
+            "source": "Where the default comes from",
+        },
+        key="standards_editor",
+        width="stretch",
+    )
+    st.caption(
+        "Distances are straight-line km in British National Grid unless the place supplies a travel-time matrix."
+    )
+
+    st.subheader("Space and moves")
+    c1, c2, c3 = st.columns(3)
+    space = c1.number_input(
+        "Floor area per FTE (m²)",
+        0.5,
+        100.0,
+        DEFAULT.space_per_fte_m2,
+        help="Government hubs are designed at about 6 m² per person.",
+    )
+    desk_ratio = c2.number_input(
+        "Desks per FTE",
+        0.05,
+        5.0,
+        DEFAULT.desk_ratio,
+        step=0.05,
+        help="0.8 means ten staff share eight desks. Modelled assumption.",
+    )
+    limit = c3.number_input(
+        "Furthest a team moves (km, 0: no limit)",
+        0.0,
+        200.0,
+        DEFAULT.relocation_limit_km or 0.0,
+        help="Straight line. Modelled assumption: about a 20-minute drive across a borough.",
+    )
+    c1, c2, c3 = st.columns(3)
+    relocation = c1.number_input(
+        "Moving one FTE (£)",
+        0.0,
+        None,
+        DEFAULT.relocation_cost_per_fte,
+        step=250.0,
+        help="Removals, IT, travel allowances. Modelled assumption.",
+    )
+    fitout = c2.number_input(
+        "Fit-out per m² received (£)",
+        0.0,
+        None,
+        DEFAULT.fitout_cost_per_m2,
+        step=50.0,
+        help="Category B office fit-out. Modelled assumption.",
+    )
+    hosting = c3.number_input(
+        "Hub's added running cost per m² a year (£)",
+        0.0,
+        None,
+        DEFAULT.hosting_cost_per_m2,
+        help="Cleaning, energy, facilities for the space a hub gives a team. Modelled assumption.",
+    )
+
+    st.subheader("Money")
+    c1, c2, c3 = st.columns(3)
+    horizon = c1.number_input("Horizon (years)", 1, 60, DEFAULT.horizon_years)
+    discount = c2.number_input(
+        "Discount rate",
+        0.0,
+        1.0,
+        DEFAULT.discount_rate,
+        step=0.005,
+        format="%.3f",
+        help="HM Treasury Green Book: 3.5% a year for years 1-30.",
+    )
+    budget = c3.number_input(
+        "Up-front budget (£, 0: no cap)",
+        0.0,
+        None,
+        DEFAULT.budget_gbp or 0.0,
+        step=1_000_000.0,
+        help="Cap on one-off costs: moves, fit-out, lease exit fees, dilapidations.",
+    )
+    c1, c2, c3 = st.columns(3)
+    disposal_rate = c1.number_input(
+        "Sale fees (share of receipt)",
+        0.0,
+        1.0,
+        DEFAULT.disposal_cost_rate,
+        format="%.3f",
+        help="Agents' and legal fees. Modelled assumption.",
+    )
+    lead = c2.number_input(
+        "Months to complete a sale",
+        0.0,
+        120.0,
+        DEFAULT.disposal_lead_months,
+        help="Savings and receipts start after this. Modelled assumption.",
+    )
+    exit_fee = c3.number_input(
+        "Early lease exit fee (share of rent due)",
+        0.0,
+        10.0,
+        DEFAULT.lease_exit_fee_rate,
+        help="Paid to leave a lease before its break or expiry. Modelled assumption.",
+    )
+    c1, c2, c3 = st.columns(3)
+    dilaps = c1.number_input(
+        "Dilapidations per m² (£)",
+        0.0,
+        None,
+        DEFAULT.dilapidations_per_m2,
+        help="Paid when a lease ends. Modelled assumption.",
+    )
+    double = c2.number_input(
+        "Months of double running",
+        0.0,
+        120.0,
+        DEFAULT.double_running_months,
+        help="An exited building still costs money for this long. Modelled assumption.",
+    )
+    carbon = c3.number_input(
+        "Value of a tonne of CO2e saved (£)",
+        0.0,
+        None,
+        DEFAULT.carbon_price_gbp_per_tco2e,
+        help="0 reports carbon without valuing it.",
+    )
+    backlog = st.checkbox("Count a disposed building's backlog maintenance as avoided", value=DEFAULT.backlog_avoided)
+    no_worse_off = st.checkbox(
+        "No partner worse off (each partner's own NPV at least zero)", value=DEFAULT.no_worse_off
+    )
+
+    st.subheader("Locks")
+    st.caption("Holdings the partners have decided on. The register's own locks (e.g. schools, hospitals) apply too.")
+    options = sorted(label_of, key=label_of.get)
+    lock_retain = st.multiselect("Always keep", options, format_func=label_of.get, key="lock_retain")
+    lock_dispose = st.multiselect("Always dispose of", options, format_func=label_of.get, key="lock_dispose")
+    locked_by_register = holdings.loc[holdings["locked_retain"].fillna(False).astype(bool), "holding_id"].tolist()
+    unlock = st.multiselect(
+        "Free from the register's lock",
+        sorted(locked_by_register, key=label_of.get),
+        format_func=label_of.get,
+        key="unlock",
+    )
+
+    with st.expander("Which partners may share which kinds of building"):
+        compatibility = st.data_editor(
+            load_compatibility(),
+            hide_index=True,
+            key="compat_editor",
+            disabled=["partner_type", "use_class", "note"],
+            width="stretch",
+        )
+
+    st.subheader("Solver")
+    c1, c2, c3 = st.columns(3)
+    solver = c1.selectbox(
+        "Solver", SOLVERS, index=SOLVERS.index(DEFAULT.solver), help="HiGHS by default; CBC as a check."
+    )
+    time_limit = c2.number_input(
+        "Time limit (s)",
+        1.0,
+        3600.0,
+        DEFAULT.time_limit_s,
+        help="A run stopped by the limit reports its plan with the gap to the best bound.",
+    )
+    gap = c3.number_input("Stop within this gap of the best bound", 0.0, 0.5, DEFAULT.mip_gap, format="%.4f")
+    submitted = st.form_submit_button("Run this scenario", type="primary")
+
+if submitted:
+    try:
+        scenario = DEFAULT.replace(
+            objective=objective,
+            p=int(p) if objective in ("max_coverage", "least_travel") else None,
+            max_hubs=int(max_hubs) or None,
+            enforce_access=enforce,
+            space_per_fte_m2=space,
+            desk_ratio=desk_ratio,
+            relocation_limit_km=limit or None,
+            relocation_cost_per_fte=relocation,
+            fitout_cost_per_m2=fitout,
+            hosting_cost_per_m2=hosting,
+            horizon_years=int(horizon),
+            discount_rate=discount,
+            budget_gbp=budget or None,
+            disposal_cost_rate=disposal_rate,
+            disposal_lead_months=lead,
+            lease_exit_fee_rate=exit_fee,
+            dilapidations_per_m2=dilaps,
+            double_running_months=double,
+            carbon_price_gbp_per_tco2e=carbon,
+            backlog_avoided=backlog,
+            no_worse_off=no_worse_off,
+            lock_retain=tuple(lock_retain),
+            lock_dispose=tuple(lock_dispose),
+            unlock=tuple(unlock),
+            solver=solver,
+            time_limit_s=time_limit,
+            mip_gap=gap,
+        )
+        spec = ScenarioSpec.make(name.strip() or "Scenario", scenario, standards, compatibility)
+    except ScenarioError as exc:
+        show_error(exc)
+    else:
+        spec.start(place)
+
+run_panel(place)
+
+with st.expander("Pick locks on the map"):
+    st.caption("Click a holding, then choose what to lock it to. The lists above update.")
+    clicked = st_folium(
+        estate_map(holdings, place.boundary, height=420),
+        height=420,
+        use_container_width=True,
+        returned_objects=["last_object_clicked"],
+        key="lock_map",
+    )
+    point = (clicked or {}).get("last_object_clicked")
+    if point:
+        here = gpd.GeoSeries([Point(point["lng"], point["lat"])], crs="EPSG:4326").to_crs(holdings.crs).iloc[0]
+        nearest = holdings.geometry.distance(here).idxmin()
+        chosen = holdings.loc[nearest, "holding_id"]
+        st.write(f"**{label_of[chosen]}**: running cost {money(holdings.loc[nearest, 'running_cost_gbp'])} a year")
+        b1, b2 = st.columns(2)
+        b1.button("Always keep it", on_click=_add_lock, args=("lock_retain", chosen))
+        b2.button("Always dispose of it", on_click=_add_lock, args=("lock_dispose", chosen))
+
+if saved_specs():
+    st.subheader("Scenarios run this session")
+    st.dataframe(pd.DataFrame([s.describe() for s in saved_specs().values()]), hide_index=True, width="stretch")

@@ -1,0 +1,180 @@
+"""Infeasible scenarios: refused before solving with the numbers, or diagnosed after."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from optimiser import AccessInputs, Scenario, ScenarioError, optimise
+from optimiser.synthetic import estate, standards, straight_line_costs, zones
+
+START = dt.date(2025, 4, 1)
+MOVE = 2_000 + 6 * 600
+A = sum(1.035**-y for y in range(10))
+
+
+def scenario(**changes) -> Scenario:
+    base = {
+        "start_date": START,
+        "disposal_lead_months": 0.0,
+        "double_running_months": 0.0,
+        "backlog_avoided": False,
+        "desk_ratio": 1.0,
+        "mip_gap": 0.0,
+        "time_limit_s": 20.0,
+    }
+    base.update(changes)
+    return Scenario(**base)
+
+
+def infeasible(holdings, teams, s, **kwargs):
+    plan = optimise(holdings, teams, s, **kwargs)
+    assert plan.status == "infeasible"
+    assert not plan.has_plan and len(plan.disposals) == 0
+    assert plan.diagnosis is not None
+    return plan.diagnosis
+
+
+def test_library_locked_for_disposal_blocks_the_access_standard():
+    holdings, teams = estate(
+        [
+            {"holding_id": "L", "name": "Sale Waterside Library", "x": 0, "y": 0, "workstations": 20, "use_class": "library", "services": "library", "locked_dispose": True},
+            {"holding_id": "O", "name": "Town Hall", "x": 5000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "TL", "holding_id": "L", "fte": 10, "service": "library"}],
+    )
+    z = zones([("Z1", 0, 0, 100.0), ("Z2", 300, 0, 50.0), ("Z3", 5000, 0, 10.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
+    diagnosis = infeasible(holdings, teams, scenario(), access=access)
+    assert set(diagnosis.blocking) == {"locks", "access_standard"}
+    text = str(diagnosis)
+    assert "Library access: 2 zone(s) (150 residents) cannot be within 1 km" in text
+    assert "unless Sale Waterside Library (locked for disposal) is kept" in text
+    assert "the threshold rises to 5.00 km" in text
+    assert "Sale Waterside Library is locked to be disposed of" in text
+    assert "alone is not enough" not in " ".join(diagnosis.alone.values())
+    zones_lost = diagnosis.findings[diagnosis.findings["detail"] == "zone loses access"]
+    assert sorted(zones_lost["id"]) == ["library:Z1", "library:Z2"]
+    threshold = diagnosis.findings[diagnosis.findings["detail"] == "threshold that would meet the standard"]
+    assert threshold["needed"].iloc[0] == pytest.approx(5.0)
+
+
+def test_budget_too_small_for_a_forced_move():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 20, "locked_dispose": True},
+            {"holding_id": "H", "x": 1000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 20}],
+    )
+    diagnosis = infeasible(holdings, teams, scenario(budget_gbp=50_000.0))
+    assert set(diagnosis.blocking) == {"locks", "budget"}
+    budget = diagnosis.findings[diagnosis.findings["family"] == "budget"]
+    assert budget["needed"].iloc[0] == pytest.approx(20 * MOVE)
+    assert "one-off costs of at least GBP 112,000 are needed; the budget is GBP 50,000" in str(diagnosis)
+
+
+def test_max_hubs_below_what_capacity_allows():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 100},
+            {"holding_id": "B", "x": 1000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 60}, {"team_id": "TB", "holding_id": "B", "fte": 60}],
+    )
+    diagnosis = infeasible(holdings, teams, scenario(max_hubs=1))
+    assert "max_hubs" in diagnosis.blocking and "capacity" in diagnosis.blocking
+    assert "at least 2 hubs must be kept; max_hubs is 1" in str(diagnosis)
+    assert "Capacity: 20.0 FTE more room is needed" in str(diagnosis)
+
+
+def test_relocation_limit_or_capacity():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 30, "locked_dispose": True},
+            {"holding_id": "B", "name": "Near Office", "x": 5000, "y": 0, "workstations": 20},
+            {"holding_id": "C", "name": "Far Office", "x": 15000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "T1", "holding_id": "A", "fte": 15}, {"team_id": "T2", "holding_id": "A", "fte": 15}],
+    )
+    diagnosis = infeasible(holdings, teams, scenario(relocation_limit_km=10.0))
+    assert {"capacity", "relocation_limit"} <= set(diagnosis.blocking)
+    text = str(diagnosis)
+    assert "the limit would have to rise to 15.0 km" in text
+    assert "Capacity: 10.0 FTE more room is needed, at Near Office" in text
+    assert diagnosis.alone["relocation_limit"].startswith("Relocation limit: 1 team(s)")
+
+
+def test_no_worse_off_cannot_hold_when_a_locked_disposal_displaces_another_partner():
+    holdings, teams = estate(
+        [
+            {"holding_id": "C", "x": 0, "y": 0, "workstations": 50, "partner": "Council", "locked_dispose": True},
+            {"holding_id": "N", "x": 500, "y": 0, "workstations": 50, "partner": "NHS", "partner_type": "nhs"},
+        ],
+        [{"team_id": "TN", "holding_id": "C", "fte": 10, "partner": "NHS"}],
+    )
+    diagnosis = infeasible(holdings, teams, scenario(no_worse_off=True))
+    assert "no_worse_off" in diagnosis.blocking
+    row = diagnosis.findings[diagnosis.findings["family"] == "no_worse_off"].iloc[0]
+    assert row["id"] == "NHS"
+    assert row["needed"] == pytest.approx(-(10 * MOVE + 10 * 360 * A), rel=1e-6)
+    assert "NHS would be at least GBP" in str(diagnosis)
+
+
+def test_compatibility_or_capacity():
+    holdings, teams = estate(
+        [
+            {"holding_id": "P", "x": 0, "y": 0, "workstations": 30, "locked_dispose": True, "partner": "Probation", "partner_type": "probation", "use_class": "probation_office"},
+            {"holding_id": "O", "name": "Small Office", "x": 1000, "y": 0, "workstations": 12},
+            {"holding_id": "L", "name": "Big Library", "x": 2000, "y": 0, "workstations": 100, "use_class": "library"},
+        ],
+        [
+            {"team_id": "TP", "holding_id": "P", "fte": 10, "partner": "Probation"},
+            {"team_id": "TO", "holding_id": "O", "fte": 10, "partner": "Probation"},
+        ],
+    )
+    holdings.loc[holdings["holding_id"] == "O", "partner"] = "Probation"
+    holdings.loc[holdings["holding_id"] == "O", "partner_type"] = "probation"
+    diagnosis = infeasible(holdings, teams, scenario())
+    assert {"compatibility", "capacity"} <= set(diagnosis.blocking)
+    text = str(diagnosis)
+    assert "probation team can only go to Big Library (library), not allowed by the compatibility table" in text
+    assert "Capacity: 8.0 FTE more room is needed, at Small Office" in text
+
+
+def test_impossible_inputs_are_refused_before_solving_with_the_numbers():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 10, "locked_retain": True},
+            {"holding_id": "B", "x": 100, "y": 0, "workstations": 10, "locked_retain": True},
+            {"holding_id": "C", "x": 200, "y": 0, "workstations": 10},
+        ],
+        [{"team_id": "T", "holding_id": "C", "fte": 5}, {"team_id": "X", "holding_id": "nowhere", "fte": 1}],
+    )
+    with pytest.raises(ScenarioError) as error:
+        optimise(holdings, teams, scenario())
+    assert "its holding 'nowhere' is not in the holdings" in str(error.value)
+    teams = teams[teams["team_id"] == "T"]
+    with pytest.raises(ScenarioError, match="p = 1, but 2 hubs are locked to be kept"):
+        optimise(holdings, teams, scenario(objective="least_travel", p=1))
+    with pytest.raises(ScenarioError, match="2 hubs are locked to be kept, more than max_hubs = 1"):
+        optimise(holdings, teams, scenario(max_hubs=1))
+    with pytest.raises(ScenarioError, match="needs the access inputs"):
+        optimise(holdings, teams, scenario(objective="max_coverage", p=2))
+    homeless = holdings.assign(locked_dispose=holdings["holding_id"].eq("C").astype("boolean"))
+    with pytest.raises(ScenarioError, match="locked for disposal and no compatible hub is within"):
+        optimise(homeless, teams, scenario(relocation_limit_km=0.05))
+
+
+def test_a_bad_scenario_file_lists_every_problem(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('objective = "cheapest"\n[money]\ndiscount_rate = 2.0\nbudjet_gbp = 5\n')
+    with pytest.raises(ScenarioError) as error:
+        Scenario.from_toml(path)
+    assert "did you mean 'budget_gbp'" in str(error.value)
+    path.write_text('objective = "cheapest"\n[money]\ndiscount_rate = 2.0\n')
+    with pytest.raises(ScenarioError) as error:
+        Scenario.from_toml(path)
+    assert len(error.value.problems) == 2
+    assert set(error.value.problems["id"]) == {"objective", "discount_rate"}

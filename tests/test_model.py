@@ -1,0 +1,497 @@
+"""Known optima on small hand-built estates: each objective and each constraint family.
+
+Unless a test says otherwise the scenario starts on 2025-04-01, exits happen at once
+(no lead time, no running costs after exit, no backlog), desks are one per FTE, and the
+MIP is solved to proof. NPVs are worked out by hand from the Green Book annuity factor
+A = sum of 1.035^-y for y = 0..9 (cash in year 0 is not discounted).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimiser import AccessInputs, Scenario, ScenarioError, build_model, optimise, prepare, solve
+from optimiser.synthetic import county, estate, standards, straight_line_costs, zones
+
+START = dt.date(2025, 4, 1)
+A = sum(1.035**-y for y in range(10))
+MOVE = 2_000 + 6 * 600  # relocation + fit-out per FTE moved
+HOSTING = 6 * 60  # hosting per FTE per year
+
+
+def scenario(**changes) -> Scenario:
+    base = {
+        "start_date": START,
+        "disposal_lead_months": 0.0,
+        "double_running_months": 0.0,
+        "backlog_avoided": False,
+        "desk_ratio": 1.0,
+        "mip_gap": 0.0,
+        "time_limit_s": 30.0,
+    }
+    base.update(changes)
+    return Scenario(**base)
+
+
+def moved(fte: float) -> float:
+    """Discounted cost of moving ``fte`` FTE into a hub."""
+    return fte * MOVE + fte * HOSTING * A
+
+
+def kept(plan) -> set[str]:
+    return set(plan.decisions.loc[plan.decisions["decision"] != "dispose", "holding_id"])
+
+
+def homes(plan) -> dict[str, str]:
+    return dict(zip(plan.assignments["team_id"], plan.assignments["holding_id"], strict=True))
+
+
+# --- the NPV objective --------------------------------------------------------------------------
+
+
+def three_offices(**override):
+    holdings = [
+        {"holding_id": "A", "x": 0, "y": 0, "workstations": 100, "running_cost_gbp": 100_000, "market_value_gbp": 1_000_000},
+        {"holding_id": "B", "x": 2000, "y": 0, "workstations": 100, "running_cost_gbp": 50_000, "market_value_gbp": 500_000},
+        {"holding_id": "C", "x": 4000, "y": 0, "workstations": 20, "running_cost_gbp": 80_000},
+    ]
+    for holding in holdings:
+        holding.update(override.get(holding["holding_id"], {}))
+    teams = [
+        {"team_id": "TA", "holding_id": "A", "fte": 40},
+        {"team_id": "TB", "holding_id": "B", "fte": 30},
+        {"team_id": "TC", "holding_id": "C", "fte": 10},
+    ]
+    return estate(holdings, teams)
+
+
+def test_npv_consolidates_into_the_hub_that_is_cheapest_to_keep():
+    holdings, teams = three_offices()
+    plan = optimise(holdings, teams, scenario())
+    assert plan.status == "optimal"
+    assert kept(plan) == {"B"}
+    assert homes(plan) == {"TA": "B", "TB": "B", "TC": "B"}
+    expected = (100_000 + 80_000) * A + 1_000_000 * 0.98 - moved(50)
+    assert plan.objective_value == pytest.approx(expected, rel=1e-9)
+    assert plan.summary["npv_gbp"] == pytest.approx(expected, rel=1e-9)
+    assert plan.cashflow["discounted"].sum() == pytest.approx(expected, rel=1e-9)
+    assert plan.summary["capital_receipts_gbp"] == pytest.approx(980_000)
+    assert plan.summary["one_off_costs_gbp"]["total"] == pytest.approx(50 * MOVE)
+    assert plan.summary["revenue_savings_gbp_per_year"] == pytest.approx(180_000 - 50 * HOSTING)
+
+
+def test_npv_keeps_everything_when_nothing_pays():
+    holdings, teams = three_offices(A={"running_cost_gbp": 0.0, "market_value_gbp": 0.0}, B={"running_cost_gbp": 0.0, "market_value_gbp": 0.0}, C={"running_cost_gbp": 0.0})
+    plan = optimise(holdings, teams, scenario())
+    assert kept(plan) == {"A", "B", "C"}
+    assert plan.objective_value == pytest.approx(0.0, abs=1e-6)
+    assert len(plan.moves) == 0
+
+
+def test_empty_holding_is_sold_and_the_npv_counts_receipt_backlog_and_lead_time():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 10},
+            {"holding_id": "E", "x": 100, "y": 0, "running_cost_gbp": 10_000, "market_value_gbp": 200_000, "backlog_gbp": 5_000},
+        ],
+        [{"team_id": "T", "holding_id": "A", "fte": 5}],
+    )
+    plan = optimise(holdings, teams, scenario(disposal_lead_months=12.0, backlog_avoided=True, double_running_months=6.0))
+    assert kept(plan) == {"A"}
+    tau = (dt.date(2026, 4, 1) - START).days / 365.25  # one year, to the day
+    fractions = np.clip(np.arange(10) + 1 - tau, 0, 1)
+    discount = 1.035 ** -np.arange(10)
+    year = int(np.floor(tau))
+    expected = 10_000 * (fractions * discount).sum() + discount[year] * (200_000 * 0.98 + 5_000 - 10_000 * 0.5)
+    assert plan.objective_value == pytest.approx(expected, rel=1e-9)
+    row = plan.disposals.iloc[0]
+    assert row["earliest_exit_date"] == dt.date(2026, 4, 1)
+    assert row["exit_option"] == "sale"
+
+
+# --- the classic location objectives ----------------------------------------------------------------
+
+
+def test_fewest_sites_keeps_the_smallest_set_that_houses_everyone_and_meets_access():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 100},
+            {"holding_id": "B", "x": 1000, "y": 0, "workstations": 50},
+            {"holding_id": "C", "x": 2000, "y": 0, "workstations": 50},
+            {"holding_id": "D", "x": 6000, "y": 0, "workstations": 10, "services": "library", "can_host": False},
+        ],
+        [
+            {"team_id": "TA", "holding_id": "A", "fte": 30},
+            {"team_id": "TB", "holding_id": "B", "fte": 30},
+            {"team_id": "TC", "holding_id": "C", "fte": 20},
+            {"team_id": "TD", "holding_id": "D", "fte": 5},
+        ],
+    )
+    z = zones([("Z1", 6000, 0, 100.0), ("Z2", 0, 0, 100.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 5.0), standards([("library", 1.0, 0.5)]))
+    plan = optimise(holdings, teams, scenario(objective="fewest_sites"), access=access)
+    assert plan.status == "optimal"
+    assert plan.objective_value == pytest.approx(2)
+    assert kept(plan) == {"A", "D"}
+    assert plan.access.set_index("service").at["library", "share_after"] == pytest.approx(0.5)
+
+
+def test_max_coverage_picks_the_p_hubs_that_reach_most_residents():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 100, "services": "customer_access"},
+            {"holding_id": "B", "x": 5000, "y": 0, "workstations": 100, "services": "customer_access"},
+            {"holding_id": "C", "x": 9000, "y": 0, "workstations": 100, "services": "customer_access"},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 10}, {"team_id": "TC", "holding_id": "C", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 100.0), ("Z2", 5000, 0, 300.0), ("Z3", 6000, 0, 100.0), ("Z4", 9000, 0, 150.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("customer_access", 1.5, 0.5)]))
+    one = optimise(holdings, teams, scenario(objective="max_coverage", p=1), access=access)
+    assert kept(one) == {"B"}
+    assert one.objective_value == pytest.approx(400 / 650)
+    two = optimise(holdings, teams, scenario(objective="max_coverage", p=2), access=access)
+    assert kept(two) == {"B", "C"}
+    assert two.objective_value == pytest.approx(550 / 650)
+
+
+def _pmedian_brute_force(team_xy, fte, hub_xy, capacity, p):
+    best = np.inf
+    km = np.hypot(team_xy[:, None, 0] - hub_xy[None, :, 0], team_xy[:, None, 1] - hub_xy[None, :, 1]) / 1000
+    for hubs in itertools.combinations(range(len(hub_xy)), p):
+        for choice in itertools.product(hubs, repeat=len(team_xy)):
+            load = np.zeros(len(hub_xy))
+            for t, j in enumerate(choice):
+                load[j] += fte[t]
+            if (load <= capacity + 1e-9).all():
+                best = min(best, sum(fte[t] * km[t, j] for t, j in enumerate(choice)))
+    return best
+
+
+@pytest.mark.parametrize("capacity", [100.0, 30.0])
+def test_least_travel_is_the_capacitated_p_median(capacity):
+    team_xy = np.array([[0, 0], [1000, 0], [10_000, 0], [11_000, 500], [5_000, 4_000]], float)
+    fte = np.array([10.0, 12.0, 9.0, 14.0, 6.0])
+    hub_xy = np.array([[500, 0], [10_500, 0], [5_000, 0]], float)
+    holdings = [
+        {"holding_id": f"D{i}", "x": x, "y": y, "can_host": False, "locked_dispose": True, "use_class": "other"}
+        for i, (x, y) in enumerate(team_xy)
+    ] + [{"holding_id": f"S{j}", "x": x, "y": y, "workstations": capacity} for j, (x, y) in enumerate(hub_xy)]
+    teams = [{"team_id": f"T{i}", "holding_id": f"D{i}", "fte": f} for i, f in enumerate(fte)]
+    h, t = estate(holdings, teams)
+    plan = optimise(h, t, scenario(objective="least_travel", p=2, relocation_limit_km=None))
+    expected = _pmedian_brute_force(team_xy, fte, hub_xy, capacity, 2)
+    assert plan.status == "optimal"
+    assert plan.objective_value == pytest.approx(expected, rel=1e-6)
+    assert len(kept(plan) & {"S0", "S1", "S2"}) == 2
+    assert plan.moves["distance_km"].mul(plan.moves["fte"]).sum() == pytest.approx(expected, rel=1e-6)
+
+
+# --- one test per constraint family ---------------------------------------------------------------
+
+
+def test_capacity_stops_the_better_hub_from_taking_everyone():
+    base = {
+        "A": {"workstations": 100, "running_cost_gbp": 100_000, "market_value_gbp": 1_000_000},
+        "B": {"workstations": 60, "running_cost_gbp": 50_000, "market_value_gbp": 500_000},
+    }
+    holdings, teams = estate(
+        [{"holding_id": "A", "x": 0, "y": 0, **base["A"]}, {"holding_id": "B", "x": 2000, "y": 0, **base["B"]}],
+        [{"team_id": "TA", "holding_id": "A", "fte": 40}, {"team_id": "TB", "holding_id": "B", "fte": 30}],
+    )
+    plan = optimise(holdings, teams, scenario())
+    assert kept(plan) == {"A"}  # B (60 desks) cannot take 70 FTE
+    assert plan.objective_value == pytest.approx(50_000 * A + 490_000 - moved(30), rel=1e-9)
+    assert plan.hubs.set_index("holding_id").at["A", "utilisation"] == pytest.approx(0.7)
+    roomy = holdings.assign(workstations=[100.0, 100.0])
+    plan = optimise(roomy, teams, scenario())
+    assert kept(plan) == {"B"}
+    assert plan.objective_value == pytest.approx(100_000 * A + 980_000 - moved(40), rel=1e-9)
+
+
+def test_capacity_from_floor_area_and_desk_ratio():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "gia_m2": 300.0, "running_cost_gbp": 1_000},  # 300 / 6 = 50 FTE
+            {"holding_id": "B", "x": 100, "y": 0, "workstations": 40, "running_cost_gbp": 90_000},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 20}, {"team_id": "TB", "holding_id": "B", "fte": 32}],
+    )
+    # 52 FTE do not fit in A's 50 ...
+    assert kept(optimise(holdings, teams, scenario())) == {"A", "B"}
+    # ... but 40 desks at 0.8 desks per FTE hold 50 FTE, and B is dearer: nobody fits B either
+    data = prepare(holdings, teams, scenario(desk_ratio=0.8))
+    assert data.holdings.at["B", "capacity_fte"] == pytest.approx(50.0)
+    assert data.holdings.at["A", "capacity_fte"] == pytest.approx(50.0)
+
+
+def library_estate():
+    holdings, teams = estate(
+        [
+            {"holding_id": "L", "x": 0, "y": 0, "workstations": 20, "running_cost_gbp": 80_000, "market_value_gbp": 800_000, "use_class": "library", "services": "library"},
+            {"holding_id": "O", "x": 5000, "y": 0, "workstations": 100, "running_cost_gbp": 100_000},
+            {"holding_id": "N", "x": 500, "y": 0, "workstations": 50, "running_cost_gbp": 200_000, "market_value_gbp": 5_000_000, "locked_dispose": False},
+        ],
+        [
+            {"team_id": "TL", "holding_id": "L", "fte": 10, "service": "library"},
+            {"team_id": "TO", "holding_id": "O", "fte": 30},
+        ],
+    )
+    z = zones([("Z", 0, 0, 100.0)])
+    return holdings, teams, AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
+
+
+def test_access_keeps_the_library_within_reach_and_the_service_moves_with_its_team():
+    holdings, teams, access = library_estate()
+    # without the standard the library team joins the office 5 km away
+    plan = optimise(holdings, teams, scenario(), access=None)
+    assert homes(plan)["TL"] in {"O", "N"}
+    # with it, the team (and so the library) must stay within 1 km of Z: at L or at N
+    plan = optimise(holdings, teams, scenario(), access=access)
+    assert homes(plan)["TL"] in {"L", "N"}
+    assert plan.access.set_index("service").at["library", "share_after"] == pytest.approx(1.0)
+    # N is the dearest to keep, so the library stays at L and nothing else changes ...
+    assert kept(plan) >= {"L"}
+    # ... unless N is locked to be kept: then the library team moves there and L is sold
+    locked = holdings.assign(locked_retain=holdings["holding_id"].eq("N").astype("boolean"))
+    plan = optimise(locked, teams, scenario(), access=access)
+    assert homes(plan)["TL"] == "N"
+    assert "L" not in kept(plan)
+    assert "library" in plan.hubs.set_index("holding_id").at["N", "services"]
+
+
+def test_access_standard_below_today_is_held_at_today():
+    holdings, teams, _ = library_estate()
+    z = zones([("Z", 0, 0, 100.0), ("far", 50_000, 0, 100.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 0.9)]))
+    data = prepare(holdings, teams, scenario(), access=access)
+    row = data.services.set_index("service").loc["library"]
+    assert row["baseline_share"] == pytest.approx(0.5)
+    assert row["required_share"] == pytest.approx(0.5)
+    assert any("below the standard" in note for note in data.notes)
+
+
+def probation_estate():
+    return estate(
+        [
+            {"holding_id": "P", "x": 0, "y": 0, "workstations": 10, "running_cost_gbp": 100_000, "partner": "Probation", "partner_type": "probation", "use_class": "probation_office"},
+            {"holding_id": "L", "x": 1000, "y": 0, "workstations": 100, "use_class": "library"},
+        ],
+        [{"team_id": "TP", "holding_id": "P", "fte": 10}],
+    )
+
+
+def test_compatibility_keeps_probation_out_of_the_library():
+    holdings, teams = probation_estate()
+    plan = optimise(holdings, teams, scenario())
+    assert kept(plan) == {"P", "L"}
+    assert len(plan.moves) == 0
+    allow = pd.DataFrame({"partner_type": ["probation"], "use_class": ["library"], "allowed": [True], "note": [""]})
+    plan = optimise(holdings, teams, scenario(), compatibility=allow)
+    assert homes(plan) == {"TP": "L"}
+    assert plan.objective_value == pytest.approx(100_000 * A - moved(10), rel=1e-9)
+
+
+def test_locks_from_the_register_and_the_scenario():
+    holdings, teams = three_offices()
+    locked = holdings.assign(locked_retain=holdings["holding_id"].eq("A").astype("boolean"))
+    plan = optimise(locked, teams, scenario())
+    assert "A" in kept(plan)
+    # the scenario can free it again, or force a disposal that loses money
+    assert kept(optimise(locked, teams, scenario(unlock=("A",)))) == {"B"}
+    plan = optimise(holdings, teams, scenario(lock_dispose=("B",), lock_retain=("C",)))
+    assert "B" not in kept(plan) and "C" in kept(plan)
+
+
+def test_contradictory_locks_are_refused_before_solving():
+    holdings, teams = three_offices(A={"locked_retain": True, "locked_dispose": True})
+    with pytest.raises(ScenarioError, match="locked both"):
+        optimise(holdings, teams, scenario())
+
+
+def lease(**extra):
+    holding = {
+        "holding_id": "L",
+        "x": 0,
+        "y": 0,
+        "tenure": "leasehold",
+        "running_cost_gbp": 100_000,
+        "rent_gbp": 80_000,
+        "gia_m2": 100.0,
+        "workstations": 10,
+        "lease_break": pd.Timestamp("2028-04-01"),
+        "lease_expiry": pd.Timestamp("2040-04-01"),
+    }
+    holding.update(extra)
+    return estate([holding, {"holding_id": "H", "x": 0, "y": 0, "workstations": 100}], [{"team_id": "T", "holding_id": "H", "fte": 5}])
+
+
+def _break_npv(tau: float) -> float:
+    fractions = np.clip(np.arange(10) + 1 - tau, 0, 1)
+    discount = 1.035 ** -np.arange(10)
+    return 100_000 * (fractions * discount).sum() - 100 * 50 * discount[int(tau)]
+
+
+@pytest.mark.parametrize(("fee_rate", "option"), [(0.5, "early"), (2.0, "break")])
+def test_lease_is_left_early_for_a_fee_or_at_its_break(fee_rate, option):
+    holdings, teams = lease()
+    plan = optimise(holdings, teams, scenario(lease_exit_fee_rate=fee_rate))
+    tau = (dt.date(2028, 4, 1) - START).days / 365.25
+    early = 100_000 * A - fee_rate * 80_000 * tau - 100 * 50
+    expected = max(early, _break_npv(tau))
+    row = plan.disposals.iloc[0]
+    assert row["exit_option"] == option
+    assert plan.objective_value == pytest.approx(expected, rel=1e-9)
+    if option == "break":
+        assert row["earliest_exit_date"] == dt.date(2028, 4, 1)
+        assert row["expected_receipt_gbp"] == 0.0
+
+
+def test_lease_without_a_break_in_the_horizon_can_only_be_left_early():
+    holdings, teams = lease(lease_break=pd.NaT, lease_expiry=pd.Timestamp("2045-04-01"))
+    data = prepare(holdings, teams, scenario())
+    options = data.exits[data.exits["holding_id"] == "L"]
+    assert list(options["option"]) == ["early"]
+    years = (dt.date(2045, 4, 1) - START).days / 365.25
+    assert options["lease_exit_fee"].iloc[0] == pytest.approx(0.5 * 80_000 * years)
+
+
+def two_disposals():
+    return estate(
+        [
+            {"holding_id": "H", "x": 0, "y": 0, "workstations": 100},
+            {"holding_id": "A", "x": 1000, "y": 0, "workstations": 20, "running_cost_gbp": 60_000},
+            {"holding_id": "B", "x": 2000, "y": 0, "workstations": 20, "running_cost_gbp": 50_000},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 20}, {"team_id": "TB", "holding_id": "B", "fte": 10}],
+    )
+
+
+def test_budget_caps_one_off_costs():
+    holdings, teams = two_disposals()
+    free = optimise(holdings, teams, scenario())
+    assert kept(free) == {"H"}
+    # moving A's 20 FTE costs 112,000, B's 10 FTE 56,000: 100,000 pays for B only
+    plan = optimise(holdings, teams, scenario(budget_gbp=100_000.0))
+    assert kept(plan) == {"H", "A"}
+    assert plan.summary["one_off_costs_gbp"]["total"] == pytest.approx(56_000)
+    assert plan.objective_value == pytest.approx(50_000 * A - moved(10), rel=1e-9)
+
+
+def test_max_hubs_forces_consolidation():
+    holdings, teams = two_disposals()
+    hubs = holdings.assign(running_cost_gbp=0.0)
+    assert kept(optimise(hubs, teams, scenario())) == {"H", "A", "B"}
+    plan = optimise(hubs, teams, scenario(max_hubs=1))
+    assert kept(plan) == {"H"}
+    assert plan.objective_value == pytest.approx(-moved(30), rel=1e-9)
+
+
+def test_no_worse_off_protects_the_partner_that_would_pay():
+    holdings, teams = estate(
+        [
+            {"holding_id": "C", "x": 0, "y": 0, "workstations": 50, "running_cost_gbp": 20_000, "partner": "Council"},
+            {"holding_id": "N", "x": 500, "y": 0, "workstations": 50, "partner": "NHS", "partner_type": "nhs"},
+        ],
+        [{"team_id": "TN", "holding_id": "C", "fte": 10, "partner": "NHS"}],
+    )
+    plan = optimise(holdings, teams, scenario())
+    assert kept(plan) == {"N"}
+    partners = {p["partner"]: p["npv_gbp"] for p in plan.summary["partners"]}
+    assert partners["NHS"] == pytest.approx(-moved(10))
+    assert partners["Council"] == pytest.approx(20_000 * A)
+    plan = optimise(holdings, teams, scenario(no_worse_off=True))
+    assert kept(plan) == {"C", "N"}
+    assert all(p["npv_gbp"] >= -1e-6 for p in plan.summary["partners"])
+
+
+def test_relocation_limit():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 10, "running_cost_gbp": 100_000},
+            {"holding_id": "B", "x": 12_000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "T", "holding_id": "A", "fte": 10}],
+    )
+    assert kept(optimise(holdings, teams, scenario(relocation_limit_km=10.0))) == {"A", "B"}
+    plan = optimise(holdings, teams, scenario(relocation_limit_km=15.0))
+    assert homes(plan) == {"T": "B"}
+    assert plan.moves["distance_km"].iloc[0] == pytest.approx(12.0)
+
+
+def test_distances_can_be_given_as_a_table():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 10, "running_cost_gbp": 100_000},
+            {"holding_id": "B", "x": 1_000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "T", "holding_id": "A", "fte": 10}],
+    )
+    far = pd.DataFrame({"from_id": ["A"], "to_id": ["B"], "km": [25.0]})
+    assert kept(optimise(holdings, teams, scenario(), distances=far)) == {"A", "B"}
+
+
+def test_holding_without_a_location_keeps_its_team():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": None, "y": None, "workstations": 10, "running_cost_gbp": 100_000},
+            {"holding_id": "B", "x": 1_000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "T", "holding_id": "A", "fte": 10}],
+    )
+    plan = optimise(holdings, teams, scenario())
+    assert homes(plan) == {"T": "A"}
+    assert any("no location" in note for note in plan.notes)
+
+
+# --- solvers and status honesty -------------------------------------------------------------------
+
+
+def test_cbc_finds_the_same_optimum():
+    holdings, teams = three_offices()
+    highs = optimise(holdings, teams, scenario())
+    cbc = optimise(holdings, teams, scenario(solver="cbc"))
+    assert cbc.status == "optimal"
+    assert cbc.objective_value == pytest.approx(highs.objective_value, rel=1e-9)
+    assert kept(cbc) == kept(highs)
+
+
+def test_a_time_limit_stop_is_reported_as_feasible_with_its_gap():
+    instance = county(n_holdings=400, n_zones=300, n_services=3, n_partners=5, seed=3)
+    access = AccessInputs(
+        instance["zones"], straight_line_costs(instance["zones"], instance["holdings"], 10.0), instance["standards"]
+    )
+    s = scenario(time_limit_s=0.5, start_date=instance["start"], relocation_limit_km=8.0)
+    data = prepare(instance["holdings"], instance["teams"], s, access=access)
+    built = build_model(data)
+    from optimiser.model import status_quo
+
+    result = solve(built.model, s, start=status_quo(built))
+    assert result.status in ("feasible", "no plan found")
+    if result.status == "feasible":
+        assert result.stopped == "time limit"
+        # the bound (and so the gap) is unknown until the root relaxation is solved
+        assert result.gap is None or result.gap > 0
+        assert result.bound is None or result.bound >= result.objective  # a maximisation
+    # a loose gap stops early too, and is not called optimal unless proven
+    loose = solve(built.model, s.replace(time_limit_s=30.0, mip_gap=0.5), start=status_quo(built))
+    assert loose.status in ("optimal", "feasible")
+    if loose.status == "feasible":
+        assert loose.stopped == "gap tolerance" and loose.gap > 1e-4
+
+
+def test_the_model_is_keyed_by_domain_ids(tmp_path):
+    holdings, teams = three_offices()
+    built = build_model(prepare(holdings, teams, scenario()))
+    names = built.model.column_names()
+    assert "retain(A)" in names and "assign(TA,B)" in names
+    assert "capacity(B)" in built.model.row_names()
+    assert built.model.values(np.arange(built.model.n_cols, dtype=float), "retain").index.tolist() == ["A", "B", "C"]
+    path = built.model.write(tmp_path / "plan.lp")
+    text = path.read_text()
+    assert "retain(A)" in text and "capacity(B)" in text
