@@ -124,7 +124,7 @@ def main() -> None:
 
                 page.goto(f"{url}/scenario")
                 _idle(page)
-                page.get_by_label("Time limit (s)").fill(str(args.time_limit))
+                page.get_by_role("spinbutton", name="Time limit (s)").fill(str(args.time_limit))
                 page.get_by_role("button", name="Run this scenario").click()
                 page.get_by_text("Finished").first.wait_for(timeout=1_800_000)
 

@@ -282,6 +282,10 @@ DECISION_STYLE = {
 }
 
 
+# Move arrows avoid the decision colours (green, grey, red) so the legend reads unambiguously.
+MOVE_COLOURS = ("#1f77b4", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#393b79")
+
+
 def status_words(plan) -> tuple[str, str]:
     """The solver's status as a sentence, and the Streamlit call to show it with."""
     if plan.status == "optimal":
@@ -330,7 +334,8 @@ def plan_map(place: Place, plan, shade_service: str | None = None, *, height: in
             ),
             tooltip=folium.GeoJsonTooltip(["name", "partner", "decision"], aliases=["", "Partner", "Plan"]),
         ).add_to(fmap)
-    colours = partner_colours(sorted(set(plan.moves["partner"])) if len(plan.moves) else [])
+    movers = sorted(set(plan.moves["partner"])) if len(plan.moves) else []
+    colours = {p: MOVE_COLOURS[i % len(MOVE_COLOURS)] for i, p in enumerate(movers)}
     if len(plan.moves):
         moves = plan.moves
         heads = [Polygon(_arrow(line.coords[0], line.coords[-1])) for line in moves.geometry]

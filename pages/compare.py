@@ -16,7 +16,7 @@ if place is None:
     st.stop()
 
 st.title("Compare scenarios")
-plans = {name: plan_of(spec, place) for name, spec in saved_specs().items()}
+plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
 plans = {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
 if len(plans) < 2:
     st.info(f"Run at least two scenarios to compare them ({len(plans)} finished so far).")

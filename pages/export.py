@@ -15,7 +15,7 @@ if place is None:
     st.stop()
 
 st.title("Export")
-plans = {name: plan_of(spec, place) for name, spec in saved_specs().items()}
+plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
 plans = {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
 if not plans:
     st.info("No finished plan to export yet. Run a scenario on the Scenario page.")

@@ -16,7 +16,7 @@ if place is None:
     st.stop()
 
 st.title("Results")
-specs = saved_specs()
+specs = saved_specs(place)
 if not specs:
     st.info("No scenario has been run yet. Set one up and run it on the Scenario page.")
     st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")

@@ -27,7 +27,6 @@ import streamlit as st
 from estate.place import Place
 from optimiser.scenario import Scenario
 
-SPECS = "scenario_specs"  # session: scenario name -> ScenarioSpec, in the order run
 _RUN_DIR = Path(tempfile.gettempdir()) / "estate-planner-runs"
 
 
@@ -75,8 +74,11 @@ class ScenarioSpec:
         }
 
     def start(self, place: Place) -> None:
-        """Start (or reuse) the run of this scenario and remember it for this session."""
-        st.session_state.setdefault(SPECS, {})[self.name] = self
+        """Start (or reuse) the run of this scenario and remember it for the place."""
+        with _LOCK:
+            specs = _SPECS.setdefault(str(place.directory), {})
+            specs.pop(self.name, None)
+            specs[self.name] = self
         _start(self.key(place), place, self)
 
 
@@ -95,6 +97,9 @@ class _Job:
 
 
 _JOBS: dict[str, _Job] = {}
+# Scenarios by place folder, then by name in the order run. Kept by the server, not the
+# browser session, so a reload (or a colleague on the same server) still finds them.
+_SPECS: dict[str, dict[str, ScenarioSpec]] = {}
 _LOCK = threading.Lock()
 
 
@@ -182,9 +187,10 @@ def cancel(key: str) -> None:
             job.stage, job.detail = "cancelled", "cancelled by the user"
 
 
-def saved_specs() -> dict[str, ScenarioSpec]:
-    """This session's scenarios, by name."""
-    return st.session_state.get(SPECS, {})
+def saved_specs(place: Place) -> dict[str, ScenarioSpec]:
+    """The scenarios run for this place on this server, by name, oldest first."""
+    with _LOCK:
+        return dict(_SPECS.get(str(place.directory), {}))
 
 
 def plan_of(spec: ScenarioSpec, place: Place):
@@ -221,8 +227,8 @@ STAGE_WORDS = {
 
 @st.fragment(run_every=1.0)
 def run_panel(place: Place) -> None:
-    """Live status of this session's runs, with a cancel button each; refreshes every second."""
-    specs = saved_specs()
+    """Live status of the place's runs, with a cancel button each; refreshes every second."""
+    specs = saved_specs(place)
     if not specs:
         return
     st.subheader("Runs")

@@ -309,6 +309,6 @@ with st.expander("Pick locks on the map"):
         b1.button("Always keep it", on_click=_add_lock, args=("lock_retain", chosen))
         b2.button("Always dispose of it", on_click=_add_lock, args=("lock_dispose", chosen))
 
-if saved_specs():
+if saved_specs(place):
     st.subheader("Scenarios run this session")
-    st.dataframe(pd.DataFrame([s.describe() for s in saved_specs().values()]), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame([s.describe() for s in saved_specs(place).values()]), hide_index=True, width="stretch")

@@ -144,3 +144,38 @@ def test_portfolio_page_downloads_the_validation_report(server, page):
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("partner,file,row,name,holding_id,outcome")
     assert len(lines) > 663
+
+
+def test_default_scenario_end_to_end(server, page):
+    """Run the default scenario on the sample place, see the co-location map, download the disposal list."""
+    page.goto(f"{server}/scenario")
+    wait_for_app(page)
+    page.get_by_role("spinbutton", name="Time limit (s)").fill("20")
+    page.get_by_role("spinbutton", name="Time limit (s)").press("Tab")
+    page.screenshot(path=str(ARTEFACTS / "scenario.png"), full_page=True)
+    page.get_by_role("button", name="Run this scenario").click()
+    page.get_by_text("Finished").first.wait_for(timeout=300_000)
+    page.get_by_role("link", name="See the results of Default").first.click()
+    wait_for_app(page)
+    page.get_by_text("Co-location map").wait_for(timeout=60_000)
+    frame = map_frame(page)
+    frame.wait_for_selector(".leaflet-interactive", timeout=60_000)
+    assert frame.locator(".leaflet-interactive").count() > 50
+    assert page.get_by_text("Revenue savings a year").count() >= 1
+    page.screenshot(path=str(ARTEFACTS / "results.png"), full_page=True)
+
+    page.goto(f"{server}/export")
+    wait_for_app(page)
+    page.get_by_role("button", name="Disposal list (CSV)").wait_for(timeout=60_000)
+    page.screenshot(path=str(ARTEFACTS / "export.png"), full_page=True)
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Disposal list (CSV)").click()
+    saved = ARTEFACTS / download.value.suggested_filename
+    download.value.save_as(saved)
+    lines = saved.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0].startswith("holding_id,uprn,partner,name")
+    assert len(lines) > 10
+
+    page.goto(f"{server}/compare")
+    wait_for_app(page)
+    page.screenshot(path=str(ARTEFACTS / "compare.png"), full_page=True)
