@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -39,6 +40,7 @@ FLAGS = [
     "--disable-sync",
 ]
 TARGET_S = 3.0
+OUT = ROOT / "benchmarks" / "out"
 
 
 def _serve(place: Path) -> tuple[subprocess.Popen, str]:
@@ -91,7 +93,7 @@ def _map_drawn(page, selector: str, timeout: float = 120_000) -> None:
             except Exception:  # noqa: BLE001 - a frame may be replaced while it is read
                 continue
         time.sleep(0.05)
-    raise SystemExit("the map was not drawn in time")
+    raise TimeoutError("the map was not drawn in time")
 
 
 def main() -> None:
@@ -126,12 +128,21 @@ def main() -> None:
                 _idle(page)
                 page.get_by_role("spinbutton", name="Time limit (s)").fill(str(args.time_limit))
                 page.get_by_role("button", name="Run this scenario").click()
-                page.get_by_text("Finished").first.wait_for(timeout=1_800_000)
+                page.get_by_text(re.compile(r"Default: (Finished|Failed)")).first.wait_for(timeout=1_800_000)
+                outcome = page.get_by_text(re.compile(r"Default: (Finished|Failed)")).first.inner_text()
+                print(f"Scenario run: {outcome}")
+                if "Failed" in outcome or "no plan" in outcome or "infeasible" in outcome:
+                    raise SystemExit("the scenario produced no plan, so there is no results map to time")
 
                 page.get_by_role("link", name="See the results of Default").first.click()
                 started = time.perf_counter()
-                _idle(page)
-                _map_drawn(page, ".leaflet-interactive")
+                try:
+                    _idle(page)
+                    _map_drawn(page, ".leaflet-interactive")
+                except BaseException:
+                    OUT.mkdir(exist_ok=True)
+                    page.screenshot(path=str(OUT / "results_timeout.png"), full_page=True)
+                    raise
                 results_s = time.perf_counter() - started
                 browser.close()
         finally:

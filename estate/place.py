@@ -43,7 +43,6 @@ from estate.assumptions import Assumptions, load_assumptions
 from estate.errors import ManifestError
 from estate.load import LoadResult, PartnerFile, load_file
 from estate.locate import PostcodeLookup, load_boundary
-from estate.services import load_standards
 from estate.schema import (
     CRS,
     HOLDING_COLUMNS,
@@ -54,6 +53,7 @@ from estate.schema import (
     PartnerType,
     services_of,
 )
+from estate.services import load_standards
 
 DEFAULT_PLACE = Path(__file__).resolve().parent.parent / "data" / "trafford"
 """The bundled sample place."""

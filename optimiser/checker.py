@@ -81,9 +81,11 @@ def check_plan(
     h = _holdings(holdings)
     t = _teams(teams)
     decision = plan.decisions.set_index(plan.decisions["holding_id"].astype(str))["decision"]
+    _check_decisions(h, decision, out)
+    decision = decision[~decision.index.duplicated()]
     kept = decision.reindex(h.index) != "dispose"
     home_after = plan.assignments.set_index(plan.assignments["team_id"].astype(str))["holding_id"].astype(object)
-    _check_decisions(h, decision, out)
+    home_after = home_after[~home_after.index.duplicated()]
     _check_assignments(h, t, plan.assignments, kept, out)
     _check_locks(h, kept, scenario, out)
     moved = t.assign(to=home_after.reindex(t.index).to_numpy(dtype=object))
@@ -130,9 +132,15 @@ def _holdings(holdings: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     out["name"] = frame["name"].astype(str)
     out["partner"] = frame["partner"].astype(str)
-    out["partner_type"] = frame.get("partner_type", pd.Series("other", index=frame.index)).astype("string").fillna("other").str.lower()
-    out["use_class"] = frame.get("use_class", pd.Series("other", index=frame.index)).astype("string").fillna("other").str.lower()
-    out["tenure"] = frame.get("tenure", pd.Series("unknown", index=frame.index)).astype("string").fillna("unknown").str.lower()
+    out["partner_type"] = (
+        frame.get("partner_type", pd.Series("other", index=frame.index)).astype("string").fillna("other").str.lower()
+    )
+    out["use_class"] = (
+        frame.get("use_class", pd.Series("other", index=frame.index)).astype("string").fillna("other").str.lower()
+    )
+    out["tenure"] = (
+        frame.get("tenure", pd.Series("unknown", index=frame.index)).astype("string").fillna("unknown").str.lower()
+    )
     out["can_host"] = _yes(frame, "can_host")
     out["locked_retain"] = _yes(frame, "locked_retain")
     out["locked_dispose"] = _yes(frame, "locked_dispose")
@@ -157,7 +165,15 @@ def _teams(teams: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _add(out: list[dict[str, object]], check: str, id_: object, name: object, detail: str, value: object = None, limit: object = None) -> None:
+def _add(
+    out: list[dict[str, object]],
+    check: str,
+    id_: object,
+    name: object,
+    detail: str,
+    value: object = None,
+    limit: object = None,
+) -> None:
     out.append({"check": check, "id": id_, "name": name, "detail": detail, "value": value, "limit": limit})
 
 
@@ -233,39 +249,50 @@ def _compatibility(table: pd.DataFrame | str | Path | None, scenario: Any) -> se
     if allowed.dtype != bool:
         allowed = allowed.astype(str).str.strip().str.lower().isin(["yes", "true", "1", "y"])
     rows = table[allowed.to_numpy(bool)]
-    return {(str(a).strip().lower(), str(b).strip().lower()) for a, b in zip(rows["partner_type"], rows["use_class"], strict=True)}
+    return {
+        (str(a).strip().lower(), str(b).strip().lower())
+        for a, b in zip(rows["partner_type"], rows["use_class"], strict=True)
+    }
 
 
 def _check_hosts(
-    h: pd.DataFrame, t: pd.DataFrame, moved: pd.DataFrame, scenario: Any, compatibility: Any, out: list[dict[str, object]]
+    h: pd.DataFrame,
+    t: pd.DataFrame,
+    moved: pd.DataFrame,
+    scenario: Any,
+    compatibility: Any,
+    out: list[dict[str, object]],
 ) -> None:
     allowed = _compatibility(compatibility, scenario)
     partner_type = h.groupby("partner")["partner_type"].agg(lambda v: v.value_counts().index[0])
-    for tid, team in moved.iterrows():
-        host = team["to"]
-        if host not in h.index:
-            continue
-        if not bool(h.at[host, "can_host"]):
-            _add(out, "host", tid, h.at[host, "name"], "moved into a holding that cannot host other teams")
-        kind = partner_type.get(team["partner"], h.at[team["home"], "partner_type"] if team["home"] in h.index else "other")
-        use = h.at[host, "use_class"]
-        if (kind, use) not in allowed:
-            _add(out, "compatibility", tid, h.at[host, "name"], f"{kind} team moved into a {use}, which the table does not allow")
+    known = moved[moved["to"].isin(h.index)]
+    hosts = known["to"].to_numpy(dtype=object)
+    can_host = h["can_host"].reindex(hosts).to_numpy(bool)
+    use = h["use_class"].reindex(hosts).to_numpy(dtype=object)
+    home_type = h["partner_type"].reindex(known["home"]).fillna("other").to_numpy(dtype=object)
+    kind = [partner_type.get(p, ht) for p, ht in zip(known["partner"], home_type, strict=True)]
+    names = h["name"].reindex(hosts).to_numpy(dtype=object)
+    for tid, name, ok, k, u in zip(known.index, names, can_host, kind, use, strict=True):
+        if not ok:
+            _add(out, "host", tid, name, "moved into a holding that cannot host other teams")
+        if (k, u) not in allowed:
+            _add(out, "compatibility", tid, name, f"{k} team moved into a {u}, which the table does not allow")
 
 
 def _check_distance(h: pd.DataFrame, moved: pd.DataFrame, scenario: Any, out: list[dict[str, object]]) -> None:
     limit = scenario.relocation_limit_km
-    for tid, team in moved.iterrows():
-        a, b = team["home"], team["to"]
-        if a not in h.index or b not in h.index:
-            continue
-        dx = h.at[a, "x"] - h.at[b, "x"]
-        dy = h.at[a, "y"] - h.at[b, "y"]
-        km = float(np.sqrt(dx * dx + dy * dy)) / 1000.0
-        if np.isnan(km):
-            _add(out, "relocation", tid, h.at[b, "name"], "moved to or from a holding without a location")
-        elif limit is not None and km > limit + 1e-6:
-            _add(out, "relocation", tid, h.at[b, "name"], f"moves {km:.2f} km, beyond the {limit:g} km limit", km, limit)
+    known = moved[moved["to"].isin(h.index) & moved["home"].isin(h.index)]
+    a = h.loc[known["home"], ["x", "y"]].to_numpy(float)
+    b = h.loc[known["to"], ["x", "y"]].to_numpy(float)
+    km = np.sqrt(((a - b) ** 2).sum(axis=1)) / 1000.0
+    names = h["name"].reindex(known["to"]).to_numpy(dtype=object)
+    for tid, name, distance in zip(known.index, names, km, strict=True):
+        if np.isnan(distance):
+            _add(out, "relocation", tid, name, "moved to or from a holding without a location")
+        elif limit is not None and distance > limit + 1e-6:
+            _add(
+                out, "relocation", tid, name, f"moves {distance:.2f} km, beyond the {limit:g} km limit", distance, limit
+            )
 
 
 def _years(start: dt.date, when: object) -> float:
@@ -278,7 +305,9 @@ def _check_budget(
     h: pd.DataFrame, t: pd.DataFrame, plan: Any, moved: pd.DataFrame, scenario: Any, out: list[dict[str, object]]
 ) -> None:
     fte = moved["fte"].to_numpy(float)
-    moves = float((fte * scenario.relocation_cost_per_fte + fte * scenario.space_per_fte_m2 * scenario.fitout_cost_per_m2).sum())
+    moves = float(
+        (fte * scenario.relocation_cost_per_fte + fte * scenario.space_per_fte_m2 * scenario.fitout_cost_per_m2).sum()
+    )
     start = _start(plan, scenario)
     horizon = float(scenario.horizon_years)
     exits = 0.0
@@ -301,7 +330,15 @@ def _check_budget(
     total = moves + exits
     reported = plan.summary.get("one_off_costs_gbp", {}).get("total") if isinstance(plan.summary, dict) else None
     if reported is not None and abs(reported - total) > max(1.0, 1e-6 * abs(total)):
-        _add(out, "money", "one_off_costs", None, f"the plan reports one-off costs of {reported:,.0f}, the check finds {total:,.0f}", reported, total)
+        _add(
+            out,
+            "money",
+            "one_off_costs",
+            None,
+            f"the plan reports one-off costs of {reported:,.0f}, the check finds {total:,.0f}",
+            reported,
+            total,
+        )
     if scenario.budget_gbp is not None and total > scenario.budget_gbp * (1 + 1e-9) + 1.0:
         _add(out, "budget", "budget", None, f"one-off costs {total:,.0f} exceed the budget", total, scenario.budget_gbp)
 
@@ -329,16 +366,34 @@ def _check_lease_timing(h: pd.DataFrame, plan: Any, scenario: Any, out: list[dic
             continue
         when = _years(start, row.earliest_exit_date)
         if np.isnan(when) or when < -1e-9 or when >= scenario.horizon_years:
-            _add(out, "lease timing", hid, h.at[hid, "name"], f"exit date {row.earliest_exit_date} is outside the horizon")
+            _add(
+                out,
+                "lease timing",
+                hid,
+                h.at[hid, "name"],
+                f"exit date {row.earliest_exit_date} is outside the horizon",
+            )
             continue
         if row.exit_option in ("break", "expiry"):
             date = h.at[hid, "lease_break" if row.exit_option == "break" else "lease_expiry"]
             if row.exit_option == "expiry" and not pd.isna(date) and _years(start, date) < 0:
                 continue  # holding over: ends after the lead time
             if pd.isna(date) or abs(_years(start, date) - when) > 2 / 365.25:
-                _add(out, "lease timing", hid, h.at[hid, "name"], f"leaves at {row.exit_option} on {row.earliest_exit_date}, not on the lease's date {date}")
+                _add(
+                    out,
+                    "lease timing",
+                    hid,
+                    h.at[hid, "name"],
+                    f"leaves at {row.exit_option} on {row.earliest_exit_date}, not on the lease's date {date}",
+                )
         if row.exit_option in ("break", "expiry", "early") and h.at[hid, "tenure"] != "leasehold":
-            _add(out, "lease timing", hid, h.at[hid, "name"], f"{row.exit_option} exit for a holding that is not leasehold")
+            _add(
+                out,
+                "lease timing",
+                hid,
+                h.at[hid, "name"],
+                f"{row.exit_option} exit for a holding that is not leasehold",
+            )
 
 
 def _check_access(
@@ -352,12 +407,16 @@ def _check_access(
     if own_distance:
         zx = np.array([g.x if g is not None and not g.is_empty else np.nan for g in zones["geometry"]])
         zy = np.array([g.y if g is not None and not g.is_empty else np.nan for g in zones["geometry"]])
-    table = None if own_distance else pd.DataFrame(
-        {
-            "zone_id": access.costs["zone_id"].astype(str).to_numpy(),
-            "holding_id": access.costs["holding_id"].astype(str).to_numpy(),
-            "cost": pd.to_numeric(access.costs["cost"], errors="coerce").to_numpy(float),
-        }
+    table = (
+        None
+        if own_distance
+        else pd.DataFrame(
+            {
+                "zone_id": access.costs["zone_id"].astype(str).to_numpy(),
+                "holding_id": access.costs["holding_id"].astype(str).to_numpy(),
+                "cost": pd.to_numeric(access.costs["cost"], errors="coerce").to_numpy(float),
+            }
+        )
     )
     after = t.assign(to=home_after.reindex(t.index).to_numpy(dtype=object))
     for standard in access.standards.itertuples(index=False):
@@ -398,7 +457,9 @@ def _check_access(
             )
 
 
-def _share(zx: np.ndarray, zy: np.ndarray, weight: np.ndarray, h: pd.DataFrame, providers: set[str], radius_m: float) -> float:
+def _share(
+    zx: np.ndarray, zy: np.ndarray, weight: np.ndarray, h: pd.DataFrame, providers: set[str], radius_m: float
+) -> float:
     total = weight.sum()
     if total <= 0:
         return 1.0
@@ -415,7 +476,9 @@ def _share(zx: np.ndarray, zy: np.ndarray, weight: np.ndarray, h: pd.DataFrame, 
     return float(weight[covered].sum() / total)
 
 
-def _share_table(table: pd.DataFrame, zone_ids: np.ndarray, weight: np.ndarray, providers: set[str], threshold: float) -> float:
+def _share_table(
+    table: pd.DataFrame, zone_ids: np.ndarray, weight: np.ndarray, providers: set[str], threshold: float
+) -> float:
     total = weight.sum()
     if total <= 0:
         return 1.0

@@ -34,7 +34,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         ),
     )
     parser.add_argument("--place", type=Path, default=None, help="a place folder (default: the sample place)")
-    parser.add_argument("--scenario", type=Path, default=None, help="scenario TOML (default: data/scenario_default.toml)")
+    parser.add_argument(
+        "--scenario", type=Path, default=None, help="scenario TOML (default: data/scenario_default.toml)"
+    )
     parser.add_argument("--objective", choices=OBJECTIVES, default=None, help="override the scenario's objective")
     parser.add_argument("--p", type=int, default=None, help="number of hubs for max_coverage / least_travel")
     parser.add_argument("--time-limit", type=float, default=None, help="solver time limit in seconds")

@@ -90,7 +90,12 @@ def applicable_families(data: ModelData) -> list[str]:
     families = ["capacity"]
     if (data.holdings["lock"] != "").any():
         families.append("locks")
-    if s.enforce_access and s.objective != "max_coverage" and len(data.services) and (data.services["required_share"] > 0).any():
+    if (
+        s.enforce_access
+        and s.objective != "max_coverage"
+        and len(data.services)
+        and (data.services["required_share"] > 0).any()
+    ):
         families.append("access_standard")
     if s.budget_gbp is not None:
         families.append("budget")
@@ -211,7 +216,9 @@ def breaking_pairs(data: ModelData) -> pd.DataFrame:
     frame["breaks"] = np.where(~compatible, "compatibility", np.where(~within, "relocation_limit", ""))
     frame = frame[frame["breaks"] != ""]
     known = set(zip(data.pairs["team_id"], data.pairs["holding_id"], strict=True))
-    fresh = np.array([(a, b) not in known for a, b in zip(frame["team_id"], frame["holding_id"], strict=True)], dtype=bool)
+    fresh = np.array(
+        [(a, b) not in known for a, b in zip(frame["team_id"], frame["holding_id"], strict=True)], dtype=bool
+    )
     frame = frame[fresh]
     fte = t["fte"].reindex(frame["team_id"]).to_numpy(float)
     from optimiser.finance import move_costs
@@ -278,17 +285,39 @@ def _explain(family: str, built: PlanModel, result: SolveResult) -> tuple[list[d
     lines: list[str] = []
     if family == "locks":
         for name, want in (("lock_retain", "disposed of"), ("lock_dispose", "kept")):
-            for hid, value in _slack(built, x, name).items():
+            for hid in _slack(built, x, name).index:
                 verb = "kept" if name == "lock_retain" else "disposed of"
-                rows.append({"family": family, "id": hid, "name": h.at[hid, "name"], "detail": f"locked to be {verb}", "needed": want, "limit": verb})
-                lines.append(f"{h.at[hid, 'name']} is locked to be {verb}; the scenario can only be met if it is {want}.")
+                rows.append(
+                    {
+                        "family": family,
+                        "id": hid,
+                        "name": h.at[hid, "name"],
+                        "detail": f"locked to be {verb}",
+                        "needed": want,
+                        "limit": verb,
+                    }
+                )
+                lines.append(
+                    f"{h.at[hid, 'name']} is locked to be {verb}; the scenario can only be met if it is {want}."
+                )
     elif family == "capacity":
         slack = _slack(built, x, "capacity")
         for hid, value in slack.items():
             cap = float(h.at[hid, "capacity_fte"])
-            rows.append({"family": family, "id": hid, "name": h.at[hid, "name"], "detail": "FTE housed over capacity", "needed": cap + value, "limit": cap})
+            rows.append(
+                {
+                    "family": family,
+                    "id": hid,
+                    "name": h.at[hid, "name"],
+                    "detail": "FTE housed over capacity",
+                    "needed": cap + value,
+                    "limit": cap,
+                }
+            )
         if len(slack):
-            worst = ", ".join(f"{h.at[i, 'name']} ({v:,.1f} FTE)" for i, v in slack.sort_values(ascending=False).head(3).items())
+            worst = ", ".join(
+                f"{h.at[i, 'name']} ({v:,.1f} FTE)" for i, v in slack.sort_values(ascending=False).head(3).items()
+            )
             lines.append(f"Capacity: {slack.sum():,.1f} FTE more room is needed, at {worst}.")
     elif family == "access_standard":
         for service, value in _slack(built, x, "access_standard").items():
@@ -298,23 +327,61 @@ def _explain(family: str, built: PlanModel, result: SolveResult) -> tuple[list[d
     elif family == "budget":
         value = float(_slack(built, x, "budget").sum()) * MILLION
         needed = s.budget_gbp + value
-        rows.append({"family": family, "id": "budget", "name": "budget", "detail": "one-off costs needed", "needed": needed, "limit": s.budget_gbp})
-        lines.append(f"Budget: one-off costs of at least GBP {needed:,.0f} are needed; the budget is GBP {s.budget_gbp:,.0f}.")
+        rows.append(
+            {
+                "family": family,
+                "id": "budget",
+                "name": "budget",
+                "detail": "one-off costs needed",
+                "needed": needed,
+                "limit": s.budget_gbp,
+            }
+        )
+        lines.append(
+            f"Budget: one-off costs of at least GBP {needed:,.0f} are needed; the budget is GBP {s.budget_gbp:,.0f}."
+        )
     elif family == "max_hubs":
         value = float(_slack(built, x, "max_hubs").sum())
         needed = s.max_hubs + int(np.ceil(value - 1e-6))
-        rows.append({"family": family, "id": "max_hubs", "name": "max_hubs", "detail": "hubs needed", "needed": needed, "limit": s.max_hubs})
+        rows.append(
+            {
+                "family": family,
+                "id": "max_hubs",
+                "name": "max_hubs",
+                "detail": "hubs needed",
+                "needed": needed,
+                "limit": s.max_hubs,
+            }
+        )
         lines.append(f"Hubs: at least {needed} hubs must be kept; max_hubs is {s.max_hubs}.")
     elif family == "hub_count":
         more = float(_slack(built, x, "hub_count_more").sum())
         fewer = float(_slack(built, x, "hub_count_fewer").sum())
         needed = s.p + round(more) - round(fewer)
-        rows.append({"family": family, "id": "p", "name": "p", "detail": "hubs that can work", "needed": needed, "limit": s.p})
-        lines.append(f"Hubs: p = {s.p} cannot work; {needed} hubs can (" + ("more are needed" if more else "fewer can be kept") + ").")
+        rows.append(
+            {"family": family, "id": "p", "name": "p", "detail": "hubs that can work", "needed": needed, "limit": s.p}
+        )
+        lines.append(
+            f"Hubs: p = {s.p} cannot work; {needed} hubs can ("
+            + ("more are needed" if more else "fewer can be kept")
+            + ")."
+        )
     elif family == "no_worse_off":
         for partner, value in _slack(built, x, "no_worse_off").items():
-            rows.append({"family": family, "id": partner, "name": partner, "detail": "NPV below zero (GBP)", "needed": -value * MILLION, "limit": 0.0})
-            lines.append(f"{partner} would be at least GBP {value * MILLION:,.0f} worse off in any plan that meets the rest of the scenario.")
+            rows.append(
+                {
+                    "family": family,
+                    "id": partner,
+                    "name": partner,
+                    "detail": "NPV below zero (GBP)",
+                    "needed": -value * MILLION,
+                    "limit": 0.0,
+                }
+            )
+            lines.append(
+                f"{partner} would be at least GBP {value * MILLION:,.0f} worse off in any plan that meets "
+                "the rest of the scenario."
+            )
     elif family in ("relocation_limit", "compatibility"):
         rows, lines = _explain_pairs(family, built, x)
     return rows, lines
@@ -333,11 +400,29 @@ def _explain_pairs(family: str, built: PlanModel, x: np.ndarray) -> tuple[list[d
         frm, to = h.at[team["home"], "name"], h.at[pair.holding_id, "name"]
         if family == "relocation_limit":
             detail = f"must move {pair.km:.1f} km from {frm} to {to}"
-            rows.append({"family": family, "id": pair.team_id, "name": to, "detail": detail, "needed": pair.km, "limit": data.scenario.relocation_limit_km})
+            rows.append(
+                {
+                    "family": family,
+                    "id": pair.team_id,
+                    "name": to,
+                    "detail": detail,
+                    "needed": pair.km,
+                    "limit": data.scenario.relocation_limit_km,
+                }
+            )
         else:
             use = h.at[pair.holding_id, "use_class"]
             detail = f"{team['partner_type']} team can only go to {to} ({use}), not allowed by the compatibility table"
-            rows.append({"family": family, "id": pair.team_id, "name": to, "detail": detail, "needed": f"{team['partner_type']} in {use}", "limit": "not allowed"})
+            rows.append(
+                {
+                    "family": family,
+                    "id": pair.team_id,
+                    "name": to,
+                    "detail": detail,
+                    "needed": f"{team['partner_type']} in {use}",
+                    "limit": "not allowed",
+                }
+            )
     if len(used) and family == "relocation_limit":
         far = float(used["km"].max())
         lines.append(
@@ -345,11 +430,16 @@ def _explain_pairs(family: str, built: PlanModel, x: np.ndarray) -> tuple[list[d
             f"the limit would have to rise to {far:.1f} km (e.g. {rows[0]['id']} {rows[0]['detail']})."
         )
     elif len(used):
-        lines.append(f"Compatibility: {len(used)} team(s) need a host the table forbids (e.g. {rows[0]['id']}: {rows[0]['detail']}).")
+        lines.append(
+            f"Compatibility: {len(used)} team(s) need a host the table forbids "
+            f"(e.g. {rows[0]['id']}: {rows[0]['detail']})."
+        )
     return rows, lines
 
 
-def _explain_access(built: PlanModel, x: np.ndarray, service: str, shortfall: float) -> tuple[list[dict[str, object]], str]:
+def _explain_access(
+    built: PlanModel, x: np.ndarray, service: str, shortfall: float
+) -> tuple[list[dict[str, object]], str]:
     """Which zones lose access, which holding would restore it, and what threshold would do."""
     data = built.data
     h = data.holdings
@@ -374,8 +464,16 @@ def _explain_access(built: PlanModel, x: np.ndarray, service: str, shortfall: fl
     near = before[before["zone_id"].isin(lost) & before["holding_id"].isin(now_providers)]
     kept_now = np.array([bool(retained.get(i, False)) for i in near["holding_id"]], dtype=bool)
     gone = near[~kept_now]
-    ranked = gone.assign(w=weights.reindex(gone["zone_id"]).to_numpy()).groupby("holding_id")["w"].sum().sort_values(ascending=False)
-    names = [str(h.at[i, "name"]) + (" (locked for disposal)" if h.at[i, "lock"] == "dispose" else "") for i in ranked.index[:3]]
+    ranked = (
+        gone.assign(w=weights.reindex(gone["zone_id"]).to_numpy())
+        .groupby("holding_id")["w"]
+        .sum()
+        .sort_values(ascending=False)
+    )
+    names = [
+        str(h.at[i, "name"]) + (" (locked for disposal)" if h.at[i, "lock"] == "dispose" else "")
+        for i in ranked.index[:3]
+    ]
     # threshold that the plan's providers would need to reach the required share
     providers_after = _providers_after(built, x, service)
     threshold = _threshold_needed(data, service, providers_after, weights, float(info["required_share"]))
@@ -384,7 +482,8 @@ def _explain_access(built: PlanModel, x: np.ndarray, service: str, shortfall: fl
     who = f"{people:,.0f} residents ({population})" if population != "population" else f"{people:,.0f} residents"
     line = (
         f"{label} access: {len(lost)} zone(s) ({who}) cannot be within {float(info['threshold']):g} {unit}"
-        f" (the plan reaches {float(info['required_share']) - shortfall:.1%}, the standard needs {float(info['required_share']):.1%})"
+        f" (the plan reaches {float(info['required_share']) - shortfall:.1%}, "
+        f"the standard needs {float(info['required_share']):.1%})"
     )
     options = []
     if names:

@@ -222,12 +222,45 @@ class LinearModel:
 
     # --- handing over to a solver ---------------------------------------------------------
 
-    def to_highs(self, *, names: bool = False) -> highspy.Highs:
-        """The model as a ``highspy.Highs`` object, passed in one call (no solve yet)."""
+    def restricted(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Rows that still matter when only ``columns`` (a boolean mask) may be non-zero.
+
+        A row is dropped when, over the kept columns' bounds, it can never be violated
+        (e.g. ``assign[t,h] <= retain[h]`` once ``assign[t,h]`` is left out).
+
+        Returns
+        -------
+        kept_columns, kept_rows
+            Column and row numbers of the restricted model.
+
+        """
         cost, lower, upper, integer, row_lo, row_hi, matrix = self.arrays()
+        sub = matrix[:, columns].tocsr()
+        positive = sub.maximum(0)
+        negative = sub.minimum(0)
+        lo, hi = lower[columns], upper[columns]
+        with np.errstate(invalid="ignore"):
+            top = positive @ hi + negative @ lo
+            bottom = positive @ lo + negative @ hi
+        redundant = (bottom >= row_lo - 1e-9) & (top <= row_hi + 1e-9)
+        return np.flatnonzero(columns), np.flatnonzero(~redundant)
+
+    def to_highs(self, *, names: bool = False, columns: np.ndarray | None = None) -> highspy.Highs:
+        """The model as a ``highspy.Highs`` object, passed in one call (no solve yet).
+
+        With ``columns`` (a boolean mask), only those columns and the rows that still
+        matter (:meth:`restricted`) are passed.
+        """
+        cost, lower, upper, integer, row_lo, row_hi, matrix = self.arrays()
+        if columns is not None:
+            kept_cols, kept_rows = self.restricted(columns)
+            matrix = matrix[kept_rows][:, kept_cols].tocsc()
+            cost, lower, upper, integer = cost[kept_cols], lower[kept_cols], upper[kept_cols], integer[kept_cols]
+            row_lo, row_hi = row_lo[kept_rows], row_hi[kept_rows]
+            names = False
         lp = highspy.HighsLp()
-        lp.num_col_ = self.n_cols
-        lp.num_row_ = self.n_rows
+        lp.num_col_ = len(cost)
+        lp.num_row_ = len(row_lo)
         lp.col_cost_ = cost
         lp.col_lower_ = lower
         lp.col_upper_ = upper
@@ -258,7 +291,9 @@ class LinearModel:
         import pulp
 
         cost, lower, upper, integer, row_lo, row_hi, matrix = self.arrays()
-        problem = pulp.LpProblem(_UNSAFE.sub("_", self.name), pulp.LpMaximize if self.sense == "max" else pulp.LpMinimize)
+        problem = pulp.LpProblem(
+            _UNSAFE.sub("_", self.name), pulp.LpMaximize if self.sense == "max" else pulp.LpMinimize
+        )
         columns = [
             pulp.LpVariable(
                 name,
@@ -269,7 +304,9 @@ class LinearModel:
             for name, lo, hi, flag in zip(self.column_names(), lower, upper, integer, strict=True)
         ]
         problem.setObjective(
-            pulp.LpAffineExpression([(columns[j], float(cost[j])) for j in np.flatnonzero(cost)], constant=self.objective_offset)
+            pulp.LpAffineExpression(
+                [(columns[j], float(cost[j])) for j in np.flatnonzero(cost)], constant=self.objective_offset
+            )
         )
         csr = matrix.tocsr()
         for i, name in enumerate(self.row_names()):
@@ -282,9 +319,13 @@ class LinearModel:
                 problem.addConstraint(pulp.LpConstraint(expression, pulp.LpConstraintEQ, name, float(lo)))
                 continue
             if lo > -INF:
-                problem.addConstraint(pulp.LpConstraint(expression, pulp.LpConstraintGE, name + ("_lo" if hi < INF else ""), float(lo)))
+                problem.addConstraint(
+                    pulp.LpConstraint(expression, pulp.LpConstraintGE, name + ("_lo" if hi < INF else ""), float(lo))
+                )
             if hi < INF:
-                problem.addConstraint(pulp.LpConstraint(expression, pulp.LpConstraintLE, name + ("_hi" if lo > -INF else ""), float(hi)))
+                problem.addConstraint(
+                    pulp.LpConstraint(expression, pulp.LpConstraintLE, name + ("_hi" if lo > -INF else ""), float(hi))
+                )
         problem._optimiser_columns = columns  # noqa: SLF001 - kept for reading values back
         return problem
 

@@ -37,7 +37,7 @@ Variables
 - :math:`retain_h \in \{0,1\}` keep holding :math:`h`;
 - :math:`exit_{ho} \in \{0,1\}` exit :math:`h` by option :math:`o`;
 - :math:`assign_{th} \in \{0,1\}` team :math:`t` is housed in :math:`h` after the plan;
-- :math:`serve_{hs} \in [0,1]` holding :math:`h` delivers service :math:`s` after the plan;
+- :math:`serve_{hs} \in \{0,1\}` holding :math:`h` delivers service :math:`s` after the plan;
 - :math:`cover_{zs} \in [0,1]` zone :math:`z` is within reach of service :math:`s`.
 
 Objectives
@@ -46,13 +46,15 @@ Objectives
 
 ``fewest_sites``: :math:`\min \sum_h retain_h - \epsilon\, NPV`
 
-``max_coverage``: :math:`\max \frac{1}{|S|} \sum_{(z,s) \in K} \frac{w_{zs}}{W_s} cover_{zs} + \epsilon\, NPV`
+``max_coverage``: :math:`\max \frac{1}{|S|} \sum_{(z,s) \in K} \frac{w_{zs}}{W_s} cover_{zs}`
 
-``least_travel``: :math:`\min \sum_{(t,h) \in A} f_t\, d_{th}\, assign_{th} - \epsilon\, NPV`
+``least_travel``: :math:`\min \sum_{(t,h) \in A} f_t\, d_{th}\, assign_{th}`
 (a capacitated p-median with single-source binary assignment).
 
-The NPV term only breaks ties: :math:`\epsilon` makes it worth less than one site, or
-less than a millionth of the primary objective's range.
+In ``fewest_sites`` the NPV term only breaks ties: :math:`\epsilon` makes all of it
+worth less than one site. ``max_coverage`` and ``least_travel`` are about hubs and teams
+alone: a holding that cannot host, houses no team and offers no service stays as it is
+(a small NPV tie-break there was measured to slow HiGHS down five-fold on a p-median).
 
 Constraints (one function per family below)
 -------------------------------------------
@@ -73,7 +75,8 @@ Constraints (one function per family below)
 - budget:  :math:`\sum_{h,o} k_{ho}\, exit_{ho} + \sum_{(t,h), h \ne home(t)} m_{th}\, assign_{th} \le B`;
 - max_hubs:  :math:`\sum_{h \in H^{hub}} retain_h \le M`;
 - hub_count:  :math:`\sum_{h \in H^{hub}} retain_h = p` (``max_coverage``, ``least_travel``);
-- no_worse_off:  :math:`\sum_{h \in H_q, o} v_{ho}\, exit_{ho} - \sum_{t \in T_q, (t,h), h \ne home(t)} g_{th}\, assign_{th} \ge 0 \;\; \forall q`.
+- no_worse_off:  :math:`\sum_{h \in H_q, o} v_{ho}\, exit_{ho}
+  - \sum_{t \in T_q, (t,h), h \ne home(t)} g_{th}\, assign_{th} \ge 0 \;\; \forall q`.
 
 Money rows, and the NPV objective, are in GBP millions for numerical balance.
 
@@ -233,7 +236,9 @@ def _stays_at_locked_disposals(data: ModelData) -> pd.DataFrame:
     """With the locks relaxed, teams may also stay in holdings locked for disposal."""
     t = data.teams
     locked = (data.holdings["lock"].reindex(t["home"]) == "dispose").to_numpy()
-    stays = pd.DataFrame({"team_id": t.index[locked], "holding_id": t["home"].to_numpy()[locked], "km": 0.0, "stay": True})
+    stays = pd.DataFrame(
+        {"team_id": t.index[locked], "holding_id": t["home"].to_numpy()[locked], "km": 0.0, "stay": True}
+    )
     for name in ("relocation", "fitout", "hosting_per_year", "one_off", "npv_cost", "travel"):
         stays[name] = 0.0
     stays["breaks"] = "locks"
@@ -249,13 +254,24 @@ def _variables(model: LinearModel, data: ModelData, pairs: pd.DataFrame, relax: 
     hard = "locks" not in relax
     lower = np.where(hard & (lock == "retain"), 1.0, 0.0)
     upper = np.where(hard & (lock == "dispose"), 0.0, 1.0)
+    if data.scenario.objective in ("max_coverage", "least_travel") and not relax:
+        # these objectives are about hubs and teams: holdings that cannot host, house no
+        # team and offer no service stay as they are
+        bystander = (
+            ~h["can_host"].to_numpy(bool)
+            & ~h.index.isin(data.teams["home"])
+            & np.array([not v for v in h["building_services"]], dtype=bool)
+            & (lock == "")
+        )
+        lower = np.where(bystander, 1.0, lower)
     retain = model.add_variables("retain", h.index, lower=lower, upper=upper, integer=True)
     exit_keys = pd.MultiIndex.from_arrays([data.exits["holding_id"], data.exits["option"]])
     exit_ = model.add_variables("exit", exit_keys, integer=True)
     assign_keys = pd.MultiIndex.from_arrays([pairs["team_id"], pairs["holding_id"]])
     assign = model.add_variables("assign", assign_keys, integer=True)
     serve_keys = pd.MultiIndex.from_arrays([data.providers["holding_id"], data.providers["service"]])
-    serve = model.add_variables("serve", serve_keys)
+    # binary, though continuous would do: branching on "does h deliver s" helps the solver
+    serve = model.add_variables("serve", serve_keys, integer=True)
     cover_index = data.reach[["zone_id", "service"]].drop_duplicates()
     cover = model.add_variables("cover", pd.MultiIndex.from_frame(cover_index))
     return _Columns(retain, exit_, assign, serve, cover)
@@ -266,7 +282,9 @@ def _slack(
 ) -> np.ndarray:
     """Non-negative slack variables of a relaxed family, charged in the objective."""
     columns = model.add_variables(f"slack_{name or family}", keys, upper=INF).to_numpy()
-    model.add_objective(columns, np.broadcast_to(np.asarray(weight, float) * _SLACK_WEIGHT[family], len(columns)).copy())
+    model.add_objective(
+        columns, np.broadcast_to(np.asarray(weight, float) * _SLACK_WEIGHT[family], len(columns)).copy()
+    )
     return columns
 
 
@@ -488,11 +506,19 @@ def _hub_count(model: LinearModel, data: ModelData, cols: _Columns, relax: froze
     columns = np.concatenate(c)
     p = float(data.scenario.p)
     model.add_constraints(
-        "hub_count", ["p"], rows=np.zeros(len(columns), dtype=np.int64), cols=columns, coefs=np.concatenate(v), lower=p, upper=p
+        "hub_count",
+        ["p"],
+        rows=np.zeros(len(columns), dtype=np.int64),
+        cols=columns,
+        coefs=np.concatenate(v),
+        lower=p,
+        upper=p,
     )
 
 
-def _no_worse_off(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]) -> None:
+def _no_worse_off(
+    model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]
+) -> None:
     """Each partner's own NPV (its exits less its teams' moves) >= 0 (GBP millions)."""
     partners = pd.Index(sorted(set(data.holdings["partner"]) | set(data.teams["partner"])))
     exit_partner = data.holdings["partner"].reindex(data.exits["holding_id"]).to_numpy(dtype=object)
@@ -547,13 +573,10 @@ def _objective(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _
         if len(cols.cover):
             n_services = max(len(data.services), 1)
             primary[cols.cover.to_numpy()] = _cover_weights(data, cols) / n_services
-        tie = 1e-6 / (1.0 + np.abs(npv).sum())
+        tie = 0.0
     else:  # least_travel
         primary[cols.assign.to_numpy()] = pairs["travel"].to_numpy(float)
-        scale = float(
-            (data.teams["fte"] * pairs.groupby("team_id")["km"].max().reindex(data.teams.index).fillna(0.0)).sum()
-        )
-        tie = -1e-6 * max(scale, 1.0) / (1.0 + np.abs(npv).sum())
+        tie = 0.0
     used = np.flatnonzero(primary)
     model.add_objective(used, primary[used])
     if tie:
@@ -585,14 +608,44 @@ def status_quo(built: PlanModel) -> np.ndarray:
         fixed = data.providers["fixed"].to_numpy(bool) & retained.reindex(data.providers["holding_id"]).to_numpy(bool)
         staying = built.pairs[stay]
         delivers = data.teams["delivers"].reindex(staying["team_id"]).to_numpy(dtype=object)
-        served = set(zip(staying["holding_id"].to_numpy(dtype=object)[delivers != ""], delivers[delivers != ""], strict=True))
-        by_team = np.array([(a, b) in served for a, b in zip(data.providers["holding_id"], data.providers["service"], strict=True)])
+        served = set(
+            zip(staying["holding_id"].to_numpy(dtype=object)[delivers != ""], delivers[delivers != ""], strict=True)
+        )
+        by_team = np.array(
+            [(a, b) in served for a, b in zip(data.providers["holding_id"], data.providers["service"], strict=True)]
+        )
         serve = fixed | by_team
         x[model.variables["serve"].positions] = serve.astype(float)
-        on = set(zip(data.providers["holding_id"].to_numpy(dtype=object)[serve], data.providers["service"].to_numpy(dtype=object)[serve], strict=True))
+        on = set(
+            zip(
+                data.providers["holding_id"].to_numpy(dtype=object)[serve],
+                data.providers["service"].to_numpy(dtype=object)[serve],
+                strict=True,
+            )
+        )
         reach = data.reach
         hit = np.array([(a, b) in on for a, b in zip(reach["holding_id"], reach["service"], strict=True)], dtype=bool)
         covered = pd.MultiIndex.from_frame(reach.loc[hit, ["zone_id", "service"]]).unique()
         cover = model.variables["cover"]
         x[cover.start + cover.keys.get_indexer(covered)] = 1.0
     return x
+
+
+def candidates(built: PlanModel):  # noqa: ANN201 - returns optimiser.solve.Candidates
+    """For ``least_travel``: each team's hosts, nearest first, to solve a few at a time.
+
+    ``None`` for the other objectives (their assignment costs do not rank hosts).
+    """
+    from optimiser.solve import Candidates
+
+    data = built.data
+    if data.scenario.objective != "least_travel" or built.relaxed:
+        return None
+    hubs = max(int(data.holdings["can_host"].sum()), 1)
+    per_group = int(np.clip(2 * np.ceil(hubs / max(data.scenario.p or 1, 1)), 10, 50))
+    return Candidates(
+        columns=built.model.variables["assign"].positions,
+        groups=data.teams.index.get_indexer(built.pairs["team_id"]),
+        rank=built.pairs["travel"].to_numpy(float),
+        per_group=per_group,
+    )

@@ -11,7 +11,7 @@ from optimiser.checker import check_plan
 from optimiser.diagnose import diagnose
 from optimiser.errors import PlanViolation
 from optimiser.inputs import AccessInputs, load_compatibility, prepare
-from optimiser.model import build_model, status_quo
+from optimiser.model import build_model, candidates, status_quo
 from optimiser.plan import Plan, empty_plan, extract_plan, package_versions, run_manifest
 from optimiser.scenario import Scenario
 from optimiser.solve import solve
@@ -71,7 +71,14 @@ def optimise(
 
         raise ScenarioError(
             "The objective 'max_coverage' needs the access inputs (zones, costs, standards).",
-            [{"what": "setting", "id": "objective", "problem": "no access inputs", "action": "pass access=AccessInputs(...)"}],
+            [
+                {
+                    "what": "setting",
+                    "id": "objective",
+                    "problem": "no access inputs",
+                    "action": "pass access=AccessInputs(...)",
+                }
+            ],
         )
     if compatibility is None:
         compatibility = load_compatibility(scenario.compatibility)
@@ -79,7 +86,9 @@ def optimise(
     data = prepare(holdings, teams, scenario, access=access, distances=distances, compatibility=compatibility)
     built = build_model(data)
     build_seconds = time.perf_counter() - started
-    result = solve(built.model, scenario, start=status_quo(built))
+    # the LP-guided start pays on large consolidation (NPV) models, not on p-medians
+    guide = built.model.variables["retain"].positions if scenario.objective == "npv" else None
+    result = solve(built.model, scenario, start=status_quo(built), guide=guide, candidates=candidates(built))
     versions = package_versions()
     if result.solved:
         plan = extract_plan(built, result, holdings, build_seconds=build_seconds, versions=versions)

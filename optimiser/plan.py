@@ -317,49 +317,52 @@ def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: p
 
 def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -> dict[str, set[str]]:
     """Services each kept holding offers after the plan: its building's own plus its teams'."""
-    delivered_at_home = teams.groupby("home")["service"].agg(set)
-    out: dict[str, set[str]] = {}
-    for hid in h.index[retained.reindex(h.index).to_numpy(bool)]:
-        own = set(h.at[hid, "building_services"]) - delivered_at_home.get(hid, set())
-        out[hid] = own
-    for tid, team in teams.iterrows():
-        if isinstance(team["to"], str) and team["to"] in out:
-            out[team["to"]].add(team["service"])
+    delivered_at_home = teams.groupby("home")["service"].agg(set).to_dict()
+    kept = h.index[retained.reindex(h.index).to_numpy(bool)]
+    out = {
+        hid: set(services) - delivered_at_home.get(hid, set())
+        for hid, services in zip(kept, h.loc[kept, "building_services"], strict=True)
+    }
+    for host, service in zip(teams["to"].to_numpy(dtype=object), teams["service"].to_numpy(dtype=object), strict=True):
+        if host in out:
+            out[host].add(service)
     return out
 
 
-def _hubs(
-    teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series, data: Any, points: pd.Series
-) -> gpd.GeoDataFrame:
+def _hubs(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series, data: Any, points: pd.Series) -> gpd.GeoDataFrame:
     services = _services_after(teams, h, retained)
     public = set(data.services["service"]) if len(data.services) else None
-    rows = []
-    for hid, offered in services.items():
-        housed = teams[teams["to"] == hid]
-        if housed.empty and not offered:
-            continue
-        fte = float(housed["fte"].sum())
-        incoming = float(housed.loc[~housed["stay"].to_numpy(bool), "fte"].sum())
-        capacity = float(h.at[hid, "capacity_fte"])
-        shown = sorted(offered & public) if public is not None else sorted(offered)
-        rows.append(
-            {
-                "holding_id": hid,
-                "name": h.at[hid, "name"],
-                "partner": h.at[hid, "partner"],
-                "use_class": h.at[hid, "use_class"],
-                "partners_hosted": "; ".join(sorted(set(housed["partner"]))),
-                "teams": len(housed),
-                "services": ";".join(shown if shown else sorted(offered)),
-                "fte": fte,
-                "incoming_fte": incoming,
-                "capacity_fte": capacity,
-                "utilisation": fte / capacity if capacity > 0 else float("nan"),
-                "receives_teams": incoming > 0,
-            }
+    placed = teams[teams["to"].notna()]
+    incoming = placed.assign(fte_in=np.where(placed["stay"].to_numpy(bool), 0.0, placed["fte"].to_numpy(float)))
+    by_host = incoming.groupby("to").agg(
+        teams=("fte", "size"),
+        fte=("fte", "sum"),
+        incoming_fte=("fte_in", "sum"),
+        partners_hosted=("partner", lambda v: "; ".join(sorted(set(v)))),
+    )
+    listed = [hid for hid, offered in services.items() if offered or hid in by_host.index]
+    frame = by_host.reindex(listed)
+    frame["teams"] = frame["teams"].fillna(0).astype(int)
+    frame[["fte", "incoming_fte"]] = frame[["fte", "incoming_fte"]].fillna(0.0)
+    frame["partners_hosted"] = frame["partners_hosted"].fillna("")
+    frame.index.name = "holding_id"
+    frame = frame.reset_index()
+    frame["name"] = h["name"].reindex(listed).to_numpy()
+    frame["partner"] = h["partner"].reindex(listed).to_numpy()
+    frame["use_class"] = h["use_class"].reindex(listed).to_numpy()
+    frame["services"] = [
+        ";".join(
+            sorted(services[hid] & public) if public is not None and services[hid] & public else sorted(services[hid])
         )
-    frame = pd.DataFrame(rows, columns=list(HUB_COLUMNS))
-    frame = frame.sort_values(["receives_teams", "fte"], ascending=[False, False]).reset_index(drop=True)
+        for hid in listed
+    ]
+    frame["capacity_fte"] = h["capacity_fte"].reindex(listed).to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frame["utilisation"] = np.where(frame["capacity_fte"] > 0, frame["fte"] / frame["capacity_fte"], np.nan)
+    frame["receives_teams"] = frame["incoming_fte"] > 0
+    frame = (
+        frame[list(HUB_COLUMNS)].sort_values(["receives_teams", "fte"], ascending=[False, False]).reset_index(drop=True)
+    )
     return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
 
 
@@ -376,37 +379,41 @@ def _disposals(
     h: pd.DataFrame, chosen: pd.DataFrame, teams: pd.DataFrame, retained: pd.Series, points: pd.Series
 ) -> gpd.GeoDataFrame:
     disposed = h.index[~retained.reindex(h.index).to_numpy(bool)]
-    rows = []
-    for hid in disposed:
-        option = chosen.loc[hid] if hid in chosen.index else None
-        leaving = teams[teams["home"] == hid]
-        if leaving.empty:
-            why = "no team is housed here"
-        else:
-            hosts = sorted(set(h["name"].reindex(leaving["to"]).fillna("?")))
-            why = f"{len(leaving)} team(s), {leaving['fte'].sum():,.0f} FTE, move to " + "; ".join(hosts)
-        text = _OPTION_TEXT.get(option["option"], option["option"]) if option is not None else "exit"
-        rows.append(
-            {
-                "holding_id": hid,
-                "uprn": h.at[hid, "uprn"],
-                "partner": h.at[hid, "partner"],
-                "name": h.at[hid, "name"],
-                "address": h.at[hid, "address"],
-                "use_class": h.at[hid, "use_class"],
-                "tenure": h.at[hid, "tenure"],
-                "exit_option": option["option"] if option is not None else "",
-                "earliest_exit_date": option["exit_date"] if option is not None else None,
-                "expected_receipt_gbp": float(option["receipt_net"]) if option is not None else 0.0,
-                "running_cost_avoided_gbp_per_year": float(h.at[hid, "running_cost"]),
-                "one_off_costs_gbp": float(option["one_off"]) if option is not None else 0.0,
-                "npv_gbp": float(option["npv"]) if option is not None else 0.0,
-                "carbon_saved_tco2e_per_year": float(h.at[hid, "tco2e"]),
-                "gia_m2": float(h.at[hid, "gia"]),
-                "reason": f"{text}; {why}",
-            }
-        )
-    frame = pd.DataFrame(rows, columns=list(DISPOSAL_COLUMNS))
+    option = chosen.reindex(disposed)
+    leaving = teams[teams["home"].isin(disposed)].assign(
+        host=lambda f: h["name"].reindex(f["to"]).fillna("?").to_numpy()
+    )
+    moved = leaving.groupby("home").agg(
+        n=("fte", "size"), fte=("fte", "sum"), hosts=("host", lambda v: "; ".join(sorted(set(v))))
+    )
+    why = [
+        f"{int(moved.at[hid, 'n'])} team(s), {moved.at[hid, 'fte']:,.0f} FTE, move to {moved.at[hid, 'hosts']}"
+        if hid in moved.index
+        else "no team is housed here"
+        for hid in disposed
+    ]
+    kind = option["option"].fillna("").to_numpy(dtype=object)
+    frame = pd.DataFrame(
+        {
+            "holding_id": disposed,
+            "uprn": h.loc[disposed, "uprn"].to_numpy(),
+            "partner": h.loc[disposed, "partner"].to_numpy(),
+            "name": h.loc[disposed, "name"].to_numpy(),
+            "address": h.loc[disposed, "address"].to_numpy(),
+            "use_class": h.loc[disposed, "use_class"].to_numpy(),
+            "tenure": h.loc[disposed, "tenure"].to_numpy(),
+            "exit_option": kind,
+            "earliest_exit_date": option["exit_date"].to_numpy(dtype=object),
+            "expected_receipt_gbp": option["receipt_net"].fillna(0.0).to_numpy(float),
+            "running_cost_avoided_gbp_per_year": h.loc[disposed, "running_cost"].to_numpy(float),
+            "one_off_costs_gbp": option["one_off"].fillna(0.0).to_numpy(float),
+            "npv_gbp": option["npv"].fillna(0.0).to_numpy(float),
+            "carbon_saved_tco2e_per_year": h.loc[disposed, "tco2e"].to_numpy(float),
+            "gia_m2": h.loc[disposed, "gia"].to_numpy(float),
+            "reason": [f"{_OPTION_TEXT.get(k, k or 'exit')}; {w}" for k, w in zip(kind, why, strict=True)],
+        },
+        columns=list(DISPOSAL_COLUMNS),
+    )
     frame = frame.sort_values(["partner", "npv_gbp"], ascending=[True, False]).reset_index(drop=True)
     return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
 
@@ -442,7 +449,9 @@ def _cashflow(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> pd.DataF
     totals["hosting"] += float(moved["hosting_per_year"].sum())
     frame = pd.DataFrame(totals)
     frame.insert(0, "year", np.arange(1, horizon + 1))
-    frame.insert(1, "starts", [dt.date(data.start.year + y, data.start.month, min(data.start.day, 28)) for y in range(horizon)])
+    frame.insert(
+        1, "starts", [dt.date(data.start.year + y, data.start.month, min(data.start.day, 28)) for y in range(horizon)]
+    )
     gains = frame[[c for c in CASHFLOW_COLUMNS if c not in COST_CATEGORIES]].sum(axis=1)
     costs = frame[list(COST_CATEGORIES)].sum(axis=1)
     frame["net"] = gains - costs
@@ -465,7 +474,11 @@ def _access_after(data: Any, retained: pd.Series, teams: pd.DataFrame) -> pd.Dat
         reach = data.reach[(data.reach["service"] == service.service) & data.reach["holding_id"].isin(providers)]
         weights = data.zone_weights[data.zone_weights["service"] == service.service]
         covered = weights["zone_id"].isin(set(reach["zone_id"]))
-        after = float(weights.loc[covered.to_numpy(), "weight"].sum()) / service.total_weight if service.total_weight else 1.0
+        after = (
+            float(weights.loc[covered.to_numpy(), "weight"].sum()) / service.total_weight
+            if service.total_weight
+            else 1.0
+        )
         rows.append(
             {
                 "service": service.service,

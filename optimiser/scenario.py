@@ -214,7 +214,9 @@ def _flatten(raw: dict[str, Any], name: str) -> tuple[dict[str, Any], list[dict[
                 values[inner] = item
         else:
             if key in values:
-                problems.append({"what": "setting", "id": key, "problem": f"appears twice in {name}", "action": "keep one"})
+                problems.append(
+                    {"what": "setting", "id": key, "problem": f"appears twice in {name}", "action": "keep one"}
+                )
             values[key] = value
     return values, problems
 

@@ -42,6 +42,36 @@ from optimiser.scenario import Scenario
 SOLVED = ("optimal", "feasible")
 """Statuses that come with a plan."""
 
+GUIDED_COLUMNS = 20_000
+"""Models with at least this many columns get the LP-guided start (:func:`_guided_start`)."""
+
+CANDIDATE_COLUMNS = 20_000
+"""Candidate families at least this large are solved by :func:`solve_with_candidates`."""
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """A large family of 0-1 columns, each belonging to a group of which one is chosen.
+
+    Attributes
+    ----------
+    columns
+        Column numbers (e.g. every ``assign[t,h]``).
+    groups
+        The group of each column (e.g. the team's position).
+    rank
+        Cheaper first within a group (e.g. FTE x km).
+    per_group
+        How many candidates per group to start with.
+
+    """
+
+    columns: np.ndarray
+    groups: np.ndarray
+    rank: np.ndarray
+    per_group: int = 20
+
+
 OPTIMAL_GAP = 1e-4
 """A plan proven within this relative gap is called optimal."""
 
@@ -98,6 +128,8 @@ def solve(
     time_limit: float | None = None,
     mip_gap: float | None = None,
     start: np.ndarray | None = None,
+    guide: np.ndarray | None = None,
+    candidates: Candidates | None = None,
     log: bool = False,
 ) -> SolveResult:
     """Solve ``model`` with the scenario's solver, time limit and gap.
@@ -112,6 +144,15 @@ def solve(
         Override the scenario's values (the diagnosis uses shorter limits).
     start
         Column values of a plan to start from (HiGHS; ignored if it breaks a constraint).
+    guide
+        Columns of the key decisions (the planner passes ``retain``). With HiGHS, the LP
+        relaxation is solved first; the decisions it leaves whole are fixed and the
+        rest solved as a small MIP, whose plan starts the full solve (see
+        :func:`_guided_start`). The LP's value is kept as a bound.
+    candidates
+        A large family of columns (the planner passes ``assign`` for ``least_travel``)
+        to solve with a few candidates per group first and the rest priced out with a
+        proof (:func:`solve_with_candidates`). HiGHS only, minimisation only.
     log
         Show the solver's log.
 
@@ -120,7 +161,24 @@ def solve(
     gap = scenario.mip_gap if mip_gap is None else mip_gap
     if scenario.solver == "cbc":
         return _solve_cbc(model, limit, gap, scenario.threads, log)
-    return _solve_highs(model, limit, gap, scenario.threads, log, start)
+    if candidates is not None and model.sense == "min" and len(candidates.columns) >= CANDIDATE_COLUMNS:
+        return solve_with_candidates(model, candidates, limit, gap, scenario.threads, log)
+    started = time.perf_counter()
+    lp_bound = None
+    if guide is not None and len(guide) and model.arrays()[3].any() and model.n_cols >= GUIDED_COLUMNS:
+        found, lp_bound, seconds = _guided_start(model, guide, limit, scenario.threads, log)
+        if found is not None:
+            start = found.x
+            # the small MIP's own bound holds only for it; the LP's holds for the model
+            unbounded = SolveResult(
+                "feasible", found.objective, None, None, 0.0, "highs", found.detail, found.x, "gap tolerance"
+            )
+            proven = _with_bound(unbounded, lp_bound, model.sense, time.perf_counter() - started)
+            if proven.gap is not None and proven.gap <= gap:
+                return proven
+    remaining = max(limit - (time.perf_counter() - started), 0.05 * limit)
+    result = _solve_highs(model, remaining, gap, scenario.threads, log, start)
+    return _with_bound(result, lp_bound, model.sense, time.perf_counter() - started)
 
 
 # --- HiGHS ------------------------------------------------------------------------------
@@ -154,6 +212,333 @@ def _solve_highs(
     highs.run()
     seconds = time.perf_counter() - started
     return read_highs(highs, model, seconds)
+
+
+def solve_with_candidates(
+    model: LinearModel, candidates: Candidates, limit: float, gap: float, threads: int | None, log: bool
+) -> SolveResult:
+    """Solve with a few candidates per group, then prove the rest cannot improve the plan.
+
+    1. Keep the ``per_group`` cheapest candidates of each group (and every other column);
+       rows that can no longer be violated are dropped (:meth:`LinearModel.restricted`).
+    2. Solve this restricted MIP: its plan is feasible for the whole model (left-out
+       columns are 0), so its value is an upper bound.
+    3. Solve the restricted LP and price *every* column with its row duals ``y``
+       (``d = c - A'y``, dropped rows at ``y = 0``). For any ``y`` of the right signs,
+       ``L(y) = sum of y times the row bound it presses on + sum of min(d l, d u)`` is a
+       lower bound on the whole model, and a plan using a left-out column ``k`` costs at
+       least ``L(y) + d_k``. Left-out columns with ``L(y) + d_k`` below the plan's value
+       are added and the loop repeats; when none is left, the plan is within the gap of
+       ``min(restricted bound, L(y) + min d_k)`` and the proof holds for the whole model.
+    If the restricted MIP is infeasible, the number of candidates doubles.
+    """
+    started = time.perf_counter()
+    cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
+    active = np.ones(model.n_cols, dtype=bool)
+    active[candidates.columns] = False
+    order = np.lexsort((candidates.rank, candidates.groups))
+    groups = candidates.groups[order]
+    first = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
+    place = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+    per_group = candidates.per_group
+    active[candidates.columns[order[place < per_group]]] = True
+    start: np.ndarray | None = None
+    best: SolveResult | None = None
+    group_of = np.full(model.n_cols, -1)
+    group_of[candidates.columns] = candidates.groups
+
+    def left() -> float:
+        return limit - (time.perf_counter() - started)
+
+    lp = _RestrictedLP(model, active, threads, log)
+    while left() > 0:
+        # 1. the restricted LP, with columns priced in until none has a negative reduced cost:
+        #    its duals then give a bound for the whole model
+        while True:
+            lp_status, x_lp, y = lp.solve(max(left(), 0.01))
+            if lp_status == highspy.HighsModelStatus.kInfeasible and not active[candidates.columns].all():
+                per_group *= 2
+                more = candidates.columns[order[place < per_group]]
+                lp.add(more[~active[more]])
+                active[more] = True
+                continue
+            if lp_status != highspy.HighsModelStatus.kOptimal:
+                break
+            lagrangian, reduced = _lagrangian(model, y)
+            outside = candidates.columns[~active[candidates.columns]]
+            negative = outside[reduced[outside] < -1e-9]
+            if not len(negative) or left() <= 0:
+                break
+            # the most negative few per group, added to the LP in place (warm start)
+            ranked = negative[np.lexsort((reduced[negative], group_of[negative]))]
+            g = group_of[ranked]
+            first = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
+            rank_in_group = np.arange(len(ranked)) - np.repeat(first, np.diff(np.r_[first, len(ranked)]))
+            chosen = ranked[rank_in_group < candidates.per_group]
+            lp.add(chosen)
+            active[chosen] = True
+        kept_cols = np.flatnonzero(active)
+        if lp_status != highspy.HighsModelStatus.kOptimal:
+            break
+        x = x_lp.copy()
+        whole = integer[kept_cols]
+        values = x[kept_cols][whole]
+        stopped = "gap tolerance"
+        # 2. a plan from the restricted model: the LP itself when it is whole, else the MIP
+        if np.all(np.abs(values - np.round(values)) <= 1e-6):
+            x[kept_cols[whole]] = np.round(values)
+            value = model.objective_value(x)
+            restricted_bound = value
+        else:
+            mip = model.to_highs(columns=active)
+            _options(mip, max(left(), 0.01), threads, log)
+            mip.setOptionValue("mip_rel_gap", float(gap))
+            if start is not None:
+                warm = highspy.HighsSolution()
+                warm.col_value = list(start[kept_cols])
+                warm.value_valid = True
+                mip.setSolution(warm)
+            mip.run()
+            info = mip.getInfo()
+            if info.primal_solution_status != 2:
+                if (
+                    mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible
+                    and not active[candidates.columns].all()
+                ):
+                    per_group *= 2
+                    more = candidates.columns[order[place < per_group]]
+                    lp.add(more[~active[more]])
+                    active[more] = True
+                    continue
+                label = (
+                    "infeasible" if mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible else "no plan found"
+                )
+                status_text = mip.modelStatusToString(mip.getModelStatus())
+                return SolveResult(
+                    label, None, None, None, time.perf_counter() - started, "highs", status_text, None, ""
+                )
+            x = np.zeros(model.n_cols)
+            x[kept_cols] = np.asarray(mip.getSolution().col_value, dtype=float)
+            value = float(info.objective_function_value) + model.objective_offset
+            restricted_bound = float(info.mip_dual_bound) + model.objective_offset
+            if mip.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
+                stopped = "time limit"
+        # 3. the proof: a plan using a left-out column k costs at least L + d_k
+        outside = candidates.columns[~active[candidates.columns]]
+        tolerance = 1e-9 * max(1.0, abs(value))
+        if len(outside):
+            floor = lagrangian + np.maximum(reduced[outside], 0.0)
+            could_improve = outside[floor < value * (1 - gap) - tolerance]
+            cheapest = float(floor.min())
+        else:
+            could_improve, cheapest = outside, np.inf
+        bound = max(lagrangian, min(restricted_bound, cheapest))
+        if best is None or value <= best.objective:
+            best = SolveResult("feasible", value, bound, _gap(value, bound), 0.0, "highs", "candidates", x, stopped)
+        else:
+            best = SolveResult(
+                "feasible",
+                best.objective,
+                bound,
+                _gap(best.objective, bound),
+                0.0,
+                "highs",
+                "candidates",
+                best.x,
+                stopped,
+            )
+        if not len(could_improve) or stopped == "time limit":
+            break
+        lp.add(could_improve)
+        active[could_improve] = True
+        start = best.x
+    seconds = time.perf_counter() - started
+    if best is None:
+        return SolveResult("no plan found", None, None, None, seconds, "highs", "time limit", None, "time limit")
+    status, stopped = best.status, best.stopped
+    if best.gap is not None and best.gap <= OPTIMAL_GAP:
+        status, stopped = "optimal", "proof"
+    return SolveResult(status, best.objective, best.bound, best.gap, seconds, "highs", best.detail, best.x, stopped)
+
+
+class _RestrictedLP:
+    """The LP relaxation of a model over some of its columns, grown in place.
+
+    Columns added later arrive with the rows they need; HiGHS keeps its basis, so each
+    re-solve after pricing in a few columns takes a few simplex iterations.
+    """
+
+    def __init__(self, model: LinearModel, active: np.ndarray, threads: int | None, log: bool) -> None:
+        self.model = model
+        cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
+        self.csc = matrix.tocsc()
+        self.csr = matrix.tocsr()
+        cols, rows = model.restricted(active)
+        self.col_pos = np.full(model.n_cols, -1)
+        self.col_pos[cols] = np.arange(len(cols))
+        self.row_pos = np.full(model.n_rows, -1)
+        self.row_pos[rows] = np.arange(len(rows))
+        self.cols = list(cols)
+        self.rows = list(rows)
+        self.highs = model.to_highs(columns=active)
+        whole = np.flatnonzero(integer[cols]).astype(np.int32)
+        if len(whole):
+            self.highs.changeColsIntegrality(len(whole), whole, np.zeros(len(whole), dtype=np.uint8))
+        _options(self.highs, 1.0, threads, log)
+        # interior point (with crossover) for the first solve, then simplex from its basis
+        self.highs.setOptionValue("solver", "ipm")
+
+    def solve(self, limit: float) -> tuple[highspy.HighsModelStatus, np.ndarray, np.ndarray]:
+        """Solve; returns the status, column values and row duals over the whole model."""
+        self.highs.setOptionValue("time_limit", float(max(limit, 0.01)))
+        self.highs.run()
+        self.highs.setOptionValue("solver", "simplex")
+        status = self.highs.getModelStatus()
+        x = np.zeros(self.model.n_cols)
+        y = np.zeros(self.model.n_rows)
+        if status == highspy.HighsModelStatus.kOptimal:
+            solution = self.highs.getSolution()
+            x[self.cols] = np.asarray(solution.col_value, dtype=float)
+            y[self.rows] = np.asarray(solution.row_dual, dtype=float)
+        return status, x, y
+
+    def add(self, columns: np.ndarray) -> None:
+        """Add columns (numbers in the whole model), and first any rows they need."""
+        columns = np.asarray(columns, dtype=np.int64)
+        columns = columns[self.col_pos[columns] < 0]
+        if not len(columns):
+            return
+        cost, lower, upper, integer, row_lo, row_hi, _ = self.model.arrays()
+        touched = np.unique(self.csc[:, columns].indices)
+        new_rows = touched[self.row_pos[touched] < 0]
+        if len(new_rows):
+            starts, index, value = [], [], []
+            for r in new_rows:
+                span = slice(self.csr.indptr[r], self.csr.indptr[r + 1])
+                at = self.col_pos[self.csr.indices[span]]
+                keep = at >= 0
+                starts.append(len(index))
+                index.extend(at[keep].tolist())
+                value.extend(self.csr.data[span][keep].tolist())
+            self.highs.addRows(
+                len(new_rows),
+                row_lo[new_rows],
+                row_hi[new_rows],
+                len(index),
+                np.asarray(starts, dtype=np.int32),
+                np.asarray(index, dtype=np.int32),
+                np.asarray(value, dtype=float),
+            )
+            self.row_pos[new_rows] = np.arange(len(self.rows), len(self.rows) + len(new_rows))
+            self.rows.extend(new_rows.tolist())
+        starts, index, value = [], [], []
+        for c in columns:
+            span = slice(self.csc.indptr[c], self.csc.indptr[c + 1])
+            at = self.row_pos[self.csc.indices[span]]
+            keep = at >= 0
+            starts.append(len(index))
+            index.extend(at[keep].tolist())
+            value.extend(self.csc.data[span][keep].tolist())
+        self.highs.addCols(
+            len(columns),
+            cost[columns],
+            lower[columns],
+            upper[columns],
+            len(index),
+            np.asarray(starts, dtype=np.int32),
+            np.asarray(index, dtype=np.int32),
+            np.asarray(value, dtype=float),
+        )
+        self.col_pos[columns] = np.arange(len(self.cols), len(self.cols) + len(columns))
+        self.cols.extend(columns.tolist())
+
+
+def _lagrangian(model: LinearModel, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Lower bound ``L(y)`` of a minimisation for row prices ``y``, and reduced costs.
+
+    ``L(y) = sum_i y_i b_i + sum_j min(d_j l_j, d_j u_j)`` with ``d = c - A'y`` and ``b_i``
+    the bound row ``i`` presses on; a price pressing on an infinite bound is set to 0.
+    Valid for any such ``y``; at the LP optimum it is the LP value.
+    """
+    cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
+    y = y.copy()
+    y[(y > 0) & ~np.isfinite(row_lo)] = 0.0
+    y[(y < 0) & ~np.isfinite(row_hi)] = 0.0
+    reduced = cost - matrix.T @ y
+    rows_part = np.where(
+        y > 0, y * np.nan_to_num(row_lo, posinf=0.0, neginf=0.0), y * np.nan_to_num(row_hi, posinf=0.0, neginf=0.0)
+    ).sum()
+    at_upper = np.where(np.isfinite(upper), reduced * upper, np.where(reduced < 0, -np.inf, 0.0))
+    cols_part = np.minimum(reduced * lower, at_upper).sum()
+    return float(rows_part + cols_part) + model.objective_offset, reduced
+
+
+def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool) -> None:
+    highs.setOptionValue("output_flag", bool(log))
+    highs.setOptionValue("time_limit", float(max(limit, 0.01)))
+    highs.setOptionValue("random_seed", 0)
+    if threads is not None:
+        highs.setOptionValue("threads", int(threads))
+
+
+def _guided_start(
+    model: LinearModel, guide: np.ndarray, limit: float, threads: int | None, log: bool
+) -> tuple[SolveResult | None, float | None, float]:
+    """A plan to start from, and a bound, from the LP relaxation (relaxation-induced search).
+
+    1. Solve the LP relaxation by the interior-point method (at most 40% of the time):
+       its value bounds the MIP.
+    2. Fix every guide decision the LP leaves at 0 or 1 and solve what is left as a MIP
+       (at most another 30%). If its plan is within the gap of the LP bound the search
+       is over; otherwise it starts the full solve, which stops as soon as its own bound
+       comes within the gap of this plan.
+
+    On a capacitated p-median, whose LP is usually whole, this proves the optimum after
+    one LP and a small assignment problem.
+    """
+    started = time.perf_counter()
+    relaxation = model.to_highs()
+    _options(relaxation, 0.4 * limit, threads, log)
+    relaxation.setOptionValue("solve_relaxation", True)
+    relaxation.setOptionValue("solver", "ipm")
+    relaxation.run()
+    if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None, None, time.perf_counter() - started
+    x = np.asarray(relaxation.getSolution().col_value, dtype=float)
+    bound = float(relaxation.getInfo().objective_function_value)
+    # interior-point solutions sit a hair inside their bounds
+    values = x[guide]
+    whole = np.abs(values - np.round(values)) <= 1e-5
+    fixed = guide[whole]
+    rounded = np.round(values[whole])
+    if not len(fixed):
+        return None, bound, time.perf_counter() - started
+    sub = model.to_highs()
+    remaining = limit - (time.perf_counter() - started)
+    _options(sub, min(0.3 * limit, max(remaining, 0.0)), threads, log)
+    sub.setOptionValue("mip_rel_gap", 1e-4)
+    sub.changeColsBounds(len(fixed), fixed.astype(np.int32), rounded, rounded)
+    sub.run()
+    result = read_highs(sub, model, time.perf_counter() - started)
+    return (result if result.solved else None), bound, time.perf_counter() - started
+
+
+def _with_bound(result: SolveResult, lp_bound: float | None, sense: str, seconds: float) -> SolveResult:
+    """Keep the tighter of the LP relaxation's bound and the solver's own."""
+    bound = result.bound
+    if result.solved and lp_bound is not None:
+        # a tiny margin for the LP's own tolerances keeps the bound valid
+        margin = 1e-7 * max(1.0, abs(lp_bound))
+        lp_bound = lp_bound + margin if sense == "max" else lp_bound - margin
+        if bound is None or (sense == "max" and lp_bound < bound) or (sense == "min" and lp_bound > bound):
+            bound = lp_bound
+    if not result.solved:
+        return SolveResult(result.status, None, None, None, seconds, result.solver, result.detail, None, result.stopped)
+    gap = _gap(result.objective, bound) if bound is not None else result.gap
+    status, stopped = result.status, result.stopped
+    if status == "feasible" and gap is not None and gap <= OPTIMAL_GAP:
+        status, stopped = "optimal", "proof"
+    return SolveResult(status, result.objective, bound, gap, seconds, result.solver, result.detail, result.x, stopped)
 
 
 def read_highs(highs: highspy.Highs, model: LinearModel, seconds: float) -> SolveResult:
@@ -245,7 +630,17 @@ def _solve_cbc(model: LinearModel, limit: float, gap: float, threads: int | None
     if label == "optimal":
         if found is not None and found > OPTIMAL_GAP:
             return SolveResult("feasible", objective, bound, found, seconds, "cbc", detail, x, "gap tolerance")
-        return SolveResult(label, objective, bound if bound is not None else objective, found or 0.0, seconds, "cbc", detail, x, "proof")
+        return SolveResult(
+            label,
+            objective,
+            bound if bound is not None else objective,
+            found or 0.0,
+            seconds,
+            "cbc",
+            detail,
+            x,
+            "proof",
+        )
     stopped = "time limit" if "time" in text.lower() else detail
     return SolveResult(label, objective, bound, found, seconds, "cbc", detail, x, stopped)
 

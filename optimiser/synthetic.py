@@ -62,7 +62,12 @@ def estate(
     partner_of = dict(zip(held["holding_id"], held["partner"], strict=True))
     team_rows = []
     for spec in teams:
-        row = {"partner": partner_of.get(spec["holding_id"], "Council"), "service": "office", "fte_source": "supplied", **spec}
+        row = {
+            "partner": partner_of.get(spec["holding_id"], "Council"),
+            "service": "office",
+            "fte_source": "supplied",
+            **spec,
+        }
         row.setdefault("space_m2", float(row["fte"]) * 6.0 if row.get("fte") is not None else None)
         team_rows.append(row)
     team_frame = pd.DataFrame(team_rows, columns=list(TEAM_DTYPES))
@@ -83,7 +88,11 @@ def _typed(values: pd.Series, dtype: str) -> pd.Series:
 def zones(points: Sequence[tuple[str, float, float, float]], **weights: Sequence[float]) -> gpd.GeoDataFrame:
     """Zones from ``(zone_id, x, y, population)`` with extra weight columns if given."""
     frame = pd.DataFrame(
-        {"zone_id": [p[0] for p in points], "population": [float(p[3]) for p in points], **{k: list(v) for k, v in weights.items()}}
+        {
+            "zone_id": [p[0] for p in points],
+            "population": [float(p[3]) for p in points],
+            **{k: list(v) for k, v in weights.items()},
+        }
     )
     return gpd.GeoDataFrame(frame, geometry=[Point(p[1], p[2]) for p in points], crs=CRS)
 
@@ -155,14 +164,23 @@ def pmedian_estate(instance: dict[str, Any]) -> tuple[gpd.GeoDataFrame, pd.DataF
     """
     demand, sites = instance["demand"], instance["sites"]
     holdings = [
-        {"holding_id": f"D{i:05d}", "x": float(x), "y": float(y), "can_host": False, "locked_dispose": True, "use_class": "other"}
+        {
+            "holding_id": f"D{i:05d}",
+            "x": float(x),
+            "y": float(y),
+            "can_host": False,
+            "locked_dispose": True,
+            "use_class": "other",
+        }
         for i, (x, y) in enumerate(demand)
     ]
     holdings += [
         {"holding_id": f"S{j:04d}", "x": float(x), "y": float(y), "workstations": instance["capacity"], "gia_m2": 0.0}
         for j, (x, y) in enumerate(sites)
     ]
-    teams = [{"team_id": f"T{i:05d}", "holding_id": f"D{i:05d}", "fte": float(w)} for i, w in enumerate(instance["weights"])]
+    teams = [
+        {"team_id": f"T{i:05d}", "holding_id": f"D{i:05d}", "fte": float(w)} for i, w in enumerate(instance["weights"])
+    ]
     return estate(holdings, teams)
 
 
@@ -249,7 +267,9 @@ def county(
             "gia_m2": gia,
             "workstations": workstations,
             "running_cost_gbp": gia * float(rng.uniform(150, 560)) if gia else float(rng.uniform(500, 5000)),
-            "market_value_gbp": 0.0 if lease else (gia * float(rng.uniform(400, 2000)) if gia else float(rng.uniform(2e4, 5e5))),
+            "market_value_gbp": 0.0
+            if lease
+            else (gia * float(rng.uniform(400, 2000)) if gia else float(rng.uniform(2e4, 5e5))),
             "backlog_gbp": gia * float(rng.uniform(0, 100)),
             "tco2e": gia * 0.03,
             "can_host": host,
@@ -276,6 +296,19 @@ def county(
         [(f"Z{k:05d}", float(x), float(y), float(rng.integers(100, 600))) for k, (x, y) in enumerate(zxy)],
         aged_16_64=list(rng.integers(60, 400, n_zones).astype(float)),
     )
-    thresholds = {"library": 3.0, "gp": 2.0, "customer_access": 8.0, "jobcentre": 10.0, "community_hub": 3.0, "police_front_counter": 10.0}
+    thresholds = {
+        "library": 3.0,
+        "gp": 2.0,
+        "customer_access": 8.0,
+        "jobcentre": 10.0,
+        "community_hub": 3.0,
+        "police_front_counter": 10.0,
+    }
     standard = standards([(s, thresholds[s], 0.9) for s in services])
-    return {"holdings": holdings, "teams": team_frame, "zones": zone_frame, "standards": standard, "start": start.date()}
+    return {
+        "holdings": holdings,
+        "teams": team_frame,
+        "zones": zone_frame,
+        "standards": standard,
+        "start": start.date(),
+    }

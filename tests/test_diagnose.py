@@ -39,7 +39,16 @@ def infeasible(holdings, teams, s, **kwargs):
 def test_library_locked_for_disposal_blocks_the_access_standard():
     holdings, teams = estate(
         [
-            {"holding_id": "L", "name": "Sale Waterside Library", "x": 0, "y": 0, "workstations": 20, "use_class": "library", "services": "library", "locked_dispose": True},
+            {
+                "holding_id": "L",
+                "name": "Sale Waterside Library",
+                "x": 0,
+                "y": 0,
+                "workstations": 20,
+                "use_class": "library",
+                "services": "library",
+                "locked_dispose": True,
+            },
             {"holding_id": "O", "name": "Town Hall", "x": 5000, "y": 0, "workstations": 100},
         ],
         [{"team_id": "TL", "holding_id": "L", "fte": 10, "service": "library"}],
@@ -125,7 +134,16 @@ def test_no_worse_off_cannot_hold_when_a_locked_disposal_displaces_another_partn
 def test_compatibility_or_capacity():
     holdings, teams = estate(
         [
-            {"holding_id": "P", "x": 0, "y": 0, "workstations": 30, "locked_dispose": True, "partner": "Probation", "partner_type": "probation", "use_class": "probation_office"},
+            {
+                "holding_id": "P",
+                "x": 0,
+                "y": 0,
+                "workstations": 30,
+                "locked_dispose": True,
+                "partner": "Probation",
+                "partner_type": "probation",
+                "use_class": "probation_office",
+            },
             {"holding_id": "O", "name": "Small Office", "x": 1000, "y": 0, "workstations": 12},
             {"holding_id": "L", "name": "Big Library", "x": 2000, "y": 0, "workstations": 100, "use_class": "library"},
         ],

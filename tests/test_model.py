@@ -56,8 +56,22 @@ def homes(plan) -> dict[str, str]:
 
 def three_offices(**override):
     holdings = [
-        {"holding_id": "A", "x": 0, "y": 0, "workstations": 100, "running_cost_gbp": 100_000, "market_value_gbp": 1_000_000},
-        {"holding_id": "B", "x": 2000, "y": 0, "workstations": 100, "running_cost_gbp": 50_000, "market_value_gbp": 500_000},
+        {
+            "holding_id": "A",
+            "x": 0,
+            "y": 0,
+            "workstations": 100,
+            "running_cost_gbp": 100_000,
+            "market_value_gbp": 1_000_000,
+        },
+        {
+            "holding_id": "B",
+            "x": 2000,
+            "y": 0,
+            "workstations": 100,
+            "running_cost_gbp": 50_000,
+            "market_value_gbp": 500_000,
+        },
         {"holding_id": "C", "x": 4000, "y": 0, "workstations": 20, "running_cost_gbp": 80_000},
     ]
     for holding in holdings:
@@ -86,7 +100,11 @@ def test_npv_consolidates_into_the_hub_that_is_cheapest_to_keep():
 
 
 def test_npv_keeps_everything_when_nothing_pays():
-    holdings, teams = three_offices(A={"running_cost_gbp": 0.0, "market_value_gbp": 0.0}, B={"running_cost_gbp": 0.0, "market_value_gbp": 0.0}, C={"running_cost_gbp": 0.0})
+    holdings, teams = three_offices(
+        A={"running_cost_gbp": 0.0, "market_value_gbp": 0.0},
+        B={"running_cost_gbp": 0.0, "market_value_gbp": 0.0},
+        C={"running_cost_gbp": 0.0},
+    )
     plan = optimise(holdings, teams, scenario())
     assert kept(plan) == {"A", "B", "C"}
     assert plan.objective_value == pytest.approx(0.0, abs=1e-6)
@@ -97,11 +115,20 @@ def test_empty_holding_is_sold_and_the_npv_counts_receipt_backlog_and_lead_time(
     holdings, teams = estate(
         [
             {"holding_id": "A", "x": 0, "y": 0, "workstations": 10},
-            {"holding_id": "E", "x": 100, "y": 0, "running_cost_gbp": 10_000, "market_value_gbp": 200_000, "backlog_gbp": 5_000},
+            {
+                "holding_id": "E",
+                "x": 100,
+                "y": 0,
+                "running_cost_gbp": 10_000,
+                "market_value_gbp": 200_000,
+                "backlog_gbp": 5_000,
+            },
         ],
         [{"team_id": "T", "holding_id": "A", "fte": 5}],
     )
-    plan = optimise(holdings, teams, scenario(disposal_lead_months=12.0, backlog_avoided=True, double_running_months=6.0))
+    plan = optimise(
+        holdings, teams, scenario(disposal_lead_months=12.0, backlog_avoided=True, double_running_months=6.0)
+    )
     assert kept(plan) == {"A"}
     tau = (dt.date(2026, 4, 1) - START).days / 365.25  # one year, to the day
     fractions = np.clip(np.arange(10) + 1 - tau, 0, 1)
@@ -233,9 +260,26 @@ def test_capacity_from_floor_area_and_desk_ratio():
 def library_estate():
     holdings, teams = estate(
         [
-            {"holding_id": "L", "x": 0, "y": 0, "workstations": 20, "running_cost_gbp": 80_000, "market_value_gbp": 800_000, "use_class": "library", "services": "library"},
+            {
+                "holding_id": "L",
+                "x": 0,
+                "y": 0,
+                "workstations": 20,
+                "running_cost_gbp": 80_000,
+                "market_value_gbp": 800_000,
+                "use_class": "library",
+                "services": "library",
+            },
             {"holding_id": "O", "x": 5000, "y": 0, "workstations": 100, "running_cost_gbp": 100_000},
-            {"holding_id": "N", "x": 500, "y": 0, "workstations": 50, "running_cost_gbp": 200_000, "market_value_gbp": 5_000_000, "locked_dispose": False},
+            {
+                "holding_id": "N",
+                "x": 500,
+                "y": 0,
+                "workstations": 50,
+                "running_cost_gbp": 200_000,
+                "market_value_gbp": 5_000_000,
+                "locked_dispose": False,
+            },
         ],
         [
             {"team_id": "TL", "holding_id": "L", "fte": 10, "service": "library"},
@@ -279,7 +323,16 @@ def test_access_standard_below_today_is_held_at_today():
 def probation_estate():
     return estate(
         [
-            {"holding_id": "P", "x": 0, "y": 0, "workstations": 10, "running_cost_gbp": 100_000, "partner": "Probation", "partner_type": "probation", "use_class": "probation_office"},
+            {
+                "holding_id": "P",
+                "x": 0,
+                "y": 0,
+                "workstations": 10,
+                "running_cost_gbp": 100_000,
+                "partner": "Probation",
+                "partner_type": "probation",
+                "use_class": "probation_office",
+            },
             {"holding_id": "L", "x": 1000, "y": 0, "workstations": 100, "use_class": "library"},
         ],
         [{"team_id": "TP", "holding_id": "P", "fte": 10}],
@@ -328,7 +381,10 @@ def lease(**extra):
         "lease_expiry": pd.Timestamp("2040-04-01"),
     }
     holding.update(extra)
-    return estate([holding, {"holding_id": "H", "x": 0, "y": 0, "workstations": 100}], [{"team_id": "T", "holding_id": "H", "fte": 5}])
+    return estate(
+        [holding, {"holding_id": "H", "x": 0, "y": 0, "workstations": 100}],
+        [{"team_id": "T", "holding_id": "H", "fte": 5}],
+    )
 
 
 def _break_npv(tau: float) -> float:
@@ -495,3 +551,27 @@ def test_the_model_is_keyed_by_domain_ids(tmp_path):
     path = built.model.write(tmp_path / "plan.lp")
     text = path.read_text()
     assert "retain(A)" in text and "capacity(B)" in text
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_solving_with_few_candidates_proves_the_full_optimum(seed):
+    import dataclasses
+
+    from optimiser.model import candidates
+    from optimiser.solve import solve_with_candidates
+    from optimiser.synthetic import pmedian_estate, pmedian_instance
+
+    instance = pmedian_instance(60, 15, 3, seed=seed, capacity_factor=1.2)
+    holdings, teams = pmedian_estate(instance)
+    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
+    built = build_model(prepare(holdings, teams, s))
+    full = solve(built.model, s)
+    few = dataclasses.replace(candidates(built), per_group=2)
+    result = solve_with_candidates(built.model, few, 60.0, 0.0, None, False)
+    assert full.status == result.status == "optimal"
+    assert result.objective == pytest.approx(full.objective, rel=1e-7)
+    assert result.bound <= result.objective + 1e-6
+    # the plan is feasible for the whole model
+    cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
+    activity = matrix @ result.x
+    assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()

@@ -1,0 +1,187 @@
+"""The plan as users see it: tables, money, files, the command, and the sample place."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+
+from optimiser import Scenario, check_plan, optimise, write_plan
+from optimiser.finance import payback_year
+from optimiser.plan import DISPOSAL_COLUMNS, HUB_COLUMNS, MOVE_COLUMNS
+from optimiser.scenario import DEFAULT_SCENARIO
+from optimiser.synthetic import estate
+
+START = dt.date(2025, 4, 1)
+A = sum(1.035**-y for y in range(10))
+
+
+@pytest.fixture(scope="module")
+def plan():
+    holdings, teams = estate(
+        [
+            {
+                "holding_id": "A",
+                "name": "Town Hall",
+                "x": 0,
+                "y": 0,
+                "workstations": 100,
+                "running_cost_gbp": 100_000,
+                "market_value_gbp": 1_000_000,
+                "tco2e": 40.0,
+                "gia_m2": 1000.0,
+            },
+            {
+                "holding_id": "B",
+                "name": "Civic Centre",
+                "x": 2000,
+                "y": 0,
+                "workstations": 100,
+                "running_cost_gbp": 50_000,
+                "market_value_gbp": 500_000,
+                "gia_m2": 800.0,
+            },
+            {
+                "holding_id": "C",
+                "name": "Health Centre",
+                "x": 4000,
+                "y": 0,
+                "workstations": 20,
+                "running_cost_gbp": 80_000,
+                "partner": "NHS",
+                "partner_type": "nhs",
+                "tenure": "leasehold",
+                "lease_break": pd.Timestamp("2027-04-01"),
+                "rent_gbp": 40_000,
+                "gia_m2": 300.0,
+            },
+        ],
+        [
+            {"team_id": "TA", "holding_id": "A", "fte": 40, "partner": "Council"},
+            {"team_id": "TB", "holding_id": "B", "fte": 30, "partner": "Council"},
+            {"team_id": "TC", "holding_id": "C", "fte": 10, "partner": "NHS", "service": "clinic"},
+        ],
+    )
+    s = Scenario(start_date=START, desk_ratio=1.0, mip_gap=0.0, time_limit_s=20.0)
+    return optimise(holdings, teams, s), holdings, teams, s
+
+
+def test_tables_have_the_published_columns(plan):
+    p = plan[0]
+    assert tuple(c for c in p.disposals.columns if c != "geometry") == DISPOSAL_COLUMNS
+    assert tuple(c for c in p.moves.columns if c != "geometry") == MOVE_COLUMNS
+    assert tuple(c for c in p.hubs.columns if c != "geometry") == HUB_COLUMNS
+    assert p.disposals.crs == "EPSG:27700" and p.moves.geom_type.eq("LineString").all()
+    assert set(p.decisions["decision"]) <= {"keep as hub", "keep", "dispose"}
+
+
+def test_money_adds_up(plan):
+    p = plan[0]
+    s = p.summary
+    flows = p.cashflow
+    assert flows["discounted"].sum() == pytest.approx(s["npv_gbp"])
+    assert s["npv_gbp"] == pytest.approx(p.objective_value)
+    assert sum(x["npv_gbp"] for x in s["partners"]) == pytest.approx(s["npv_gbp"])
+    assert s["capital_receipts_gbp"] == pytest.approx(p.disposals["expected_receipt_gbp"].sum())
+    assert s["one_off_costs_gbp"]["total"] == pytest.approx(
+        p.disposals["one_off_costs_gbp"].sum() + p.moves["one_off_cost_gbp"].sum()
+    )
+    assert s["carbon_saved_tco2e_per_year"] == pytest.approx(p.disposals["carbon_saved_tco2e_per_year"].sum())
+    assert s["holdings_after"] == len(p.decisions) - len(p.disposals)
+    assert s["payback_year"] == payback_year(flows["net"].to_numpy())
+    assert list(flows["year"]) == list(range(1, 11))
+
+
+def test_payback_year():
+    assert payback_year(pd.Series([-100.0, 30, 30, 40, 10]).to_numpy()) == 4
+    assert payback_year(pd.Series([10.0, 5]).to_numpy()) == 1
+    assert payback_year(pd.Series([-100.0, 10]).to_numpy()) is None
+
+
+def test_run_manifest(plan):
+    manifest = plan[0].summary["manifest"]
+    assert set(manifest["inputs"]) >= {"holdings", "teams", "compatibility"}
+    assert manifest["scenario"]["start_date"] == "2025-04-01"
+    assert manifest["versions"]["highspy"] != "not installed"
+    again = optimise(*plan[1:3], plan[3])
+    assert again.summary["manifest"]["inputs"] == manifest["inputs"]
+
+
+def test_write_plan(plan, tmp_path):
+    written = write_plan(plan[0], tmp_path)
+    names = {p.name for p in written}
+    assert names >= {"disposals.csv", "moves.csv", "hubs.csv", "summary.json", "plan.gpkg", "cashflow.csv"}
+    disposals = pd.read_csv(tmp_path / "disposals.csv")
+    assert list(disposals.columns) == list(DISPOSAL_COLUMNS)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "optimal" and summary["npv_gbp"] == pytest.approx(plan[0].summary["npv_gbp"])
+    layers = {name for name, _ in pyogrio.list_layers(tmp_path / "plan.gpkg")}
+    assert layers >= {"holdings", "disposals", "hubs", "moves"}
+    moves = gpd.read_file(tmp_path / "plan.gpkg", layer="moves")
+    assert moves.crs.to_epsg() == 27700 and len(moves) == len(plan[0].moves)
+
+
+def test_write_infeasible_plan_with_its_diagnosis(tmp_path):
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 20, "locked_dispose": True},
+            {"holding_id": "H", "x": 1000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 20}],
+    )
+    plan = optimise(holdings, teams, Scenario(start_date=START, budget_gbp=1_000.0, desk_ratio=1.0))
+    written = {p.name for p in write_plan(plan, tmp_path)}
+    assert written == {"summary.json", "diagnosis.csv"}
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["status"] == "infeasible"
+    assert "budget" in summary["diagnosis"]["blocking"]
+
+
+def test_default_scenario_file_matches_the_dataclass_defaults():
+    from_file = Scenario.from_toml(DEFAULT_SCENARIO)
+    assert dataclasses_equal(from_file, Scenario())
+    assert "MODELLED ASSUMPTION" in DEFAULT_SCENARIO.read_text()
+
+
+def dataclasses_equal(a: Scenario, b: Scenario) -> bool:
+    return a.to_dict() | {"source": ""} == b.to_dict() | {"source": ""}
+
+
+def test_command_line(tmp_path, monkeypatch, trafford):
+    from optimiser import cli_optimise
+
+    parser = argparse.ArgumentParser()
+    subparsers = parser.add_subparsers(dest="command")
+    cli_optimise.add_parser(subparsers)
+    scenario = tmp_path / "quick.toml"
+    scenario.write_text(
+        'objective = "npv"\n[money]\nstart_date = "2025-04-01"\n[solver]\ntime_limit_s = 30.0\nmip_gap = 0.05\n'
+    )
+    monkeypatch.setattr("estate.place.load_place", lambda directory=None: trafford)
+    args = parser.parse_args(["optimise", "--scenario", str(scenario), "--out", str(tmp_path / "out")])
+    assert args.run(args) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["status"] in ("optimal", "feasible")
+    assert summary["holdings_after"] < summary["holdings_before"]
+    assert (tmp_path / "out" / "plan.gpkg").exists()
+
+
+@pytest.mark.slow
+def test_sample_place_default_scenario_is_accepted_by_the_checker(trafford):
+    from optimiser.cli_optimise import access_inputs
+
+    access = access_inputs(trafford)
+    s = Scenario.from_toml(DEFAULT_SCENARIO, start_date=dt.date(2025, 4, 1))
+    p = optimise(trafford.holdings, trafford.teams, s, access=access)
+    assert p.has_plan
+    assert p.gap is not None and p.gap <= s.mip_gap + 1e-9 or p.status == "feasible"
+    violations = check_plan(p, trafford.holdings, trafford.teams, s, access=access)
+    assert violations.empty
+    assert p.summary["npv_gbp"] > 0
+    after = p.access.set_index("service")
+    assert (after["share_after"] >= after["required_share"] - 1e-9).all()
