@@ -49,19 +49,8 @@ from estate.schema import (
     UseClass,
 )
 
-_NUMERIC_FIELDS = (
-    "gia_m2",
-    "workstations",
-    "running_cost_gbp",
-    "rent_gbp",
-    "rates_gbp",
-    "energy_cost_gbp",
-    "maintenance_gbp",
-    "market_value_gbp",
-    "backlog_gbp",
-    "energy_kwh",
-    "tco2e",
-)
+# Every tracked field but the location is a number read from the register.
+_NUMERIC_FIELDS = tuple(f for f in TRACKED_FIELDS if f != "location")
 _SMALL_GIA_M2 = 10.0
 _YES = {"y", "yes", "true", "1", "t"}
 _NO = {"n", "no", "false", "0", "f"}

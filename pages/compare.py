@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 
 from optimiser.boardpack import headline_figures
 from pages.common import current_place, place_picker, plan_map
-from pages.runs import plan_of, saved_specs
+from pages.runs import finished_plans
 
 place_picker()
 place = current_place()
@@ -16,8 +16,7 @@ if place is None:
     st.stop()
 
 st.title("Compare scenarios")
-plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
-plans = {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
+plans = finished_plans(place)
 if len(plans) < 2:
     st.info(f"Run at least two scenarios to compare them ({len(plans)} finished so far).")
     st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")

@@ -7,7 +7,7 @@ import streamlit as st
 from estate.export import to_csv_bytes, to_excel_bytes, to_geopackage_bytes
 from optimiser.boardpack import board_pack_html, board_pack_pdf
 from pages.common import current_place, place_picker
-from pages.runs import plan_of, saved_specs
+from pages.runs import finished_plans
 
 place_picker()
 place = current_place()
@@ -15,8 +15,7 @@ if place is None:
     st.stop()
 
 st.title("Export")
-plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
-plans = {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
+plans = finished_plans(place)
 if not plans:
     st.info("No finished plan to export yet. Run a scenario on the Scenario page.")
     st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")

@@ -202,6 +202,12 @@ def plan_of(spec: ScenarioSpec, place: Place):
     return job.plan
 
 
+def finished_plans(place: Place) -> dict:
+    """The place's scenarios that have a plan to show (optimal or feasible), by name."""
+    plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
+    return {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
+
+
 def status_of(spec: ScenarioSpec, place: Place) -> dict[str, Any] | None:
     """Stage, detail, gap so far and elapsed seconds of a scenario's run."""
     job = _JOBS.get(spec.key(place))
