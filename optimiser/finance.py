@@ -127,97 +127,125 @@ def exit_options(holdings: pd.DataFrame, scenario: Scenario, start: dt.date) -> 
     horizon = s.horizon_years
     # exits fall on whole days, so every figure can be recomputed from the exit date
     lead = years_after(start, date_after(start, s.disposal_lead_months / 12.0))
-    df = discount_factors(s)
-    rows: list[dict[str, object]] = []
-    for holding_id, h in holdings.iterrows():
-        options: list[tuple[str, float, float]] = []  # (option, tau, fee)
-        tenure = h["tenure"]
-        if tenure == "leasehold":
-            natural, name = _natural_lease_exit(h, start, lead)
-            if natural is not None and natural < horizon:
-                options.append((name, natural, 0.0))
-            if natural is None or natural > lead:
-                rent = h["rent"] if h["rent"] > 0 else h["running_cost"]
-                until = natural if natural is not None else float(horizon)
-                fee = s.lease_exit_fee_rate * rent * max(until - lead, 0.0)
-                options.append(("early", lead, fee))
-        elif tenure == "freehold":
-            options.append(("sale", lead, 0.0))
-        else:
-            options.append(("vacate", lead, 0.0))
-        for option, tau, fee in options:
-            if tau >= horizon:
-                continue
-            rows.append(_option_row(holding_id, h, option, tau, fee, s, start, df))
-    frame = pd.DataFrame(rows, columns=list(EXIT_COLUMNS))
-    return frame
+    ids = holdings.index.to_numpy(dtype=object)
+    tenure = holdings["tenure"].to_numpy(dtype=object)
+    brk = _years_of(holdings["lease_break"], start)
+    exp = _years_of(holdings["lease_expiry"], start)
+    # a lease's natural end: its first break or expiry at least the lead time away;
+    # an expired lease (holding over) ends after the lead time
+    brk_ok = np.where(brk >= lead, brk, np.inf)
+    exp_ok = np.where(exp >= lead, exp, np.inf)
+    natural = np.minimum(brk_ok, exp_ok)
+    natural_name = np.where(brk_ok <= exp_ok, "break", "expiry")
+    expired = exp < 0
+    natural = np.where(expired, lead, natural)
+    natural_name = np.where(expired, "expiry", natural_name)
+    lease = tenure == "leasehold"
+    rent = np.where(
+        holdings["rent"].to_numpy(float) > 0, holdings["rent"].to_numpy(float), holdings["running_cost"].to_numpy(float)
+    )
+    known = np.isfinite(natural)
+    frames = []
+    # freehold sale, or vacating a holding of unknown tenure
+    plain = ~lease
+    frames.append(
+        (
+            np.flatnonzero(plain),
+            np.where(tenure[plain] == "freehold", "sale", "vacate"),
+            np.full(plain.sum(), lead),
+            np.zeros(plain.sum()),
+        )
+    )
+    # a lease at its break or expiry
+    nat = lease & known
+    frames.append((np.flatnonzero(nat), natural_name[nat], natural[nat], np.zeros(nat.sum())))
+    # a lease surrendered early, for a share of the rent up to its natural end (or the horizon)
+    early = lease & (~known | (natural > lead))
+    until = np.where(known, natural, float(horizon))[early]
+    fee = s.lease_exit_fee_rate * rent[early] * np.maximum(until - lead, 0.0)
+    frames.append((np.flatnonzero(early), np.full(early.sum(), "early", dtype=object), np.full(early.sum(), lead), fee))
+    position = np.concatenate([f[0] for f in frames])
+    option = np.concatenate([np.asarray(f[1], dtype=object) for f in frames])
+    tau = np.concatenate([f[2] for f in frames]).astype(float)
+    fee = np.concatenate([f[3] for f in frames]).astype(float)
+    inside = tau < horizon
+    position, option, tau, fee = position[inside], option[inside], tau[inside], fee[inside]
+    order = np.lexsort((tau, position))
+    position, option, tau, fee = position[order], option[order], tau[order], fee[order]
+    return _option_rows(holdings, ids, position, option, tau, fee, s, start)
 
 
-def _natural_lease_exit(h: pd.Series, start: dt.date, lead: float) -> tuple[float | None, str]:
-    """The first break or expiry at least ``lead`` years away (expired leases end after ``lead``)."""
-    brk = years_after(start, h["lease_break"])
-    exp = years_after(start, h["lease_expiry"])
-    if not math.isnan(exp) and exp < 0:
-        return lead, "expiry"
-    candidates = [(t, n) for t, n in ((brk, "break"), (exp, "expiry")) if not math.isnan(t) and t >= lead]
-    if not candidates:
-        return None, ""
-    tau, name = min(candidates)
-    return tau, name
+def _years_of(dates: pd.Series, start: dt.date) -> np.ndarray:
+    """Years from ``start`` to each date (NaN where missing)."""
+    values = pd.to_datetime(pd.Series(dates.to_numpy()), errors="coerce")
+    days = (values - pd.Timestamp(start)).dt.days.to_numpy(dtype=float, na_value=np.nan)
+    return days / DAYS_PER_YEAR
 
 
-def _option_row(
-    holding_id: object,
-    h: pd.Series,
-    option: str,
-    tau: float,
-    fee: float,
+def _option_rows(
+    holdings: pd.DataFrame,
+    ids: np.ndarray,
+    position: np.ndarray,
+    option: np.ndarray,
+    tau: np.ndarray,
+    fee: np.ndarray,
     s: Scenario,
     start: dt.date,
-    df: np.ndarray,
-) -> dict[str, object]:
-    year = int(math.floor(tau))
-    fractions = year_fractions(tau, s.horizon_years)
-    saving = float(h["running_cost"])
-    carbon = float(h["tco2e"]) * s.carbon_price_gbp_per_tco2e
-    receipt_gross = float(h["market_value"]) if option == "sale" else 0.0
+) -> pd.DataFrame:
+    df = discount_factors(s)
+    year = np.floor(tau).astype(int)
+    fractions = np.clip(np.arange(s.horizon_years)[None, :] + 1 - tau[:, None], 0.0, 1.0)
+    annuity = fractions @ df
+    saving = holdings["running_cost"].to_numpy(float)[position]
+    carbon = holdings["tco2e"].to_numpy(float)[position] * s.carbon_price_gbp_per_tco2e
+    receipt_gross = np.where(option == "sale", holdings["market_value"].to_numpy(float)[position], 0.0)
     receipt_net = receipt_gross * (1.0 - s.disposal_cost_rate)
-    backlog = float(h["backlog"]) if s.backlog_avoided else 0.0
-    dilapidations = float(h["gia"]) * s.dilapidations_per_m2 if option in ("break", "expiry", "early") else 0.0
+    backlog = holdings["backlog"].to_numpy(float)[position] if s.backlog_avoided else np.zeros(len(position))
+    lease_exit = np.isin(option, ["break", "expiry", "early"])
+    dilapidations = np.where(lease_exit, holdings["gia"].to_numpy(float)[position] * s.dilapidations_per_m2, 0.0)
     after = saving * s.double_running_months / 12.0
     one_off = fee + dilapidations + after
-    npv = float((saving + carbon) * (fractions * df).sum()) + df[year] * (receipt_net + backlog - one_off)
-    return {
-        "holding_id": holding_id,
-        "option": option,
-        "exit_date": date_after(start, tau),
-        "tau": tau,
-        "year": year,
-        "saving_per_year": saving,
-        "carbon_value_per_year": carbon,
-        "receipt_gross": receipt_gross,
-        "receipt_net": receipt_net,
-        "backlog_avoided": backlog,
-        "lease_exit_fee": fee,
-        "dilapidations": dilapidations,
-        "running_after_exit": after,
-        "one_off": one_off,
-        "npv": npv,
-    }
+    npv = (saving + carbon) * annuity + df[np.minimum(year, s.horizon_years - 1)] * (receipt_net + backlog - one_off)
+    return pd.DataFrame(
+        {
+            "holding_id": pd.Series(ids[position], dtype=object),
+            "option": pd.Series(option, dtype=object),
+            "exit_date": [date_after(start, t) for t in tau],
+            "tau": tau,
+            "year": year,
+            "saving_per_year": saving,
+            "carbon_value_per_year": carbon,
+            "receipt_gross": receipt_gross,
+            "receipt_net": receipt_net,
+            "backlog_avoided": backlog,
+            "lease_exit_fee": fee,
+            "dilapidations": dilapidations,
+            "running_after_exit": after,
+            "one_off": one_off,
+            "npv": npv,
+        },
+        columns=list(EXIT_COLUMNS),
+    )
 
 
-def exit_cashflow(option: pd.Series, horizon: int) -> dict[str, np.ndarray]:
-    """Cash per year of one chosen exit option, by :data:`CASHFLOW_COLUMNS` category."""
-    fractions = year_fractions(float(option["tau"]), horizon)
+def exits_cashflow(options: pd.DataFrame, horizon: int) -> dict[str, np.ndarray]:
+    """Cash per year of chosen exit options, summed, by :data:`CASHFLOW_COLUMNS` category."""
     flows = {name: np.zeros(horizon) for name in CASHFLOW_COLUMNS}
-    flows["running_cost_avoided"] = option["saving_per_year"] * fractions
-    flows["carbon_value"] = option["carbon_value_per_year"] * fractions
-    year = int(option["year"])
-    flows["receipts"][year] = option["receipt_net"]
-    flows["backlog_avoided"][year] = option["backlog_avoided"]
-    flows["lease_exit_fees"][year] = option["lease_exit_fee"]
-    flows["dilapidations"][year] = option["dilapidations"]
-    flows["running_after_exit"][year] = option["running_after_exit"]
+    if not len(options):
+        return flows
+    tau = options["tau"].to_numpy(float)
+    fractions = np.clip(np.arange(horizon)[None, :] + 1 - tau[:, None], 0.0, 1.0)
+    flows["running_cost_avoided"] = options["saving_per_year"].to_numpy(float) @ fractions
+    flows["carbon_value"] = options["carbon_value_per_year"].to_numpy(float) @ fractions
+    year = options["year"].to_numpy(int)
+    for name, column in (
+        ("receipts", "receipt_net"),
+        ("backlog_avoided", "backlog_avoided"),
+        ("lease_exit_fees", "lease_exit_fee"),
+        ("dilapidations", "dilapidations"),
+        ("running_after_exit", "running_after_exit"),
+    ):
+        flows[name] = np.bincount(year, weights=options[column].to_numpy(float), minlength=horizon)[:horizon]
     return flows
 
 

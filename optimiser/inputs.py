@@ -109,10 +109,17 @@ class ModelData:
     reach
         ``zone_id``, ``service``, ``holding_id``, ``cost``: potential providers within
         the service's threshold of the zone.
+    compatibility
+        The partner type x use class table used.
     notes
         How missing data and settings were read, for the plan's notes.
     hashes
         Input hashes for the run manifest.
+    access_measure, access_unit
+        What the access costs measure (quoted in reports) and their unit (km or min).
+    costs
+        Zone-holding costs (``zone_id``, ``holding_id``, ``cost``) for located holdings,
+        used by the diagnosis to say which threshold would do.
 
     """
 
@@ -249,7 +256,9 @@ def prepare(
     if problems:
         raise ScenarioError("The scenario cannot be met whatever the plan.", problems)
     hashes = {
-        "holdings": _hash_frame(holdings.drop(columns="geometry").assign(wkb=holdings.geometry.to_wkb(hex=True))),
+        "holdings": _hash_frame(
+            pd.DataFrame(holdings.drop(columns=holdings.geometry.name)).assign(wkb=holdings.geometry.to_wkb(hex=True))
+        ),
         "teams": _hash_frame(teams),
     }
     if access is not None:
@@ -296,6 +305,15 @@ def _check_columns(holdings: pd.DataFrame, teams: pd.DataFrame, problems: list[d
             problems.append(
                 {"what": "teams", "id": column, "problem": "column missing", "action": "load teams with estate.place"}
             )
+    if isinstance(holdings, gpd.GeoDataFrame) and holdings.crs is None:
+        problems.append(
+            {
+                "what": "holdings",
+                "id": "geometry",
+                "problem": "the points have no coordinate reference system; distances cannot be trusted",
+                "action": f"set it (estate.place loads holdings in {CRS})",
+            }
+        )
     if isinstance(holdings, gpd.GeoDataFrame) and holdings.crs is not None and holdings.crs.is_geographic:
         problems.append(
             {

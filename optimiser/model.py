@@ -11,8 +11,9 @@ Sets
 - :math:`A \subseteq T \times H` allowed assignments: :math:`(t, home(t))` (stay) unless the
   home is locked for disposal, and :math:`(t, h)` for every hub :math:`h \ne home(t)` not
   locked for disposal, at most :math:`L` km from :math:`home(t)` (relocation limit), whose
-  use class may host :math:`t`'s partner type (compatibility table). Both rules are applied
-  by not creating the other variables: the model is sparse by construction.
+  use class may host :math:`t`'s partner type (compatibility table) and whose capacity
+  is at least :math:`t`'s FTE. These rules are applied by not creating the other
+  variables: the model is sparse by construction.
 - :math:`S` services with an access standard; :math:`Z` zones with positive weight.
 - :math:`V \subseteq H \times S` potential providers: :math:`(h,s)` if :math:`h` offers
   :math:`s` without a team delivering it (:math:`\phi_{hs} = 1`: the service is tied to the
@@ -79,6 +80,15 @@ Constraints (one function per family below)
   - \sum_{t \in T_q, (t,h), h \ne home(t)} g_{th}\, assign_{th} \ge 0 \;\; \forall q`.
 
 Money rows, and the NPV objective, are in GBP millions for numerical balance.
+
+Solving
+-------
+:func:`optimiser.solve.solve` hands the model to HiGHS (or CBC). ``least_travel`` models
+with many assignments are solved over a few nearest hosts per team first, the rest
+priced out with a proof (:func:`optimiser.solve.solve_with_candidates`); large ``npv``
+models start from a plan found around their LP relaxation
+(:func:`optimiser.solve._guided_start`). Neither changes the model, only the route to
+its optimum, and both report a bound that holds for the whole model.
 
 Diagnosis
 ---------

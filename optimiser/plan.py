@@ -7,6 +7,7 @@ changed. :func:`write_plan` writes it for estates officers and GIS.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import platform
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ import pandas as pd
 from shapely.geometry import LineString, Point
 
 from estate.schema import CRS
-from optimiser.finance import CASHFLOW_COLUMNS, COST_CATEGORIES, discount_factors, exit_cashflow, payback_year
+from optimiser.finance import CASHFLOW_COLUMNS, COST_CATEGORIES, discount_factors, exits_cashflow, payback_year
 from optimiser.model import MILLION, PlanModel
 from optimiser.solve import SolveResult
 
@@ -317,7 +318,11 @@ def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: p
 
 def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -> dict[str, set[str]]:
     """Services each kept holding offers after the plan: its building's own plus its teams'."""
-    delivered_at_home = teams.groupby("home")["service"].agg(set).to_dict()
+    delivered_at_home: dict[str, set[str]] = {}
+    for home, service in zip(
+        teams["home"].to_numpy(dtype=object), teams["service"].to_numpy(dtype=object), strict=True
+    ):
+        delivered_at_home.setdefault(home, set()).add(service)
     kept = h.index[retained.reindex(h.index).to_numpy(bool)]
     out = {
         hid: set(services) - delivered_at_home.get(hid, set())
@@ -386,12 +391,11 @@ def _disposals(
     moved = leaving.groupby("home").agg(
         n=("fte", "size"), fte=("fte", "sum"), hosts=("host", lambda v: "; ".join(sorted(set(v))))
     )
-    why = [
-        f"{int(moved.at[hid, 'n'])} team(s), {moved.at[hid, 'fte']:,.0f} FTE, move to {moved.at[hid, 'hosts']}"
-        if hid in moved.index
-        else "no team is housed here"
-        for hid in disposed
-    ]
+    summary = {
+        hid: f"{int(n)} team(s), {fte:,.0f} FTE, move to {hosts}"
+        for hid, n, fte, hosts in zip(moved.index, moved["n"], moved["fte"], moved["hosts"], strict=True)
+    }
+    why = [summary.get(hid, "no team is housed here") for hid in disposed]
     kind = option["option"].fillna("").to_numpy(dtype=object)
     frame = pd.DataFrame(
         {
@@ -439,10 +443,7 @@ def _decisions(h: pd.DataFrame, retained: pd.Series, hubs: pd.DataFrame, points:
 def _cashflow(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> pd.DataFrame:
     s = data.scenario
     horizon = s.horizon_years
-    totals = {name: np.zeros(horizon) for name in CASHFLOW_COLUMNS}
-    for _, option in chosen.iterrows():
-        for name, values in exit_cashflow(option, horizon).items():
-            totals[name] += values
+    totals = exits_cashflow(chosen, horizon)
     moved = placed[~placed["stay"].to_numpy(bool)]
     totals["relocation"][0] += float(moved["relocation"].sum())
     totals["fitout"][0] += float(moved["fitout"].sum())
@@ -594,6 +595,7 @@ def _partners(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> list[dic
 # --- run manifest ----------------------------------------------------------------------------
 
 
+@functools.cache
 def package_versions() -> dict[str, str]:
     """Versions of the packages a plan depends on."""
     out = {"python": platform.python_version()}
@@ -612,7 +614,7 @@ def run_manifest(data: Any, versions: dict[str, str] | None = None) -> dict[str,
         "inputs": dict(data.hashes),
         "scenario": data.scenario.to_dict(),
         "start_date": data.start.isoformat(),
-        "versions": versions or package_versions(),
+        "versions": dict(versions or package_versions()),
     }
 
 

@@ -45,7 +45,7 @@ SOLVED = ("optimal", "feasible")
 GUIDED_COLUMNS = 20_000
 """Models with at least this many columns get the LP-guided start (:func:`_guided_start`)."""
 
-CANDIDATE_COLUMNS = 20_000
+CANDIDATE_COLUMNS = 5_000
 """Candidate families at least this large are solved by :func:`solve_with_candidates`."""
 
 
@@ -166,15 +166,16 @@ def solve(
     started = time.perf_counter()
     lp_bound = None
     if guide is not None and len(guide) and model.arrays()[3].any() and model.n_cols >= GUIDED_COLUMNS:
-        found, lp_bound, seconds = _guided_start(model, guide, limit, scenario.threads, log)
+        found, lp_bound, used_up = _guided_start(model, guide, limit, scenario.threads, log)
         if found is not None:
             start = found.x
             # the small MIP's own bound holds only for it; the LP's holds for the model
+            stopped = "time limit" if used_up else "gap tolerance"
             unbounded = SolveResult(
-                "feasible", found.objective, None, None, 0.0, "highs", found.detail, found.x, "gap tolerance"
+                "feasible", found.objective, None, None, 0.0, "highs", found.detail, found.x, stopped
             )
             proven = _with_bound(unbounded, lp_bound, model.sense, time.perf_counter() - started)
-            if proven.gap is not None and proven.gap <= gap:
+            if used_up or (proven.gap is not None and proven.gap <= gap):
                 return proven
     remaining = max(limit - (time.perf_counter() - started), 0.05 * limit)
     result = _solve_highs(model, remaining, gap, scenario.threads, log, start)
@@ -251,6 +252,7 @@ def solve_with_candidates(
         return limit - (time.perf_counter() - started)
 
     lp = _RestrictedLP(model, active, threads, log)
+    lp_status = None
     while left() > 0:
         # 1. the restricted LP, with columns priced in until none has a negative reduced cost:
         #    its duals then give a bound for the whole model
@@ -353,6 +355,9 @@ def solve_with_candidates(
         active[could_improve] = True
         start = best.x
     seconds = time.perf_counter() - started
+    if best is None and lp_status == highspy.HighsModelStatus.kInfeasible and active[candidates.columns].all():
+        # every column is in and even the relaxation has no solution: the model is infeasible
+        return SolveResult("infeasible", None, None, None, seconds, "highs", "Infeasible", None, "proof")
     if best is None:
         return SolveResult("no plan found", None, None, None, seconds, "highs", "time limit", None, "time limit")
     status, stopped = best.status, best.stopped
@@ -483,27 +488,28 @@ def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool)
 
 def _guided_start(
     model: LinearModel, guide: np.ndarray, limit: float, threads: int | None, log: bool
-) -> tuple[SolveResult | None, float | None, float]:
+) -> tuple[SolveResult | None, float | None, bool]:
     """A plan to start from, and a bound, from the LP relaxation (relaxation-induced search).
 
-    1. Solve the LP relaxation by the interior-point method (at most 40% of the time):
-       its value bounds the MIP.
-    2. Fix every guide decision the LP leaves at 0 or 1 and solve what is left as a MIP
-       (at most another 30%). If its plan is within the gap of the LP bound the search
-       is over; otherwise it starts the full solve, which stops as soon as its own bound
-       comes within the gap of this plan.
+    1. Solve the LP relaxation by the interior-point method (at most half the time): its
+       value bounds the MIP.
+    2. Fix every guide decision the LP leaves at 0 or 1 and solve what is left as a MIP.
+       If its plan is within the gap of the LP bound the search is over; otherwise it
+       starts the full solve, which stops as soon as its own bound comes within the gap.
+       When too little time is left for the full model's own relaxation (less than twice
+       what the LP took), this smaller MIP gets all of it and is the answer.
 
-    On a capacitated p-median, whose LP is usually whole, this proves the optimum after
-    one LP and a small assignment problem.
+    Returns the plan (if any), the LP bound (if solved) and whether the time is used up.
     """
     started = time.perf_counter()
     relaxation = model.to_highs()
-    _options(relaxation, 0.4 * limit, threads, log)
+    _options(relaxation, 0.5 * limit, threads, log)
     relaxation.setOptionValue("solve_relaxation", True)
     relaxation.setOptionValue("solver", "ipm")
     relaxation.run()
+    lp_seconds = time.perf_counter() - started
     if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None, None, time.perf_counter() - started
+        return None, None, False
     x = np.asarray(relaxation.getSolution().col_value, dtype=float)
     bound = float(relaxation.getInfo().objective_function_value)
     # interior-point solutions sit a hair inside their bounds
@@ -512,15 +518,16 @@ def _guided_start(
     fixed = guide[whole]
     rounded = np.round(values[whole])
     if not len(fixed):
-        return None, bound, time.perf_counter() - started
-    sub = model.to_highs()
+        return None, bound, False
     remaining = limit - (time.perf_counter() - started)
-    _options(sub, min(0.3 * limit, max(remaining, 0.0)), threads, log)
+    last = remaining < 2 * lp_seconds
+    sub = model.to_highs()
+    _options(sub, max(remaining if last else 0.35 * remaining, 0.01), threads, log)
     sub.setOptionValue("mip_rel_gap", 1e-4)
     sub.changeColsBounds(len(fixed), fixed.astype(np.int32), rounded, rounded)
     sub.run()
     result = read_highs(sub, model, time.perf_counter() - started)
-    return (result if result.solved else None), bound, time.perf_counter() - started
+    return (result if result.solved else None), bound, last
 
 
 def _with_bound(result: SolveResult, lp_bound: float | None, sense: str, seconds: float) -> SolveResult:

@@ -196,3 +196,11 @@ def test_a_bad_scenario_file_lists_every_problem(tmp_path):
         Scenario.from_toml(path)
     assert len(error.value.problems) == 2
     assert set(error.value.problems["id"]) == {"objective", "discount_rate"}
+
+
+def test_degrees_and_missing_crs_are_refused():
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10}], [])
+    with pytest.raises(ScenarioError, match="coordinates are in degrees"):
+        optimise(holdings.set_crs("EPSG:4326", allow_override=True), teams, scenario())
+    with pytest.raises(ScenarioError, match="no coordinate reference system"):
+        optimise(holdings.set_crs(None, allow_override=True), teams, scenario())

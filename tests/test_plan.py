@@ -163,10 +163,13 @@ def test_command_line(tmp_path, monkeypatch, trafford):
         'objective = "npv"\n[money]\nstart_date = "2025-04-01"\n[solver]\ntime_limit_s = 30.0\nmip_gap = 0.05\n'
     )
     monkeypatch.setattr("estate.place.load_place", lambda directory=None: trafford)
-    args = parser.parse_args(["optimise", "--scenario", str(scenario), "--out", str(tmp_path / "out")])
+    args = parser.parse_args(
+        ["optimise", "--scenario", str(scenario), "--time-limit", "5", "--out", str(tmp_path / "out")]
+    )
     assert args.run(args) == 0
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["status"] in ("optimal", "feasible")
+    assert summary["manifest"]["scenario"]["time_limit_s"] == 5.0
     assert summary["holdings_after"] < summary["holdings_before"]
     assert (tmp_path / "out" / "plan.gpkg").exists()
 
