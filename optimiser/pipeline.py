@@ -14,7 +14,7 @@ from optimiser.inputs import AccessInputs, load_compatibility, prepare
 from optimiser.model import build_model, candidates, status_quo
 from optimiser.plan import Plan, empty_plan, extract_plan, package_versions, run_manifest
 from optimiser.scenario import Scenario
-from optimiser.solve import solve
+from optimiser.solve import Progress, solve
 
 
 def optimise(
@@ -27,6 +27,7 @@ def optimise(
     compatibility: pd.DataFrame | None = None,
     check: bool = True,
     diagnose_infeasible: bool = True,
+    progress: Progress | None = None,
 ) -> Plan:
     """Optimise a place's estate for one scenario.
 
@@ -50,6 +51,9 @@ def optimise(
         Verify the plan independently (:mod:`optimiser.checker`) before returning it.
     diagnose_infeasible
         Diagnose an infeasible scenario (re-solves with relaxed constraint families).
+    progress
+        Receives ``{"stage": ..., "detail": ..., "gap": ...}`` as the run goes:
+        ``building``, ``solving`` (with the gap so far), ``checking``, ``diagnosing``.
 
     Returns
     -------
@@ -82,21 +86,40 @@ def optimise(
         )
     if compatibility is None:
         compatibility = load_compatibility(scenario.compatibility)
+    tell = progress if progress is not None else (lambda message: None)
     started = time.perf_counter()
+    tell({"stage": "building", "detail": "reading the inputs and building the model"})
     data = prepare(holdings, teams, scenario, access=access, distances=distances, compatibility=compatibility)
     built = build_model(data)
     build_seconds = time.perf_counter() - started
     # the LP-guided start pays on large consolidation (NPV) models, not on p-medians
     guide = built.model.variables["retain"].positions if scenario.objective == "npv" else None
-    result = solve(built.model, scenario, start=status_quo(built), guide=guide, candidates=candidates(built))
+    tell(
+        {
+            "stage": "solving",
+            "detail": f"{built.model.n_cols:,} variables, {built.model.n_rows:,} constraints; "
+            f"{scenario.solver}, time limit {scenario.time_limit_s:g} s",
+        }
+    )
+    result = solve(
+        built.model,
+        scenario,
+        start=status_quo(built),
+        guide=guide,
+        candidates=candidates(built),
+        progress=progress,
+    )
     versions = package_versions()
     if result.solved:
         plan = extract_plan(built, result, holdings, build_seconds=build_seconds, versions=versions)
         if check:
+            tell({"stage": "checking", "detail": "capacity, access, locks and compatibility, independently"})
             violations = check_plan(plan, holdings, teams, scenario, access=access, compatibility=compatibility)
             if len(violations):
                 raise PlanViolation(violations)
         return plan
+    if result.status == "infeasible" and diagnose_infeasible:
+        tell({"stage": "diagnosing", "detail": "relaxing each family of rules in turn"})
     diagnosis = diagnose(data) if result.status == "infeasible" and diagnose_infeasible else None
     summary = {
         "objective": scenario.objective,

@@ -30,8 +30,10 @@ import math
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
@@ -41,6 +43,9 @@ from optimiser.scenario import Scenario
 
 SOLVED = ("optimal", "feasible")
 """Statuses that come with a plan."""
+
+Progress = Callable[[dict[str, Any]], None]
+"""Receives ``{"stage": "solving", "gap": g, "detail": text}`` while a solve runs."""
 
 GUIDED_COLUMNS = 20_000
 """Models with at least this many columns get the LP-guided start (:func:`_guided_start`)."""
@@ -131,6 +136,7 @@ def solve(
     guide: np.ndarray | None = None,
     candidates: Candidates | None = None,
     log: bool = False,
+    progress: Progress | None = None,
 ) -> SolveResult:
     """Solve ``model`` with the scenario's solver, time limit and gap.
 
@@ -155,18 +161,22 @@ def solve(
         proof (:func:`solve_with_candidates`). HiGHS only, minimisation only.
     log
         Show the solver's log.
+    progress
+        Receives the gap so far, about once a second, while HiGHS searches (CBC, run as
+        a separate program, reports only when it ends).
 
     """
+    watch = _Watch(progress)
     limit = scenario.time_limit_s if time_limit is None else time_limit
     gap = scenario.mip_gap if mip_gap is None else mip_gap
     if scenario.solver == "cbc":
         return _solve_cbc(model, limit, gap, scenario.threads, log)
     if candidates is not None and model.sense == "min" and len(candidates.columns) >= CANDIDATE_COLUMNS:
-        return solve_with_candidates(model, candidates, limit, gap, scenario.threads, log)
+        return solve_with_candidates(model, candidates, limit, gap, scenario.threads, log, watch)
     started = time.perf_counter()
     lp_bound = None
     if guide is not None and len(guide) and model.arrays()[3].any() and model.n_cols >= GUIDED_COLUMNS:
-        found, lp_bound, used_up = _guided_start(model, guide, limit, scenario.threads, log)
+        found, lp_bound, used_up = _guided_start(model, guide, limit, scenario.threads, log, watch)
         if found is not None:
             start = found.x
             # the small MIP's own bound holds only for it; the LP's holds for the model
@@ -177,8 +187,9 @@ def solve(
             proven = _with_bound(unbounded, lp_bound, model.sense, time.perf_counter() - started)
             if used_up or (proven.gap is not None and proven.gap <= gap):
                 return proven
+            watch.report(proven.gap, "improving the plan from the relaxation")
     remaining = max(limit - (time.perf_counter() - started), 0.05 * limit)
-    result = _solve_highs(model, remaining, gap, scenario.threads, log, start)
+    result = _solve_highs(model, remaining, gap, scenario.threads, log, start, watch)
     return _with_bound(result, lp_bound, model.sense, time.perf_counter() - started)
 
 
@@ -195,9 +206,17 @@ _HIGHS_STOPPED = {
 
 
 def _solve_highs(
-    model: LinearModel, limit: float, gap: float, threads: int | None, log: bool, start: np.ndarray | None = None
+    model: LinearModel,
+    limit: float,
+    gap: float,
+    threads: int | None,
+    log: bool,
+    start: np.ndarray | None = None,
+    watch: _Watch | None = None,
 ) -> SolveResult:
     highs = model.to_highs()
+    if watch is not None:
+        watch.attach(highs, "branch and bound")
     if start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = list(np.asarray(start, dtype=float))
@@ -216,7 +235,13 @@ def _solve_highs(
 
 
 def solve_with_candidates(
-    model: LinearModel, candidates: Candidates, limit: float, gap: float, threads: int | None, log: bool
+    model: LinearModel,
+    candidates: Candidates,
+    limit: float,
+    gap: float,
+    threads: int | None,
+    log: bool,
+    watch: _Watch | None = None,
 ) -> SolveResult:
     """Solve with a few candidates per group, then prove the rest cannot improve the plan.
 
@@ -251,6 +276,7 @@ def solve_with_candidates(
     def left() -> float:
         return limit - (time.perf_counter() - started)
 
+    watch = watch if watch is not None else _Watch(None)
     lp = _RestrictedLP(model, active, threads, log)
     lp_status = None
     while left() > 0:
@@ -294,6 +320,7 @@ def solve_with_candidates(
         else:
             mip = model.to_highs(columns=active)
             _options(mip, max(left(), 0.01), threads, log)
+            watch.attach(mip, f"nearest {int(active[candidates.columns].sum()):,} of {len(candidates.columns):,} moves")
             mip.setOptionValue("mip_rel_gap", float(gap))
             if start is not None:
                 warm = highspy.HighsSolution()
@@ -349,6 +376,7 @@ def solve_with_candidates(
                 best.x,
                 stopped,
             )
+        watch.report(best.gap, f"pricing {len(could_improve):,} more moves that could improve the plan")
         if not len(could_improve) or stopped == "time limit":
             break
         lp.add(could_improve)
@@ -478,6 +506,42 @@ def _lagrangian(model: LinearModel, y: np.ndarray) -> tuple[float, np.ndarray]:
     return float(rows_part + cols_part) + model.objective_offset, reduced
 
 
+class _Watch:
+    """Passes the gap so far to a :data:`Progress` receiver: on each better plan, else once a second.
+
+    HiGHS calls back on each improved plan and, between nodes, to ask whether to stop;
+    both carry its current primal and dual bounds, from which the relative gap is worked
+    out as for a finished plan.
+    """
+
+    def __init__(self, progress: Progress | None, every: float = 1.0) -> None:
+        self.progress = progress
+        self.every = every
+        self.last = -math.inf
+
+    def attach(self, highs: highspy.Highs, what: str) -> None:
+        """Report from this HiGHS instance's MIP search, describing it as ``what``."""
+        if self.progress is None:
+            return
+
+        def event(e: Any) -> None:
+            improved = e.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
+            if not improved and time.perf_counter() - self.last < self.every:
+                return
+            # the same measure as the finished plan's gap (:func:`_gap`)
+            self.report(_gap(float(e.data_out.mip_primal_bound), float(e.data_out.mip_dual_bound)), what)
+
+        highs.cbMipImprovingSolution.subscribe(event)
+        highs.cbMipInterrupt.subscribe(event)
+
+    def report(self, gap: float | None, what: str) -> None:
+        """Say where the search stands."""
+        if self.progress is None:
+            return
+        self.last = time.perf_counter()
+        self.progress({"stage": "solving", "gap": gap, "detail": what})
+
+
 def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool) -> None:
     highs.setOptionValue("output_flag", bool(log))
     highs.setOptionValue("time_limit", float(max(limit, 0.01)))
@@ -487,7 +551,7 @@ def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool)
 
 
 def _guided_start(
-    model: LinearModel, guide: np.ndarray, limit: float, threads: int | None, log: bool
+    model: LinearModel, guide: np.ndarray, limit: float, threads: int | None, log: bool, watch: _Watch | None = None
 ) -> tuple[SolveResult | None, float | None, bool]:
     """A plan to start from, and a bound, from the LP relaxation (relaxation-induced search).
 
@@ -523,6 +587,9 @@ def _guided_start(
     last = remaining < 2 * lp_seconds
     sub = model.to_highs()
     _options(sub, max(remaining if last else 0.35 * remaining, 0.01), threads, log)
+    if watch is not None:
+        watch.report(None, f"relaxation solved; fixing {len(fixed):,} decisions it settles")
+        watch.attach(sub, "the decisions the relaxation leaves open")
     sub.setOptionValue("mip_rel_gap", 1e-4)
     sub.changeColsBounds(len(fixed), fixed.astype(np.int32), rounded, rounded)
     sub.run()

@@ -53,16 +53,15 @@ disposals, moves, hubs = with_units(plan.disposals), with_units(plan.moves), wit
 
 st.subheader("For estates officers")
 c1, c2, c3 = st.columns(3)
+# the CSVs are small, so they are made up front; the heavier files only when asked for
 c1.download_button(
     "Disposal list (CSV)",
-    lambda: to_csv_bytes(disposals),
+    to_csv_bytes(disposals),
     f"{stem}_disposals.csv",
     "text/csv",
     key="download_disposals_csv",
 )
-c2.download_button(
-    "Moves (CSV)", lambda: to_csv_bytes(moves), f"{stem}_moves.csv", "text/csv", key="download_moves_csv"
-)
+c2.download_button("Moves (CSV)", to_csv_bytes(moves), f"{stem}_moves.csv", "text/csv", key="download_moves_csv")
 c3.download_button(
     "Disposals, moves, hubs, cash flow (Excel)",
     lambda: to_excel_bytes(

@@ -134,10 +134,9 @@ def _work(directory: str, spec: ScenarioSpec, out: str, channel: Any) -> None:
         with tempfile.NamedTemporaryFile("w", suffix=".csv", delete=False, encoding="utf-8") as compat:
             compat.write(spec.compatibility_csv)
         scenario = spec.scenario.replace(compatibility=compat.name)
-        channel.put({"stage": "building", "detail": "measuring access and building the model"})
+        channel.put({"stage": "building", "detail": "measuring access to services"})
         access = access_inputs(place)
-        channel.put({"stage": "solving", "detail": f"{scenario.solver}, time limit {scenario.time_limit_s:g} s"})
-        plan = optimise(place.holdings, place.teams, scenario, access=access)
+        plan = optimise(place.holdings, place.teams, scenario, access=access, progress=channel.put)
         with open(out, "wb") as handle:
             pickle.dump(plan, handle)
         channel.put({"stage": "done", "detail": plan.status})

@@ -120,6 +120,28 @@ def map_frame(page, index: int = 0, timeout: float = 60_000):
     return frame
 
 
+def download(page, button: str) -> Path:
+    """Click a download button and save what arrives under the artefacts folder.
+
+    A click that lands while the page is still rerunning can be lost, so one more click
+    is made (after the app settles) if nothing arrives within 30 s.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(2):
+        try:
+            with page.expect_download(timeout=30_000) as arrived:
+                page.get_by_role("button", name=button).click()
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+            wait_for_app(page)
+    saved = ARTEFACTS / arrived.value.suggested_filename
+    arrived.value.save_as(saved)
+    return saved
+
+
 def test_place_page_draws_its_maps(server, page):
     page.goto(server)
     wait_for_app(page)
@@ -137,10 +159,7 @@ def test_portfolio_page_downloads_the_validation_report(server, page):
     frame = map_frame(page)
     frame.wait_for_selector(".marker-cluster, .leaflet-interactive", timeout=60_000)
     page.screenshot(path=str(ARTEFACTS / "portfolio.png"), full_page=True)
-    with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name="Download the full report (CSV)").click()
-    saved = ARTEFACTS / download.value.suggested_filename
-    download.value.save_as(saved)
+    saved = download(page, "Download the full report (CSV)")
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("partner,file,row,name,holding_id,outcome")
     assert len(lines) > 663
@@ -167,11 +186,10 @@ def test_default_scenario_end_to_end(server, page):
     page.goto(f"{server}/export")
     wait_for_app(page)
     page.get_by_role("button", name="Disposal list (CSV)").wait_for(timeout=60_000)
+    page.get_by_text("Moves", exact=True).last.wait_for(timeout=60_000)
+    wait_for_app(page)
     page.screenshot(path=str(ARTEFACTS / "export.png"), full_page=True)
-    with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name="Disposal list (CSV)").click()
-    saved = ARTEFACTS / download.value.suggested_filename
-    download.value.save_as(saved)
+    saved = download(page, "Disposal list (CSV)")
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].startswith("holding_id,uprn,partner,name")
     assert len(lines) > 10

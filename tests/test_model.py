@@ -575,3 +575,24 @@ def test_solving_with_few_candidates_proves_the_full_optimum(seed):
     cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
     activity = matrix @ result.x
     assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
+
+
+def test_progress_reports_each_stage_and_the_gap_while_searching():
+    instance = county(n_holdings=400, n_zones=300, n_services=3, n_partners=5, seed=3)
+    access = AccessInputs(
+        instance["zones"], straight_line_costs(instance["zones"], instance["holdings"], 10.0), instance["standards"]
+    )
+    s = scenario(time_limit_s=3.0, mip_gap=1e-6, start_date=instance["start"], relocation_limit_km=8.0)
+    messages: list[dict] = []
+    plan = optimise(instance["holdings"], instance["teams"], s, access=access, progress=messages.append)
+    stages = [m["stage"] for m in messages]
+    assert stages[0] == "building"
+    assert stages.index("solving") > 0
+    solving = [m for m in messages if m["stage"] == "solving"]
+    gaps = [m["gap"] for m in solving if m.get("gap") is not None]
+    assert gaps, solving
+    assert all(g >= 0 for g in gaps)
+    if plan.has_plan:
+        assert stages[-1] == "checking"
+        # the last gap reported during the search is no better than the plan's proven gap
+        assert plan.gap is None or min(gaps) >= plan.gap - 1e-9
