@@ -311,20 +311,25 @@ def _check_budget(
     start = _start(plan, scenario)
     horizon = float(scenario.horizon_years)
     exits = 0.0
-    for row in plan.disposals.itertuples(index=False):
-        hid = str(row.holding_id)
-        if hid not in h.index:
-            continue
-        running = h.at[hid, "running"]
+    disposals = plan.disposals
+    ids = disposals["holding_id"].astype(str).to_numpy(dtype=object)
+    known = h.index.get_indexer(ids) >= 0
+    # plain Python rows: one lookup per column, not per holding
+    rows = h.reindex(ids[known])[["running", "tenure", "gia", "rent", "lease_break", "lease_expiry"]]
+    options = disposals["exit_option"].to_numpy(dtype=object)[known]
+    dates = disposals["earliest_exit_date"].to_numpy(dtype=object)[known]
+    for (running, tenure, gia, rent, lease_break, lease_expiry), option, earliest in zip(
+        rows.itertuples(index=False, name=None), options, dates, strict=True
+    ):
         cost = running * scenario.double_running_months / 12.0
-        if h.at[hid, "tenure"] == "leasehold":
-            cost += h.at[hid, "gia"] * scenario.dilapidations_per_m2
-            if row.exit_option == "early":
-                leave = _years(start, row.earliest_exit_date)
-                dates = [_years(start, h.at[hid, c]) for c in ("lease_break", "lease_expiry")]
-                later = [d for d in dates if not np.isnan(d) and d > leave]
+        if tenure == "leasehold":
+            cost += gia * scenario.dilapidations_per_m2
+            if option == "early":
+                leave = _years(start, earliest)
+                ends = [_years(start, lease_break), _years(start, lease_expiry)]
+                later = [d for d in ends if not np.isnan(d) and d > leave]
                 until = min(later) if later else horizon
-                rent = h.at[hid, "rent"] if h.at[hid, "rent"] > 0 else running
+                rent = rent if rent > 0 else running
                 cost += scenario.lease_exit_fee_rate * rent * max(until - leave, 0.0)
         exits += cost
     total = moves + exits

@@ -388,12 +388,13 @@ def _disposals(
     leaving = teams[teams["home"].isin(disposed)].assign(
         host=lambda f: h["name"].reindex(f["to"]).fillna("?").to_numpy()
     )
-    moved = leaving.groupby("home").agg(
-        n=("fte", "size"), fte=("fte", "sum"), hosts=("host", lambda v: "; ".join(sorted(set(v))))
-    )
+    moved = leaving.groupby("home").agg(n=("fte", "size"), fte=("fte", "sum"))
+    hosts: dict[str, set[str]] = {}
+    for home, host in zip(leaving["home"].to_numpy(dtype=object), leaving["host"], strict=True):
+        hosts.setdefault(home, set()).add(host)
     summary = {
-        hid: f"{int(n)} team(s), {fte:,.0f} FTE, move to {hosts}"
-        for hid, n, fte, hosts in zip(moved.index, moved["n"], moved["fte"], moved["hosts"], strict=True)
+        hid: f"{int(n)} team(s), {fte:,.0f} FTE, move to {'; '.join(sorted(hosts[hid]))}"
+        for hid, n, fte in zip(moved.index, moved["n"], moved["fte"], strict=True)
     }
     why = [summary.get(hid, "no team is housed here") for hid in disposed]
     kind = option["option"].fillna("").to_numpy(dtype=object)

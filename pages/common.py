@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import html
 import os
 from pathlib import Path
 
 import branca
 import folium
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from branca.element import MacroElement
@@ -157,6 +159,37 @@ class _Legend(MacroElement):
         self.html = html
 
 
+class PointsLayer(MacroElement):
+    """Circles drawn from compact rows ``[lat, lon, tooltip]`` into the layer it is added to.
+
+    The same circles as a GeoJSON layer of points, in a fifth of the bytes and without
+    writing GeoJSON feature by feature: on a map made with ``prefer_canvas`` the 5,000
+    holdings of a county estate draw on one canvas. Tooltips are HTML-escaped here.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var style = {{ this.style|tojson }};
+            {{ this.rows|tojson }}.forEach(function (row) {
+                L.circleMarker([row[0], row[1]], style).bindTooltip(row[2]).addTo({{ this._parent.get_name() }});
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, points: gpd.GeoDataFrame, tooltips: pd.Series, style: dict[str, object]) -> None:
+        super().__init__()
+        lonlat = points.geometry.to_crs("EPSG:4326")
+        self.rows = [
+            [round(lat, 6), round(lon, 6), html.escape(str(tip))]
+            for lat, lon, tip in zip(lonlat.y.tolist(), lonlat.x.tolist(), tooltips.tolist(), strict=True)
+        ]
+        self.style = style
+
+
 def add_legend(fmap: folium.Map, title: str, entries: list[tuple[str, str]]) -> None:
     """Add a legend box of colour chips and labels to a map."""
     rows = "".join(
@@ -199,8 +232,6 @@ def estate_map(holdings: pd.DataFrame, boundary=None, *, height: int = 560) -> f
     centre = [points.geometry.y.mean(), points.geometry.x.mean()] if len(points) else [53.42, -2.33]
     fmap = folium.Map(location=centre, zoom_start=12, tiles="OpenStreetMap", height=height, control_scale=True)
     if boundary is not None:
-        import geopandas as gpd
-
         outline = gpd.GeoSeries([boundary], crs="EPSG:27700").to_crs("EPSG:4326")
         folium.GeoJson(
             outline.__geo_interface__,
@@ -313,27 +344,33 @@ def _arrow(start: tuple[float, float], end: tuple[float, float], size: float = 1
 
 def plan_map(place: Place, plan, shade_service: str | None = None, *, height: int = 560) -> folium.Map:
     """The co-location map: hubs, kept and disposed holdings, an arrow per team move coloured by partner."""
-    import geopandas as gpd
     from shapely.geometry import Polygon
 
-    decisions = plan.decisions.to_crs("EPSG:4326")
-    centre = [decisions.geometry.y.mean(), decisions.geometry.x.mean()]
-    fmap = folium.Map(location=centre, zoom_start=12, tiles="OpenStreetMap", height=height, control_scale=True)
+    centroid = gpd.GeoSeries([plan.decisions.geometry.union_all().centroid], crs=plan.decisions.crs).to_crs("EPSG:4326")
+    centre = [centroid.y.iloc[0], centroid.x.iloc[0]]
+    # thousands of circles draw far faster on one canvas than as thousands of SVG elements
+    fmap = folium.Map(
+        location=centre,
+        zoom_start=12,
+        tiles="OpenStreetMap",
+        height=height,
+        control_scale=True,
+        prefer_canvas=True,
+    )
     if shade_service is not None and place.zones is not None:
         access = plan_access(place, plan)
         _shade_zones(fmap, place, access, shade_service)
     for decision, (colour, radius, label) in DECISION_STYLE.items():
-        layer = decisions[decisions["decision"] == decision][["name", "partner", "decision", "geometry"]]
+        layer = plan.decisions[plan.decisions["decision"] == decision]
         if layer.empty:
             continue
-        folium.GeoJson(
-            layer.to_json(),
-            name=f"{label} ({len(layer)})",
-            marker=folium.CircleMarker(
-                radius=radius, color="#222", weight=1, fill=True, fill_color=colour, fill_opacity=0.9
-            ),
-            tooltip=folium.GeoJsonTooltip(["name", "partner", "decision"], aliases=["", "Partner", "Plan"]),
-        ).add_to(fmap)
+        group = folium.FeatureGroup(name=f"{label} ({len(layer)})")
+        PointsLayer(
+            layer,
+            layer["name"].astype(str) + " (" + layer["partner"].astype(str) + "): " + decision,
+            {"radius": radius, "color": "#222", "weight": 1, "fillColor": colour, "fillOpacity": 0.9},
+        ).add_to(group)
+        group.add_to(fmap)
     movers = sorted(set(plan.moves["partner"])) if len(plan.moves) else []
     colours = {p: MOVE_COLOURS[i % len(MOVE_COLOURS)] for i, p in enumerate(movers)}
     if len(plan.moves):
@@ -368,12 +405,25 @@ def plan_map(place: Place, plan, shade_service: str | None = None, *, height: in
 
 
 def plan_access(place: Place, plan) -> AccessReport:
-    """Access from the holdings a plan keeps, offering the services they offer after the moves."""
+    """Access from the holdings a plan keeps, offering the services they offer after the moves.
+
+    Measured once per place version and estate after the plan, so switching the shading
+    or coming back to a scenario does not measure again.
+    """
     kept = plan.decisions[plan.decisions["decision"] != "dispose"]["holding_id"]
-    after = place.holdings[place.holdings["holding_id"].isin(kept)].copy()
     offered = plan.hubs.set_index("holding_id")["services"] if len(plan.hubs) else pd.Series(dtype=object)
-    after["services"] = after["holding_id"].map(offered).where(lambda v: v.notna(), after["services"])
-    return access_report(place.demand, after, place.standards)
+    token = hashlib.sha256()
+    token.update(place.manifest.digest().encode())
+    token.update("\n".join(map(str, kept)).encode())
+    token.update(offered.astype(str).to_csv().encode())
+    return _plan_access(token.hexdigest(), place, kept, offered)
+
+
+@st.cache_resource(show_spinner="Measuring access after the plan…", max_entries=32)
+def _plan_access(token: str, _place: Place, _kept: pd.Series, _offered: pd.Series) -> AccessReport:
+    after = _place.holdings[_place.holdings["holding_id"].isin(_kept)].copy()
+    after["services"] = after["holding_id"].map(_offered).where(lambda v: v.notna(), after["services"])
+    return access_report(_place.demand, after, _place.standards)
 
 
 def _shade_zones(fmap: folium.Map, place: Place, access: AccessReport, service: str) -> None:

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = ROOT / "tests" / "artefacts"
+DRAWN_JS = (ROOT / "tests" / "leaflet_drawn.js").read_text(encoding="utf-8")
 CHROMIUM_FLAGS = [
     "--headless",
     "--no-sandbox",
@@ -142,13 +143,18 @@ def download(page, button: str) -> Path:
     return saved
 
 
+def drawn(frame, at_least: int = 1, timeout: float = 60_000) -> int:
+    """Wait until a map has drawn ``at_least`` features (SVG, canvas or clusters); how many it drew."""
+    frame.wait_for_function(f"() => ({DRAWN_JS})() >= {at_least}", timeout=timeout)
+    return frame.evaluate(DRAWN_JS)
+
+
 def test_place_page_draws_its_maps(server, page):
     page.goto(server)
     wait_for_app(page)
     page.get_by_text("Residents' access to services today").wait_for(timeout=90_000)
     frame = map_frame(page)
-    frame.wait_for_selector(".leaflet-interactive, .marker-cluster", timeout=60_000)
-    assert frame.locator(".leaflet-interactive, .marker-cluster").count() > 0
+    assert drawn(frame) > 0
     page.screenshot(path=str(ARTEFACTS / "place.png"), full_page=True)
 
 
@@ -157,7 +163,7 @@ def test_portfolio_page_downloads_the_validation_report(server, page):
     wait_for_app(page)
     page.get_by_text("Validation report").first.wait_for(timeout=90_000)
     frame = map_frame(page)
-    frame.wait_for_selector(".marker-cluster, .leaflet-interactive", timeout=60_000)
+    assert drawn(frame) > 0
     page.screenshot(path=str(ARTEFACTS / "portfolio.png"), full_page=True)
     saved = download(page, "Download the full report (CSV)")
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
@@ -178,8 +184,7 @@ def test_default_scenario_end_to_end(server, page):
     wait_for_app(page)
     page.get_by_text("Co-location map").wait_for(timeout=60_000)
     frame = map_frame(page)
-    frame.wait_for_selector(".leaflet-interactive", timeout=60_000)
-    assert frame.locator(".leaflet-interactive").count() > 50
+    assert drawn(frame, at_least=50) > 50
     assert page.get_by_text("Revenue savings a year").count() >= 1
     page.screenshot(path=str(ARTEFACTS / "results.png"), full_page=True)
 
