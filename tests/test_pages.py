@@ -160,3 +160,49 @@ def test_scenario_results_compare_and_export_pages():
     assert not at.exception
     labels = [b.label for b in at.get("download_button")]
     assert "Disposal list (CSV)" in labels and "Board pack (PDF)" in labels
+
+
+class _Alive:
+    """Stands in for a run's process that is still working."""
+
+    exitcode = None
+
+    def is_alive(self) -> bool:
+        return True
+
+    def terminate(self) -> None:
+        pass
+
+
+def test_a_running_scenario_shows_its_stage_and_the_gap_so_far(trafford, tmp_path):
+    import queue
+    import time
+
+    from optimiser.inputs import load_compatibility
+    from optimiser.scenario import Scenario
+    from pages import runs
+
+    spec = runs.ScenarioSpec.make("Probe", Scenario(), trafford.standards, load_compatibility())
+    key = spec.key(trafford)
+    messages: queue.Queue = queue.Queue()
+    for message in (
+        {"stage": "building", "detail": "reading the inputs and building the model"},
+        {"stage": "solving", "detail": "branch and bound", "gap": 0.031},
+    ):
+        messages.put(message)
+    runs._JOBS[key] = runs._Job(
+        process=_Alive(), queue=messages, started=time.monotonic(), path=tmp_path / "never.pickle"
+    )
+    runs._SPECS.setdefault(str(trafford.directory), {})["Probe"] = spec
+    try:
+        at = app().run()
+        at.switch_page("pages/scenario.py").run()
+        assert not at.exception
+        shown = [i.value for i in at.info]
+        assert any("**Probe**: Solving, gap so far 3.10%" in text and "branch and bound" in text for text in shown), (
+            shown
+        )
+        assert any(b.label == "Cancel" for b in at.button)
+    finally:
+        runs._JOBS.pop(key, None)
+        runs._SPECS.get(str(trafford.directory), {}).pop("Probe", None)
