@@ -14,75 +14,22 @@ Ends with ``RESULT case=browser_results ...`` and ``RESULT case=browser_portfoli
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from synthetic_place import write_place  # noqa: E402
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser_support import CHROMIUM, CHROMIUM_FLAGS, DRAWN_JS, serve_app, wait_for_app  # noqa: E402
+
 TARGET_S = 3.0
 OUT = ROOT / "benchmarks" / "out"
-
-
-def _serve(place: Path) -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "ESTATE_PLACE": str(place)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
-                return process, url
-        except OSError:
-            time.sleep(0.5)
-    process.terminate()
-    raise SystemExit("the app did not start")
-
-
-def _idle(page, timeout: float = 600_000) -> None:
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
-
-
-DRAWN_JS = (ROOT / "tests" / "leaflet_drawn.js").read_text(encoding="utf-8")
 
 
 def _map_drawn(page, at_least: int, timeout: float = 120_000) -> int:
@@ -116,43 +63,38 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         place = write_place(Path(folder) / "place", holdings=holdings, zones=zones)
-        process, url = _serve(place)
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
-                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        with serve_app(place, timeout=120.0) as url, sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
 
-                page.goto(f"{url}/portfolio")
-                # the first visit loads and validates the place (cached after): wait for its map
-                _time_map(page, time.perf_counter(), "The whole estate", 1)
-                page.goto(f"{url}/portfolio")
-                portfolio = _time_map(page, time.perf_counter(), "The whole estate", 1)
-                if args.portfolio_only:
-                    browser.close()
-                    _report_portfolio(holdings, portfolio)
-                    return
-
-                page.goto(f"{url}/scenario")
-                _idle(page)
-                page.get_by_role("spinbutton", name="Time limit (s)").fill(str(args.time_limit))
-                page.get_by_role("button", name="Run this scenario").click()
-                page.get_by_text(re.compile(r"Default: (Finished|Failed)")).first.wait_for(timeout=1_800_000)
-                outcome = page.get_by_text(re.compile(r"Default: (Finished|Failed)")).first.inner_text()
-                print(f"Scenario run: {outcome}")
-                if "Failed" in outcome or "no plan" in outcome or "infeasible" in outcome:
-                    raise SystemExit("the scenario produced no plan, so there is no results map to time")
-
-                page.get_by_role("link", name="See the results of Default").first.click()
-                try:
-                    results = _time_map(page, time.perf_counter(), "Co-location map", holdings)
-                except BaseException:
-                    OUT.mkdir(exist_ok=True)
-                    page.screenshot(path=str(OUT / "results_timeout.png"), full_page=True)
-                    raise
+            page.goto(f"{url}/portfolio")
+            # the first visit loads and validates the place (cached after): wait for its map
+            _time_map(page, time.perf_counter(), "The whole estate", 1)
+            page.goto(f"{url}/portfolio")
+            portfolio = _time_map(page, time.perf_counter(), "The whole estate", 1)
+            if args.portfolio_only:
                 browser.close()
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
+                _report_portfolio(holdings, portfolio)
+                return
+
+            page.goto(f"{url}/scenario")
+            wait_for_app(page, timeout=600_000)
+            page.get_by_role("spinbutton", name="Time limit (s)").fill(str(args.time_limit))
+            page.get_by_role("button", name="Run this scenario").click()
+            page.get_by_text(re.compile(r"Default: (Finished|Failed)")).first.wait_for(timeout=1_800_000)
+            outcome = page.get_by_text(re.compile(r"Default: (Finished|Failed)")).first.inner_text()
+            print(f"Scenario run: {outcome}")
+            if "Failed" in outcome or "no plan" in outcome or "infeasible" in outcome:
+                raise SystemExit("the scenario produced no plan, so there is no results map to time")
+
+            page.get_by_role("link", name="See the results of Default").first.click()
+            try:
+                results = _time_map(page, time.perf_counter(), "Co-location map", holdings)
+            except BaseException:
+                OUT.mkdir(exist_ok=True)
+                page.screenshot(path=str(OUT / "results_timeout.png"), full_page=True)
+                raise
+            browser.close()
 
     _report_portfolio(holdings, portfolio)
     print(

@@ -56,9 +56,9 @@ def result(**fields: object) -> None:
 # --- p-median -------------------------------------------------------------------------------------
 
 
-def least_travel(instance: dict, time_limit: float):
-    holdings, teams = pmedian_estate(instance)
-    scenario = Scenario(
+def pmedian_scenario(instance: dict, time_limit: float) -> Scenario:
+    """The p-median as our least-travel objective: p hubs, no move limit, one desk per FTE."""
+    return Scenario(
         objective="least_travel",
         p=instance["p"],
         relocation_limit_km=None,
@@ -67,6 +67,11 @@ def least_travel(instance: dict, time_limit: float):
         time_limit_s=time_limit,
         start_date=START,
     )
+
+
+def least_travel(instance: dict, time_limit: float):
+    holdings, teams = pmedian_estate(instance)
+    scenario = pmedian_scenario(instance, time_limit)
     started = time.perf_counter()
     plan = optimise(holdings, teams, scenario)
     return plan, time.perf_counter() - started
@@ -300,15 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     if "mps_ratio" in only:
         instance = pmedian_instance(*sizes["pmedian"], seed=0)
         holdings, teams = pmedian_estate(instance)
-        scenario = Scenario(
-            objective="least_travel",
-            p=instance["p"],
-            relocation_limit_km=None,
-            desk_ratio=1.0,
-            mip_gap=1e-4,
-            time_limit_s=600.0,
-            start_date=START,
-        )
+        scenario = pmedian_scenario(instance, 600.0)
         case_mps_ratio("pmedian", holdings, teams, scenario, repeat=args.repeat)
         # the bundled sample place under the default scenario: a real NPV model
         from estate.place import DEFAULT_PLACE, load_place

@@ -118,9 +118,10 @@ def optimise(
             if len(violations):
                 raise PlanViolation(violations)
         return plan
+    diagnosis = None
     if result.status == "infeasible" and diagnose_infeasible:
         tell({"stage": "diagnosing", "detail": "relaxing each family of rules in turn"})
-    diagnosis = diagnose(data) if result.status == "infeasible" and diagnose_infeasible else None
+        diagnosis = diagnose(data)
     summary = {
         "objective": scenario.objective,
         "status": result.status,

@@ -211,12 +211,11 @@ def _solve_highs(
     gap: float,
     threads: int | None,
     log: bool,
-    start: np.ndarray | None = None,
-    watch: _Watch | None = None,
+    start: np.ndarray | None,
+    watch: _Watch,
 ) -> SolveResult:
     highs = model.to_highs()
-    if watch is not None:
-        watch.attach(highs, "branch and bound")
+    watch.attach(highs, "branch and bound")
     if start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = list(np.asarray(start, dtype=float))
@@ -551,7 +550,7 @@ def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool)
 
 
 def _guided_start(
-    model: LinearModel, guide: np.ndarray, limit: float, threads: int | None, log: bool, watch: _Watch | None = None
+    model: LinearModel, guide: np.ndarray, limit: float, threads: int | None, log: bool, watch: _Watch
 ) -> tuple[SolveResult | None, float | None, bool]:
     """A plan to start from, and a bound, from the LP relaxation (relaxation-induced search).
 
@@ -587,9 +586,8 @@ def _guided_start(
     last = remaining < 2 * lp_seconds
     sub = model.to_highs()
     _options(sub, max(remaining if last else 0.35 * remaining, 0.01), threads, log)
-    if watch is not None:
-        watch.report(None, f"relaxation solved; fixing {len(fixed):,} decisions it settles")
-        watch.attach(sub, "the decisions the relaxation leaves open")
+    watch.report(None, f"relaxation solved; fixing {len(fixed):,} decisions it settles")
+    watch.attach(sub, "the decisions the relaxation leaves open")
     sub.setOptionValue("mip_rel_gap", 1e-4)
     sub.changeColsBounds(len(fixed), fixed.astype(np.int32), rounded, rounded)
     sub.run()

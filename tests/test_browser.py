@@ -6,82 +6,27 @@ Screenshots of each page are saved under ``tests/artefacts/`` for a person to lo
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.browser_support import CHROMIUM, CHROMIUM_FLAGS, DRAWN_JS, ROOT, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTEFACTS = ROOT / "tests" / "artefacts"
-DRAWN_JS = (ROOT / "tests" / "leaflet_drawn.js").read_text(encoding="utf-8")
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
-    """The app served by Streamlit on a free loopback port, stopped after the module."""
-    port = _free_port()
+    """The sample place's app served by Streamlit on a free loopback port, stopped after the module."""
     ARTEFACTS.mkdir(parents=True, exist_ok=True)
-    log = open(ARTEFACTS / "streamlit.log", "w")  # noqa: SIM115 - closed after the module
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ESTATE_PLACE": str(ROOT / "data" / "trafford")},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
+    with open(ARTEFACTS / "streamlit.log", "w") as log:
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as reply:
-                if reply.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.5)
-    else:
-        process.terminate()
-        pytest.fail(f"the app did not start within 60 s; see {log.name}")
-    yield url
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
+            with serve_app(ROOT / "data" / "trafford", log) as url:
+                yield url
+        except RuntimeError as exc:
+            pytest.fail(f"{exc}; see {log.name}")
 
 
 @pytest.fixture(scope="module")
@@ -105,12 +50,6 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
-
-
-def wait_for_app(page, timeout: float = 90_000) -> None:
-    """Wait until Streamlit has finished running the page's script."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
-    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 
 
 def map_frame(page, index: int = 0, timeout: float = 60_000):

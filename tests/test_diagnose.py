@@ -2,30 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from optimiser import AccessInputs, Scenario, ScenarioError, optimise
 from optimiser.synthetic import estate, standards, straight_line_costs, zones
-
-START = dt.date(2025, 4, 1)
-MOVE = 2_000 + 6 * 600
-A = sum(1.035**-y for y in range(10))
-
-
-def scenario(**changes) -> Scenario:
-    base = {
-        "start_date": START,
-        "disposal_lead_months": 0.0,
-        "double_running_months": 0.0,
-        "backlog_avoided": False,
-        "desk_ratio": 1.0,
-        "mip_gap": 0.0,
-        "time_limit_s": 20.0,
-    }
-    base.update(changes)
-    return Scenario(**base)
+from tests.test_model import MOVE, A, scenario
 
 
 def infeasible(holdings, teams, s, **kwargs):
