@@ -25,6 +25,7 @@ access tables itself and recomputes, from the plan's decisions and assignments a
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -193,29 +194,30 @@ def _check_decisions(h: pd.DataFrame, decision: pd.Series, out: list[dict[str, o
 def _check_assignments(
     h: pd.DataFrame, t: pd.DataFrame, assignments: pd.DataFrame, kept: pd.Series, out: list[dict[str, object]]
 ) -> None:
-    ids = assignments["team_id"].astype(str)
-    counts = ids.value_counts()
+    counts = Counter(assignments["team_id"].astype(str).tolist())
     for tid in t.index:
-        n = int(counts.get(tid, 0))
+        n = counts.get(tid, 0)
         if n != 1:
             _add(out, "assignment", tid, None, f"team has {n} homes after the plan", n, 1)
-    for row in assignments.itertuples(index=False):
-        hid = str(row.holding_id)
-        if hid not in h.index:
-            _add(out, "assignment", row.team_id, None, f"housed in unknown holding {hid}")
-        elif not bool(kept.get(hid, False)):
-            _add(out, "assignment", row.team_id, h.at[hid, "name"], "housed in a holding the plan disposes of")
+    is_kept = dict(zip(kept.index, kept.to_numpy(bool), strict=True))
+    for tid, holding in zip(assignments["team_id"].tolist(), assignments["holding_id"].tolist(), strict=True):
+        hid = str(holding)
+        if hid not in is_kept:
+            _add(out, "assignment", tid, None, f"housed in unknown holding {hid}")
+        elif not is_kept[hid]:
+            _add(out, "assignment", tid, h.at[hid, "name"], "housed in a holding the plan disposes of")
 
 
 def _check_locks(h: pd.DataFrame, kept: pd.Series, scenario: Any, out: list[dict[str, object]]) -> None:
     freed = set(scenario.unlock)
     keep = set(h.index[h["locked_retain"].to_numpy()]) - freed - set(scenario.lock_dispose) | set(scenario.lock_retain)
     drop = set(h.index[h["locked_dispose"].to_numpy()]) - freed - set(scenario.lock_retain) | set(scenario.lock_dispose)
+    is_kept = dict(zip(kept.index, kept.to_numpy(bool), strict=True))
     for hid in sorted(keep & set(h.index)):
-        if not bool(kept.get(hid, False)):
+        if not is_kept.get(hid, False):
             _add(out, "lock", hid, h.at[hid, "name"], "locked to be kept, but disposed of")
     for hid in sorted(drop & set(h.index)):
-        if bool(kept.get(hid, True)):
+        if is_kept.get(hid, True):
             _add(out, "lock", hid, h.at[hid, "name"], "locked to be disposed of, but kept")
 
 
@@ -265,12 +267,13 @@ def _check_hosts(
 ) -> None:
     allowed = _compatibility(compatibility, scenario)
     partner_type = h.groupby("partner")["partner_type"].agg(lambda v: v.value_counts().index[0])
-    known = moved[moved["to"].isin(h.index)]
+    known = moved[_among(moved["to"], h.index)]
     hosts = known["to"].to_numpy(dtype=object)
     can_host = h["can_host"].reindex(hosts).to_numpy(bool)
     use = h["use_class"].reindex(hosts).to_numpy(dtype=object)
     home_type = h["partner_type"].reindex(known["home"]).fillna("other").to_numpy(dtype=object)
-    kind = [partner_type.get(p, ht) for p, ht in zip(known["partner"], home_type, strict=True)]
+    type_of = partner_type.to_dict()
+    kind = [type_of.get(p, ht) for p, ht in zip(known["partner"].tolist(), home_type, strict=True)]
     names = h["name"].reindex(hosts).to_numpy(dtype=object)
     for tid, name, ok, k, u in zip(known.index, names, can_host, kind, use, strict=True):
         if not ok:
@@ -279,9 +282,15 @@ def _check_hosts(
             _add(out, "compatibility", tid, name, f"{k} team moved into a {u}, which the table does not allow")
 
 
+def _among(values: pd.Series, ids: pd.Index) -> np.ndarray:
+    """Whether each value is one of the ids (a set lookup: fast on text of any dtype)."""
+    known = set(ids)
+    return np.array([v in known for v in values.tolist()], dtype=bool)
+
+
 def _check_distance(h: pd.DataFrame, moved: pd.DataFrame, scenario: Any, out: list[dict[str, object]]) -> None:
     limit = scenario.relocation_limit_km
-    known = moved[moved["to"].isin(h.index) & moved["home"].isin(h.index)]
+    known = moved[_among(moved["to"], h.index) & _among(moved["home"], h.index)]
     a = h.loc[known["home"], ["x", "y"]].to_numpy(float)
     b = h.loc[known["to"], ["x", "y"]].to_numpy(float)
     km = np.sqrt(((a - b) ** 2).sum(axis=1)) / 1000.0
@@ -365,23 +374,30 @@ def _check_hub_count(h: pd.DataFrame, kept: pd.Series, scenario: Any, out: list[
 
 def _check_lease_timing(h: pd.DataFrame, plan: Any, scenario: Any, out: list[dict[str, object]]) -> None:
     start = _start(plan, scenario)
-    for row in plan.disposals.itertuples(index=False):
-        hid = str(row.holding_id)
-        if hid not in h.index:
+    listed = set(h.index)
+    disposals = plan.disposals
+    for holding, exit_date, exit_option in zip(
+        disposals["holding_id"].tolist(),
+        disposals["earliest_exit_date"].tolist(),
+        disposals["exit_option"].tolist(),
+        strict=True,
+    ):
+        hid = str(holding)
+        if hid not in listed:
             continue
-        when = _years(start, row.earliest_exit_date)
+        when = _years(start, exit_date)
         if np.isnan(when) or when < -1e-9 or when >= scenario.horizon_years:
             _add(
                 out,
                 "lease timing",
                 hid,
                 h.at[hid, "name"],
-                f"exit date {row.earliest_exit_date} is outside the horizon",
+                f"exit date {exit_date} is outside the horizon",
             )
             continue
-        if row.exit_option in ("break", "expiry"):
-            date = h.at[hid, "lease_break" if row.exit_option == "break" else "lease_expiry"]
-            if row.exit_option == "expiry" and not pd.isna(date) and _years(start, date) < 0:
+        if exit_option in ("break", "expiry"):
+            date = h.at[hid, "lease_break" if exit_option == "break" else "lease_expiry"]
+            if exit_option == "expiry" and not pd.isna(date) and _years(start, date) < 0:
                 continue  # holding over: ends after the lead time
             if pd.isna(date) or abs(_years(start, date) - when) > 2 / 365.25:
                 _add(
@@ -389,15 +405,15 @@ def _check_lease_timing(h: pd.DataFrame, plan: Any, scenario: Any, out: list[dic
                     "lease timing",
                     hid,
                     h.at[hid, "name"],
-                    f"leaves at {row.exit_option} on {row.earliest_exit_date}, not on the lease's date {date}",
+                    f"leaves at {exit_option} on {exit_date}, not on the lease's date {date}",
                 )
-        if row.exit_option in ("break", "expiry", "early") and h.at[hid, "tenure"] != "leasehold":
+        if exit_option in ("break", "expiry", "early") and h.at[hid, "tenure"] != "leasehold":
             _add(
                 out,
                 "lease timing",
                 hid,
                 h.at[hid, "name"],
-                f"{row.exit_option} exit for a holding that is not leasehold",
+                f"{exit_option} exit for a holding that is not leasehold",
             )
 
 

@@ -471,7 +471,8 @@ def _prepare_teams(
     for tid in sorted(set(ids[pd.Series(ids).duplicated(keep=False).to_numpy()])):
         problems.append({"what": "team", "id": tid, "problem": "team_id repeated", "action": "make ids unique"})
     home = _text(teams, "holding_id")
-    unknown = ~np.isin(home, h.index.to_numpy())
+    known = set(h.index)
+    unknown = np.array([hid not in known for hid in home], dtype=bool)
     for tid, hid in zip(ids[unknown], home[unknown], strict=True):
         problems.append(
             {
@@ -490,11 +491,9 @@ def _prepare_teams(
     partner = _text(teams, "partner")
     # a partner's type is the type of its holdings (most common), else its team's holding's
     types = h.groupby("partner")["partner_type"].agg(lambda v: v.value_counts().index[0])
-    home_type = h["partner_type"].reindex(home).to_numpy(dtype=object)
-    partner_type = np.array(
-        [types.get(p, ht if isinstance(ht, str) else "other") for p, ht in zip(partner, home_type, strict=True)],
-        dtype=object,
-    )
+    home_type = h["partner_type"].reindex(home).fillna("other").to_numpy(dtype=object)
+    partner_type = types.reindex(partner).to_numpy(dtype=object)
+    partner_type = np.where(pd.isna(partner_type), home_type, partner_type)
     return pd.DataFrame(
         {
             "home": home,
@@ -519,57 +518,71 @@ def _pairs(
     compatibility: pd.DataFrame,
 ) -> pd.DataFrame:
     """Allowed team -> holding pairs: stay at home, or move to a compatible hub in reach."""
-    hubs = h.index[(h["can_host"] & (h["lock"] != "dispose")).to_numpy()]
+    hubs = np.flatnonzero((h["can_host"] & (h["lock"] != "dispose")).to_numpy())
     home_pos = h.index.get_indexer(t["home"])
+    # positions into t and h throughout: every lookup below is over every candidate pair
     if distances is not None:
-        moves = _pairs_from_table(t, h, hubs, distances, s.relocation_limit_km)
+        team_pos, host_pos, km = _pairs_from_table(h, hubs, home_pos, distances, s.relocation_limit_km)
     else:
-        moves = _pairs_from_points(t, h, hubs, home_pos, s.relocation_limit_km)
-    if len(moves):
-        allowed = set(
-            zip(
-                compatibility.loc[compatibility["allowed"], "partner_type"],
-                compatibility.loc[compatibility["allowed"], "use_class"],
-                strict=True,
-            )
-        )
-        team_type = t["partner_type"].reindex(moves["team_id"]).to_numpy(dtype=object)
-        host_use = h["use_class"].reindex(moves["holding_id"]).to_numpy(dtype=object)
-        keep = np.fromiter(((a, b) in allowed for a, b in zip(team_type, host_use, strict=True)), bool, len(moves))
-        moves = moves[keep]
-    if len(moves):
-        # a team can never move into a hub smaller than itself
-        room = h["capacity_fte"].reindex(moves["holding_id"]).to_numpy(float)
-        need = t["fte"].reindex(moves["team_id"]).to_numpy(float)
-        moves = moves[room >= need - 1e-9]
-    stay_ok = (h["lock"].reindex(t["home"]) != "dispose").to_numpy()
-    stays = pd.DataFrame({"team_id": t.index[stay_ok], "holding_id": t["home"].to_numpy()[stay_ok], "km": 0.0})
-    stays["stay"] = True
-    moves = moves.assign(stay=False)
-    pairs = pd.concat([stays, moves], ignore_index=True)
-    fte = t["fte"].reindex(pairs["team_id"]).to_numpy(float)
-    costs = move_costs(fte, s)
-    moving = ~pairs["stay"].to_numpy()
-    for name in ("relocation", "fitout", "hosting_per_year", "one_off", "npv_cost"):
-        pairs[name] = np.where(moving, costs[name], 0.0)
-    pairs["travel"] = fte * pairs["km"].to_numpy(float)
+        team_pos, host_pos, km = _pairs_from_points(h, hubs, home_pos, s.relocation_limit_km)
+    compatible = _compatible(t["partner_type"], h["use_class"], compatibility)
+    # a team can never move into a hub smaller than itself
+    fits = h["capacity_fte"].to_numpy(float)[host_pos] >= t["fte"].to_numpy(float)[team_pos] - 1e-9
+    keep = compatible(team_pos, host_pos) & fits
+    team_pos, host_pos, km = team_pos[keep], host_pos[keep], km[keep]
+    stays = np.flatnonzero((h["lock"].to_numpy(dtype=object)[home_pos] != "dispose") & (home_pos >= 0))
+    team_pos = np.r_[stays, team_pos]
+    host_pos = np.r_[home_pos[stays], host_pos]
+    moving = np.r_[np.zeros(len(stays), dtype=bool), np.ones(len(km), dtype=bool)]
+    km = np.r_[np.zeros(len(stays)), km]
     # ordered by team, then holding id: HiGHS's simplex ran three times faster on a p-median
     # in this order than with each team's hosts nearest first
-    pairs = pairs.sort_values(["team_id", "holding_id"], kind="stable").reset_index(drop=True)
+    team_rank = np.argsort(np.argsort(t.index.to_numpy(dtype=str), kind="stable"), kind="stable")
+    host_rank = np.argsort(np.argsort(h.index.to_numpy(dtype=str), kind="stable"), kind="stable")
+    order = np.lexsort((host_rank[host_pos], team_rank[team_pos]))
+    team_pos, host_pos, km, moving = team_pos[order], host_pos[order], km[order], moving[order]
+    fte = t["fte"].to_numpy(float)[team_pos]
+    pairs = pd.DataFrame(
+        {
+            "team_id": t.index.to_numpy(dtype=object)[team_pos],
+            "holding_id": h.index.to_numpy(dtype=object)[host_pos],
+            "km": km,
+            "stay": ~moving,
+        }
+    )
+    costs = move_costs(fte, s)
+    for name in ("relocation", "fitout", "hosting_per_year", "one_off", "npv_cost"):
+        pairs[name] = np.where(moving, costs[name], 0.0)
+    pairs["travel"] = fte * km
     return pairs
 
 
+def _compatible(partner_type: pd.Series, use_class: pd.Series, compatibility: pd.DataFrame):  # noqa: ANN202
+    """A test of (team positions, holding positions): whether the team's partner type may use the holding."""
+    allowed = compatibility[compatibility["allowed"]]
+    types = pd.Index(allowed["partner_type"].unique())
+    uses = pd.Index(allowed["use_class"].unique())
+    # one spare row and column, all False, for types and use classes the table does not name
+    table = np.zeros((len(types) + 1, len(uses) + 1), dtype=bool)
+    table[types.get_indexer(allowed["partner_type"]), uses.get_indexer(allowed["use_class"])] = True
+    team_type = types.get_indexer(partner_type)
+    host_use = uses.get_indexer(use_class)
+    return lambda team_pos, host_pos: table[team_type[team_pos], host_use[host_pos]]
+
+
 def _pairs_from_points(
-    t: pd.DataFrame, h: pd.DataFrame, hubs: pd.Index, home_pos: np.ndarray, limit: float | None
-) -> pd.DataFrame:
-    empty = pd.DataFrame({"team_id": pd.Series(dtype=object), "holding_id": pd.Series(dtype=object), "km": []})
-    if len(hubs) == 0 or len(t) == 0:
-        return empty
-    hub_xy = h.loc[hubs, ["x", "y"]].to_numpy(float)
-    team_xy = h[["x", "y"]].to_numpy(float)[home_pos]
+    h: pd.DataFrame, hubs: np.ndarray, home_pos: np.ndarray, limit: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Moves by straight line: (team position, hub position in ``h``, km)."""
+    none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
+    if len(hubs) == 0 or len(home_pos) == 0:
+        return none
+    xy = h[["x", "y"]].to_numpy(float)
+    hub_xy = xy[hubs]
+    team_xy = np.where((home_pos >= 0)[:, None], xy[np.maximum(home_pos, 0)], np.nan)
     located = ~np.isnan(team_xy).any(axis=1)
     if not located.any():
-        return empty
+        return none
     team_idx = np.flatnonzero(located)
     if limit is None:
         ti = np.repeat(team_idx, len(hubs))
@@ -581,28 +594,27 @@ def _pairs_from_points(
         ti = team_idx[found["i"]]
         hi = found["j"]
         km = found["v"] / 1000.0
-    hub_ids = hubs.to_numpy(dtype=object)[hi]
-    team_ids = t.index.to_numpy(dtype=object)[ti]
-    not_home = hub_ids != t["home"].to_numpy(dtype=object)[ti]
-    return pd.DataFrame({"team_id": team_ids[not_home], "holding_id": hub_ids[not_home], "km": km[not_home]})
+    host = hubs[hi]
+    not_home = host != home_pos[ti]
+    return ti[not_home], host[not_home], km[not_home]
 
 
 def _pairs_from_table(
-    t: pd.DataFrame, h: pd.DataFrame, hubs: pd.Index, distances: pd.DataFrame, limit: float | None
-) -> pd.DataFrame:
-    table = pd.DataFrame(
-        {
-            "from_id": distances["from_id"].astype(str).to_numpy(),
-            "to_id": distances["to_id"].astype(str).to_numpy(),
-            "km": pd.to_numeric(distances["km"], errors="coerce").to_numpy(float),
-        }
-    )
-    table = table[table["to_id"].isin(hubs) & (table["from_id"] != table["to_id"]) & table["km"].notna()]
+    h: pd.DataFrame, hubs: np.ndarray, home_pos: np.ndarray, distances: pd.DataFrame, limit: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Moves by a holding-to-holding table: (team position, hub position in ``h``, km)."""
+    from_pos = h.index.get_indexer(distances["from_id"].astype(str))
+    to_pos = h.index.get_indexer(distances["to_id"].astype(str))
+    km = pd.to_numeric(distances["km"], errors="coerce").to_numpy(float)
+    is_hub = np.zeros(len(h) + 1, dtype=bool)
+    is_hub[hubs] = True
+    usable = (from_pos >= 0) & is_hub[to_pos] & (from_pos != to_pos) & ~np.isnan(km)
     if limit is not None:
-        table = table[table["km"] <= limit + 1e-9]
-    teams = pd.DataFrame({"team_id": t.index.to_numpy(dtype=object), "from_id": t["home"].to_numpy(dtype=object)})
-    merged = teams.merge(table, on="from_id", how="inner")
-    return pd.DataFrame({"team_id": merged["team_id"], "holding_id": merged["to_id"], "km": merged["km"]})
+        usable &= km <= limit + 1e-9
+    table = pd.DataFrame({"from_pos": from_pos[usable], "to_pos": to_pos[usable], "km": km[usable]})
+    teams = pd.DataFrame({"team_pos": np.arange(len(home_pos)), "from_pos": home_pos})
+    merged = teams.merge(table, on="from_pos", how="inner")
+    return merged["team_pos"].to_numpy(), merged["to_pos"].to_numpy(), merged["km"].to_numpy(float)
 
 
 # --- access ----------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from shapely.geometry import LineString, Point
+import shapely
 
 from estate.schema import CRS
 from optimiser.finance import CASHFLOW_COLUMNS, COST_CATEGORIES, discount_factors, exits_cashflow, payback_year
@@ -281,17 +281,23 @@ def _geo(frame: pd.DataFrame, geometry: list | None = None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry if geometry is not None else [None] * len(frame), crs=CRS)
 
 
-def _points(holdings: gpd.GeoDataFrame) -> pd.Series:
+def _points(holdings: gpd.GeoDataFrame) -> gpd.GeoSeries:
+    """Each holding's point (a polygon's representative point), by holding id; None without one."""
     ids = holdings["holding_id"].astype(str).to_numpy()
     geometry = holdings.geometry if isinstance(holdings, gpd.GeoDataFrame) else gpd.GeoSeries(holdings["geometry"])
-    reps = [
-        (g if g.geom_type == "Point" else g.representative_point()) if g is not None and not g.is_empty else None
-        for g in geometry
-    ]
-    return pd.Series(reps, index=ids, dtype=object)
+    geometry = gpd.GeoSeries(geometry.to_numpy(), index=ids)
+    missing = geometry.isna().to_numpy() | geometry.is_empty.to_numpy()
+    reps = geometry.representative_point().to_numpy()
+    reps[missing] = None
+    return gpd.GeoSeries(reps, index=ids)
 
 
-def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: pd.Series) -> gpd.GeoDataFrame:
+def _at(points: gpd.GeoSeries, ids: pd.Series | pd.Index) -> np.ndarray:
+    """The points of these holding ids (None where a holding has none)."""
+    return points.reindex(ids).to_numpy()
+
+
+def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: gpd.GeoSeries) -> gpd.GeoDataFrame:
     moved = teams[~teams["stay"].to_numpy(bool)]
     rows = pd.DataFrame(
         {
@@ -309,10 +315,12 @@ def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: p
         }
     )
     rows = rows.sort_values(["from_holding_id", "team_id"]).reset_index(drop=True)
-    lines = []
-    for a, b in zip(rows["from_holding_id"], rows["to_holding_id"], strict=True):
-        pa, pb = points.get(a), points.get(b)
-        lines.append(LineString([pa, pb]) if isinstance(pa, Point) and isinstance(pb, Point) else None)
+    ends = [_at(points, rows[end]) for end in ("from_holding_id", "to_holding_id")]
+    xy = np.stack([np.c_[shapely.get_x(p), shapely.get_y(p)] for p in ends], axis=1)  # moves x 2 ends x 2
+    drawn = ~np.isnan(xy).any(axis=(1, 2))
+    lines = np.full(len(rows), None, dtype=object)
+    if drawn.any():
+        lines[drawn] = shapely.linestrings(xy[drawn])
     return _geo(rows, lines)
 
 
@@ -334,24 +342,29 @@ def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -
     return out
 
 
-def _hubs(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series, data: Any, points: pd.Series) -> gpd.GeoDataFrame:
+def _hubs(
+    teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series, data: Any, points: gpd.GeoSeries
+) -> gpd.GeoDataFrame:
     services = _services_after(teams, h, retained)
     public = set(data.services["service"]) if len(data.services) else None
-    placed = teams[teams["to"].notna()]
-    incoming = placed.assign(fte_in=np.where(placed["stay"].to_numpy(bool), 0.0, placed["fte"].to_numpy(float)))
-    by_host = incoming.groupby("to").agg(
-        teams=("fte", "size"),
-        fte=("fte", "sum"),
-        incoming_fte=("fte_in", "sum"),
-        partners_hosted=("partner", lambda v: "; ".join(sorted(set(v)))),
+    host = h.index.get_indexer(teams["to"])  # -1: a team with no place (never in a solved plan)
+    placed = host >= 0
+    host, fte, stay = host[placed], teams["fte"].to_numpy(float)[placed], teams["stay"].to_numpy(bool)[placed]
+    partners: dict[int, set[str]] = {}
+    for at, partner in zip(host, teams["partner"].to_numpy(dtype=object)[placed], strict=True):
+        partners.setdefault(at, set()).add(partner)
+    hosting = set(h.index[np.unique(host)])
+    listed = [hid for hid, offered in services.items() if offered or hid in hosting]
+    at = h.index.get_indexer(listed)
+    frame = pd.DataFrame(
+        {
+            "holding_id": listed,
+            "teams": np.bincount(host, minlength=len(h))[at].astype(int),
+            "fte": np.bincount(host, weights=fte, minlength=len(h))[at],
+            "incoming_fte": np.bincount(host, weights=np.where(stay, 0.0, fte), minlength=len(h))[at],
+            "partners_hosted": ["; ".join(sorted(partners.get(i, ()))) for i in at],
+        }
     )
-    listed = [hid for hid, offered in services.items() if offered or hid in by_host.index]
-    frame = by_host.reindex(listed)
-    frame["teams"] = frame["teams"].fillna(0).astype(int)
-    frame[["fte", "incoming_fte"]] = frame[["fte", "incoming_fte"]].fillna(0.0)
-    frame["partners_hosted"] = frame["partners_hosted"].fillna("")
-    frame.index.name = "holding_id"
-    frame = frame.reset_index()
     frame["name"] = h["name"].reindex(listed).to_numpy()
     frame["partner"] = h["partner"].reindex(listed).to_numpy()
     frame["use_class"] = h["use_class"].reindex(listed).to_numpy()
@@ -368,7 +381,7 @@ def _hubs(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series, data: Any, 
     frame = (
         frame[list(HUB_COLUMNS)].sort_values(["receives_teams", "fte"], ascending=[False, False]).reset_index(drop=True)
     )
-    return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
+    return _geo(frame, _at(points, frame["holding_id"]))
 
 
 _OPTION_TEXT = {
@@ -381,22 +394,26 @@ _OPTION_TEXT = {
 
 
 def _disposals(
-    h: pd.DataFrame, chosen: pd.DataFrame, teams: pd.DataFrame, retained: pd.Series, points: pd.Series
+    h: pd.DataFrame, chosen: pd.DataFrame, teams: pd.DataFrame, retained: pd.Series, points: gpd.GeoSeries
 ) -> gpd.GeoDataFrame:
-    disposed = h.index[~retained.reindex(h.index).to_numpy(bool)]
+    gone = ~retained.reindex(h.index).to_numpy(bool)
+    disposed = h.index[gone]
     option = chosen.reindex(disposed)
-    leaving = teams[teams["home"].isin(disposed)].assign(
-        host=lambda f: h["name"].reindex(f["to"]).fillna("?").to_numpy()
-    )
-    moved = leaving.groupby("home").agg(n=("fte", "size"), fte=("fte", "sum"))
-    hosts: dict[str, set[str]] = {}
-    for home, host in zip(leaving["home"].to_numpy(dtype=object), leaving["host"], strict=True):
-        hosts.setdefault(home, set()).add(host)
-    summary = {
-        hid: f"{int(n)} team(s), {fte:,.0f} FTE, move to {'; '.join(sorted(hosts[hid]))}"
-        for hid, n, fte in zip(moved.index, moved["n"], moved["fte"], strict=True)
-    }
-    why = [summary.get(hid, "no team is housed here") for hid in disposed]
+    home = h.index.get_indexer(teams["home"])
+    to = h.index.get_indexer(teams["to"])
+    names = np.append(h["name"].to_numpy(dtype=object), "?")  # position -1: no host
+    leaving = np.flatnonzero(gone[home])
+    n = np.bincount(home[leaving], minlength=len(h))
+    fte = np.bincount(home[leaving], weights=teams["fte"].to_numpy(float)[leaving], minlength=len(h))
+    hosts: dict[int, set[str]] = {}
+    for at, host in zip(home[leaving], names[to[leaving]], strict=True):
+        hosts.setdefault(at, set()).add(str(host))
+    why = [
+        f"{n[at]} team(s), {fte[at]:,.0f} FTE, move to {'; '.join(sorted(hosts[at]))}"
+        if n[at]
+        else "no team is housed here"
+        for at in np.flatnonzero(gone)
+    ]
     kind = option["option"].fillna("").to_numpy(dtype=object)
     frame = pd.DataFrame(
         {
@@ -420,10 +437,10 @@ def _disposals(
         columns=list(DISPOSAL_COLUMNS),
     )
     frame = frame.sort_values(["partner", "npv_gbp"], ascending=[True, False]).reset_index(drop=True)
-    return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
+    return _geo(frame, _at(points, frame["holding_id"]))
 
 
-def _decisions(h: pd.DataFrame, retained: pd.Series, hubs: pd.DataFrame, points: pd.Series) -> gpd.GeoDataFrame:
+def _decisions(h: pd.DataFrame, retained: pd.Series, hubs: pd.DataFrame, points: gpd.GeoSeries) -> gpd.GeoDataFrame:
     receiving = set(hubs.loc[hubs["receives_teams"].astype(bool), "holding_id"])
     kept = retained.reindex(h.index).to_numpy(bool)
     decision = np.where(kept, np.where(h.index.isin(list(receiving)), "keep as hub", "keep"), "dispose")
@@ -438,7 +455,7 @@ def _decisions(h: pd.DataFrame, retained: pd.Series, hubs: pd.DataFrame, points:
             "decision": decision,
         }
     )
-    return _geo(frame, [points.get(hid) for hid in frame["holding_id"]])
+    return _geo(frame, _at(points, frame["holding_id"]))
 
 
 def _cashflow(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> pd.DataFrame:
