@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 
 from estate.schema import services_of
 from optimiser.errors import VIOLATION_COLUMNS, PlanViolation
@@ -120,16 +121,10 @@ def _yes(frame: pd.DataFrame, column: str) -> pd.Series:
 def _holdings(holdings: pd.DataFrame) -> pd.DataFrame:
     frame = pd.DataFrame(holdings).copy()
     frame.index = frame["holding_id"].astype(str).to_numpy()
-    geometry = frame["geometry"]
-    xs, ys = [], []
-    for g in geometry:
-        if g is None or getattr(g, "is_empty", True):
-            xs.append(np.nan)
-            ys.append(np.nan)
-        else:
-            p = g if g.geom_type == "Point" else g.representative_point()
-            xs.append(p.x)
-            ys.append(p.y)
+    # a point stands for itself, a polygon for its representative point; none or empty: no location
+    points = shapely.point_on_surface(np.asarray(frame["geometry"].to_numpy(), dtype=object))
+    points[shapely.is_empty(points)] = None
+    xs, ys = shapely.get_x(points), shapely.get_y(points)
     out = pd.DataFrame(index=frame.index)
     out["name"] = frame["name"].astype(str)
     out["partner"] = frame["partner"].astype(str)

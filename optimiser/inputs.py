@@ -548,6 +548,8 @@ def _pairs(
             "holding_id": h.index.to_numpy(dtype=object)[host_pos],
             "km": km,
             "stay": ~moving,
+            "team_pos": team_pos,
+            "host_pos": host_pos,
         }
     )
     costs = move_costs(fte, s)

@@ -209,6 +209,10 @@ def build_model(
         pairs = pd.concat([pairs, extra], ignore_index=True)
     if "locks" in relax:
         pairs = pd.concat([pairs, _stays_at_locked_disposals(data)], ignore_index=True)
+    if relax or extra_pairs is not None:
+        # a diagnosis's added pairs need positions too (the data's pairs come with theirs)
+        pairs["team_pos"] = data.teams.index.get_indexer(pairs["team_id"])
+        pairs["host_pos"] = data.holdings.index.get_indexer(pairs["holding_id"])
     sense = "min" if relax or s.objective in ("fewest_sites", "least_travel") else "max"
     model = LinearModel(f"estate_plan_{s.objective}", sense)
     cols = _variables(model, data, pairs, relax)
@@ -343,7 +347,7 @@ def _locks(model: LinearModel, data: ModelData, cols: _Columns, relax: frozenset
 def _assign_once(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns) -> None:
     """sum_h assign[t,h] = 1: every team has exactly one home after the plan."""
     teams = data.teams.index
-    rows = teams.get_indexer(pairs["team_id"])
+    rows = pairs["team_pos"].to_numpy()
     model.add_constraints("assign_once", teams, rows=rows, cols=cols.assign.to_numpy(), coefs=1.0, lower=1.0, upper=1.0)
 
 
@@ -352,24 +356,27 @@ def _host_retained(model: LinearModel, pairs: pd.DataFrame, cols: _Columns) -> N
     n = len(pairs)
     keys = pd.MultiIndex.from_arrays([pairs["team_id"], pairs["holding_id"]])
     rows = np.concatenate([np.arange(n), np.arange(n)])
-    columns = np.concatenate([cols.assign.to_numpy(), cols.retain[pairs["holding_id"]].to_numpy()])
+    columns = np.concatenate([cols.assign.to_numpy(), cols.retain.to_numpy()[pairs["host_pos"].to_numpy()]])
     coefs = np.concatenate([np.ones(n), -np.ones(n)])
     model.add_constraints("host_retained", keys, rows=rows, cols=columns, coefs=coefs, upper=0.0)
 
 
 def _capacity(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]) -> None:
     """sum_t fte[t] assign[t,h] <= capacity[h] retain[h] for every holding that may receive a team."""
-    receiving = pd.Index(pairs.loc[~pairs["stay"].to_numpy(), "holding_id"].unique())
-    if not len(receiving):
+    host = pairs["host_pos"].to_numpy()
+    at = pd.unique(host[~pairs["stay"].to_numpy()])  # holdings receiving a team, by position
+    if not len(at):
         return
-    involved = pairs["holding_id"].isin(receiving).to_numpy()
-    sub = pairs[involved]
-    rows = receiving.get_indexer(sub["holding_id"])
-    fte = data.teams["fte"].reindex(sub["team_id"]).to_numpy(float)
-    capacity = data.holdings["capacity_fte"].reindex(receiving).to_numpy(float)
+    receiving = data.holdings.index[at]
+    row_of = np.full(len(data.holdings), -1)
+    row_of[at] = np.arange(len(at))
+    involved = row_of[host] >= 0
+    rows = row_of[host[involved]]
+    fte = data.teams["fte"].to_numpy(float)[pairs["team_pos"].to_numpy()[involved]]
+    capacity = data.holdings["capacity_fte"].to_numpy(float)[at]
     n = len(receiving)
     r = [rows, np.arange(n)]
-    c = [cols.assign.to_numpy()[involved], cols.retain[receiving].to_numpy()]
+    c = [cols.assign.to_numpy()[involved], cols.retain.to_numpy()[at]]
     v = [fte, -capacity]
     if "capacity" in relax:
         total = max(float(data.teams["fte"].sum()), 1.0)
@@ -659,7 +666,7 @@ def candidates(built: PlanModel):  # noqa: ANN201 - returns optimiser.solve.Cand
     per_group = int(np.clip(np.ceil(1.5 * hubs / max(data.scenario.p or 1, 1)), 10, 50))
     return Candidates(
         columns=built.model.variables["assign"].positions,
-        groups=data.teams.index.get_indexer(built.pairs["team_id"]),
+        groups=built.pairs["team_pos"].to_numpy(),
         rank=built.pairs["travel"].to_numpy(float),
         per_group=per_group,
     )
