@@ -525,10 +525,10 @@ def _pairs(
         team_pos, host_pos, km = _pairs_from_table(h, hubs, home_pos, distances, s.relocation_limit_km)
     else:
         team_pos, host_pos, km = _pairs_from_points(h, hubs, home_pos, s.relocation_limit_km)
-    compatible = _compatible(t["partner_type"], h["use_class"], compatibility)
+    compatible = _compatible(t["partner_type"], h["use_class"], compatibility, team_pos, host_pos)
     # a team can never move into a hub smaller than itself
     fits = h["capacity_fte"].to_numpy(float)[host_pos] >= t["fte"].to_numpy(float)[team_pos] - 1e-9
-    keep = compatible(team_pos, host_pos) & fits
+    keep = compatible & fits
     team_pos, host_pos, km = team_pos[keep], host_pos[keep], km[keep]
     stays = np.flatnonzero((h["lock"].to_numpy(dtype=object)[home_pos] != "dispose") & (home_pos >= 0))
     team_pos = np.r_[stays, team_pos]
@@ -559,17 +559,21 @@ def _pairs(
     return pairs
 
 
-def _compatible(partner_type: pd.Series, use_class: pd.Series, compatibility: pd.DataFrame):  # noqa: ANN202
-    """A test of (team positions, holding positions): whether the team's partner type may use the holding."""
+def _compatible(
+    partner_type: pd.Series,
+    use_class: pd.Series,
+    compatibility: pd.DataFrame,
+    team_pos: np.ndarray,
+    host_pos: np.ndarray,
+) -> np.ndarray:
+    """Whether each team (by position) may, by the compatibility table, use each holding (by position)."""
     allowed = compatibility[compatibility["allowed"]]
     types = pd.Index(allowed["partner_type"].unique())
     uses = pd.Index(allowed["use_class"].unique())
     # one spare row and column, all False, for types and use classes the table does not name
     table = np.zeros((len(types) + 1, len(uses) + 1), dtype=bool)
     table[types.get_indexer(allowed["partner_type"]), uses.get_indexer(allowed["use_class"])] = True
-    team_type = types.get_indexer(partner_type)
-    host_use = uses.get_indexer(use_class)
-    return lambda team_pos, host_pos: table[team_type[team_pos], host_use[host_pos]]
+    return table[types.get_indexer(partner_type)[team_pos], uses.get_indexer(use_class)[host_pos]]
 
 
 def _pairs_from_points(

@@ -583,22 +583,20 @@ def _objective(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _
         used = np.flatnonzero(primary)
         model.add_objective(used, primary[used] / MILLION)
         return primary
-    elif s.objective == "fewest_sites":
+    if s.objective == "fewest_sites":
         primary[cols.retain.to_numpy()] = 1.0
-        tie = -0.1 / (1.0 + np.abs(npv).sum())
     elif s.objective == "max_coverage":
         if len(cols.cover):
             n_services = max(len(data.services), 1)
             primary[cols.cover.to_numpy()] = _cover_weights(data, cols) / n_services
-        tie = 0.0
     else:  # least_travel
         primary[cols.assign.to_numpy()] = pairs["travel"].to_numpy(float)
-        tie = 0.0
     used = np.flatnonzero(primary)
     model.add_objective(used, primary[used])
-    if tie:
+    if s.objective == "fewest_sites":
+        # the NPV breaks ties: all of it is worth less than one site
         used = np.flatnonzero(npv)
-        model.add_objective(used, tie * npv[used])
+        model.add_objective(used, -0.1 / (1.0 + np.abs(npv).sum()) * npv[used])
     return primary
 
 

@@ -365,16 +365,15 @@ def _hubs(
             "partners_hosted": ["; ".join(sorted(partners.get(i, ()))) for i in at],
         }
     )
-    frame["name"] = h["name"].reindex(listed).to_numpy()
-    frame["partner"] = h["partner"].reindex(listed).to_numpy()
-    frame["use_class"] = h["use_class"].reindex(listed).to_numpy()
+    for column in ("name", "partner", "use_class"):
+        frame[column] = h[column].to_numpy()[at]
     frame["services"] = [
         ";".join(
             sorted(services[hid] & public) if public is not None and services[hid] & public else sorted(services[hid])
         )
         for hid in listed
     ]
-    frame["capacity_fte"] = h["capacity_fte"].reindex(listed).to_numpy(float)
+    frame["capacity_fte"] = h["capacity_fte"].to_numpy(float)[at]
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["utilisation"] = np.where(frame["capacity_fte"] > 0, frame["fte"] / frame["capacity_fte"], np.nan)
     frame["receives_teams"] = frame["incoming_fte"] > 0

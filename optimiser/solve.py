@@ -258,13 +258,11 @@ def solve_with_candidates(
     If the restricted MIP is infeasible, the number of candidates doubles.
     """
     started = time.perf_counter()
-    cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
+    integer = model.arrays()[3]
     active = np.ones(model.n_cols, dtype=bool)
     active[candidates.columns] = False
     order = np.lexsort((candidates.rank, candidates.groups))
-    groups = candidates.groups[order]
-    first = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
-    place = np.arange(len(order)) - np.repeat(first, np.diff(np.r_[first, len(order)]))
+    place = _rank_in_group(candidates.groups[order])
     per_group = candidates.per_group
     active[candidates.columns[order[place < per_group]]] = True
     start: np.ndarray | None = None
@@ -278,16 +276,22 @@ def solve_with_candidates(
     watch = watch if watch is not None else _Watch(None)
     lp = _RestrictedLP(model, active, threads, log)
     lp_status = None
+
+    def widen() -> None:
+        """Twice as many candidates per group (when the restricted model has no plan)."""
+        nonlocal per_group
+        per_group *= 2
+        more = candidates.columns[order[place < per_group]]
+        lp.add(more[~active[more]])
+        active[more] = True
+
     while left() > 0:
         # 1. the restricted LP, with columns priced in until none has a negative reduced cost:
         #    its duals then give a bound for the whole model
         while True:
             lp_status, x_lp, y = lp.solve(max(left(), 0.01))
             if lp_status == highspy.HighsModelStatus.kInfeasible and not active[candidates.columns].all():
-                per_group *= 2
-                more = candidates.columns[order[place < per_group]]
-                lp.add(more[~active[more]])
-                active[more] = True
+                widen()
                 continue
             if lp_status != highspy.HighsModelStatus.kOptimal:
                 break
@@ -298,10 +302,7 @@ def solve_with_candidates(
                 break
             # the most negative few per group, added to the LP in place (warm start)
             ranked = negative[np.lexsort((reduced[negative], group_of[negative]))]
-            g = group_of[ranked]
-            first = np.r_[0, np.flatnonzero(np.diff(g)) + 1]
-            rank_in_group = np.arange(len(ranked)) - np.repeat(first, np.diff(np.r_[first, len(ranked)]))
-            chosen = ranked[rank_in_group < candidates.per_group]
+            chosen = ranked[_rank_in_group(group_of[ranked]) < candidates.per_group]
             lp.add(chosen)
             active[chosen] = True
         kept_cols = np.flatnonzero(active)
@@ -333,10 +334,7 @@ def solve_with_candidates(
                     mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible
                     and not active[candidates.columns].all()
                 ):
-                    per_group *= 2
-                    more = candidates.columns[order[place < per_group]]
-                    lp.add(more[~active[more]])
-                    active[more] = True
+                    widen()
                     continue
                 label = (
                     "infeasible" if mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible else "no plan found"
@@ -361,20 +359,9 @@ def solve_with_candidates(
         else:
             could_improve, cheapest = outside, np.inf
         bound = max(lagrangian, min(restricted_bound, cheapest))
-        if best is None or value <= best.objective:
-            best = SolveResult("feasible", value, bound, _gap(value, bound), 0.0, "highs", "candidates", x, stopped)
-        else:
-            best = SolveResult(
-                "feasible",
-                best.objective,
-                bound,
-                _gap(best.objective, bound),
-                0.0,
-                "highs",
-                "candidates",
-                best.x,
-                stopped,
-            )
+        if best is not None and best.objective < value:
+            value, x = best.objective, best.x  # the earlier plan is still the best
+        best = SolveResult("feasible", value, bound, _gap(value, bound), 0.0, "highs", "candidates", x, stopped)
         watch.report(best.gap, f"pricing {len(could_improve):,} more moves that could improve the plan")
         if not len(could_improve) or stopped == "time limit":
             break
@@ -402,7 +389,7 @@ class _RestrictedLP:
 
     def __init__(self, model: LinearModel, active: np.ndarray, threads: int | None, log: bool) -> None:
         self.model = model
-        cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
+        *_, integer, _, _, matrix = model.arrays()
         self.csc = matrix.tocsc()
         self.csr = matrix.tocsr()
         cols, rows = model.restricted(active)
@@ -444,45 +431,37 @@ class _RestrictedLP:
         touched = np.unique(self.csc[:, columns].indices)
         new_rows = touched[self.row_pos[touched] < 0]
         if len(new_rows):
-            starts, index, value = [], [], []
-            for r in new_rows:
-                span = slice(self.csr.indptr[r], self.csr.indptr[r + 1])
-                at = self.col_pos[self.csr.indices[span]]
-                keep = at >= 0
-                starts.append(len(index))
-                index.extend(at[keep].tolist())
-                value.extend(self.csr.data[span][keep].tolist())
-            self.highs.addRows(
-                len(new_rows),
-                row_lo[new_rows],
-                row_hi[new_rows],
-                len(index),
-                np.asarray(starts, dtype=np.int32),
-                np.asarray(index, dtype=np.int32),
-                np.asarray(value, dtype=float),
-            )
+            starts, index, value = _renumbered(self.csr[new_rows], self.col_pos)
+            self.highs.addRows(len(new_rows), row_lo[new_rows], row_hi[new_rows], len(index), starts, index, value)
             self.row_pos[new_rows] = np.arange(len(self.rows), len(self.rows) + len(new_rows))
             self.rows.extend(new_rows.tolist())
-        starts, index, value = [], [], []
-        for c in columns:
-            span = slice(self.csc.indptr[c], self.csc.indptr[c + 1])
-            at = self.row_pos[self.csc.indices[span]]
-            keep = at >= 0
-            starts.append(len(index))
-            index.extend(at[keep].tolist())
-            value.extend(self.csc.data[span][keep].tolist())
+        starts, index, value = _renumbered(self.csc[:, columns], self.row_pos)
         self.highs.addCols(
-            len(columns),
-            cost[columns],
-            lower[columns],
-            upper[columns],
-            len(index),
-            np.asarray(starts, dtype=np.int32),
-            np.asarray(index, dtype=np.int32),
-            np.asarray(value, dtype=float),
+            len(columns), cost[columns], lower[columns], upper[columns], len(index), starts, index, value
         )
         self.col_pos[columns] = np.arange(len(self.cols), len(self.cols) + len(columns))
         self.cols.extend(columns.tolist())
+
+
+def _renumbered(block: Any, position: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A block of rows (CSR) or columns (CSC) in HiGHS's packed form, its entries renumbered.
+
+    ``position`` maps the whole model's numbers to the restricted model's (-1: not in it;
+    those entries are dropped). Returns each member's start, the entries' new numbers and
+    their values.
+    """
+    at = position[block.indices]
+    keep = at >= 0
+    member = np.repeat(np.arange(len(block.indptr) - 1), np.diff(block.indptr))
+    counts = np.bincount(member[keep], minlength=len(block.indptr) - 1)
+    starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int32)
+    return starts, at[keep].astype(np.int32), block.data[keep].astype(float)
+
+
+def _rank_in_group(groups: np.ndarray) -> np.ndarray:
+    """Each item's place within its group (0, 1, ...), for items already sorted by group."""
+    first = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
+    return np.arange(len(groups)) - np.repeat(first, np.diff(np.r_[first, len(groups)]))
 
 
 def _lagrangian(model: LinearModel, y: np.ndarray) -> tuple[float, np.ndarray]:
