@@ -86,10 +86,12 @@ def discount_factors(scenario: Scenario) -> np.ndarray:
     return (1.0 + scenario.discount_rate) ** -years
 
 
-def year_fractions(tau: float, horizon: int) -> np.ndarray:
-    """Share of each year after time ``tau`` (years): 0 before, 1 after, part in between."""
-    years = np.arange(horizon)
-    return np.clip(years + 1 - tau, 0.0, 1.0)
+def year_fractions(tau: float | np.ndarray, horizon: int) -> np.ndarray:
+    """Share of each year after time ``tau`` (years): 0 before, 1 after, part in between.
+
+    For an array of times, one row per time.
+    """
+    return np.clip(np.arange(horizon) + 1 - np.asarray(tau, dtype=float)[..., None], 0.0, 1.0)
 
 
 def years_after(start: dt.date, when: object) -> float:
@@ -194,7 +196,7 @@ def _option_rows(
 ) -> pd.DataFrame:
     df = discount_factors(s)
     year = np.floor(tau).astype(int)
-    fractions = np.clip(np.arange(s.horizon_years)[None, :] + 1 - tau[:, None], 0.0, 1.0)
+    fractions = year_fractions(tau, s.horizon_years)
     annuity = fractions @ df
     saving = holdings["running_cost"].to_numpy(float)[position]
     carbon = holdings["tco2e"].to_numpy(float)[position] * s.carbon_price_gbp_per_tco2e
@@ -234,7 +236,7 @@ def exits_cashflow(options: pd.DataFrame, horizon: int) -> dict[str, np.ndarray]
     if not len(options):
         return flows
     tau = options["tau"].to_numpy(float)
-    fractions = np.clip(np.arange(horizon)[None, :] + 1 - tau[:, None], 0.0, 1.0)
+    fractions = year_fractions(tau, horizon)
     flows["running_cost_avoided"] = options["saving_per_year"].to_numpy(float) @ fractions
     flows["carbon_value"] = options["carbon_value_per_year"].to_numpy(float) @ fractions
     year = options["year"].to_numpy(int)
