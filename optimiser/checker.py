@@ -449,11 +449,13 @@ def _check_access(
         if column not in zones.columns:
             column = "population"
         weight = pd.to_numeric(zones[column], errors="coerce").fillna(0.0).to_numpy(float)
-        team_homes = set(t.loc[t["service"] == service, "home"])
         building = {hid for hid, offered in h["services"].items() if service in offered}
-        before = (building | team_homes) & set(h.index)
+        # a team delivers the service only from a building that offers it today
+        delivering = (t["service"] == service) & t["home"].isin(building)
+        team_homes = set(t.loc[delivering, "home"])
+        before = building & set(h.index)
         now = {hid for hid in building - team_homes if bool(kept.get(hid, False))}
-        now |= set(after.loc[after["service"] == service, "to"].dropna())
+        now |= set(after.loc[delivering, "to"].dropna())
         if own_distance:
             share_before = _share(zx, zy, weight, h, before, threshold / circuity * 1000.0)
             share_after = _share(zx, zy, weight, h, now, threshold / circuity * 1000.0)

@@ -692,12 +692,14 @@ def _access(
             )
         w = np.nan_to_num(pd.to_numeric(zones[weight_column], errors="coerce").to_numpy(float), nan=0.0)
         w = np.maximum(w, 0.0)
-        # which teams deliver it, and which buildings offer it without such a team
-        delivering = team_service == service
+        # which teams deliver it (a team of that service in a building that offers it to
+        # the public today; e.g. a team named after its building's use class in a former
+        # library delivers nothing), and which buildings offer it without such a team
+        offers = np.array([service in v for v in h["building_services"]], dtype=bool)
+        delivering = (team_service == service) & (team_home >= 0) & offers[team_home]
         t.loc[delivering, "delivers"] = service
         team_homes = np.zeros(len(h), dtype=bool)
         team_homes[team_home[delivering]] = True
-        offers = np.array([service in v for v in h["building_services"]], dtype=bool)
         fixed = offers & ~team_homes
         potential = fixed | team_homes
         potential[pair_host[delivering[pair_team]]] = True

@@ -7,7 +7,9 @@ Sets
 - :math:`O_h` the exit options of holding :math:`h` within the horizon (``sale``,
   ``vacate``, ``break``, ``expiry``, ``early``; see :mod:`optimiser.finance`).
 - :math:`T` teams; :math:`T_q` partner :math:`q`'s teams; :math:`T_s` the teams that deliver
-  public service :math:`s`; :math:`home(t)` a team's holding today.
+  public service :math:`s` (a team of service :math:`s` whose holding offers :math:`s` to the
+  public today; a team named after its building's use class, in a building that offers
+  nothing, delivers nothing); :math:`home(t)` a team's holding today.
 - :math:`A \subseteq T \times H` allowed assignments: :math:`(t, home(t))` (stay) unless the
   home is locked for disposal, and :math:`(t, h)` for every hub :math:`h \ne home(t)` not
   locked for disposal, at most :math:`L` km from :math:`home(t)` (relocation limit), whose

@@ -111,7 +111,7 @@ def optimise(
     )
     versions = package_versions()
     if result.solved:
-        plan = extract_plan(built, result, holdings, build_seconds=build_seconds, versions=versions)
+        plan = extract_plan(built, result, holdings, build_seconds=build_seconds, versions=versions, access=access)
         if check:
             tell({"stage": "checking", "detail": "capacity, access, locks and compatibility, independently"})
             violations = check_plan(plan, holdings, teams, scenario, access=access, compatibility=compatibility)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from estate.access import access_report
 from estate.schema import CRS
 from optimiser.finance import CASHFLOW_COLUMNS, COST_CATEGORIES, discount_factors, exits_cashflow, payback_year
 from optimiser.model import MILLION, PlanModel
@@ -187,8 +188,13 @@ def extract_plan(
     *,
     build_seconds: float,
     versions: dict[str, str] | None = None,
+    access: Any = None,
 ) -> Plan:
-    """Read a solved model into a :class:`Plan` (only for ``optimal`` and ``feasible``)."""
+    """Read a solved model into a :class:`Plan` (only for ``optimal`` and ``feasible``).
+
+    ``access`` (the :class:`optimiser.inputs.AccessInputs` the model was built with) gives
+    the plan's access table, before and after.
+    """
     if not result.solved:
         raise ValueError(f"there is no solution to read (status {result.status})")
     data = built.data
@@ -212,11 +218,13 @@ def extract_plan(
     disposals = _disposals(h, chosen, teams, retained, points)
     decisions = _decisions(h, retained, hubs, points)
     cashflow = _cashflow(data, chosen, placed)
-    access = _access_after(data, retained, teams)
+    access_table = _access(data, holdings, access, retained, teams)
     npv = float(cashflow["discounted"].sum())
     primary = float(built.primary @ result.x) if built.primary.any() else None
     objective_value = npv if data.scenario.objective == "npv" else primary
-    summary = _summary(data, result, retained, disposals, moves, cashflow, access, teams, chosen, placed, build_seconds)
+    summary = _summary(
+        data, result, retained, disposals, moves, cashflow, access_table, teams, chosen, placed, build_seconds
+    )
     summary["objective_value"] = objective_value
     summary["manifest"] = run_manifest(data, versions)
     assignments = pd.DataFrame(
@@ -236,7 +244,7 @@ def extract_plan(
         hubs=hubs,
         assignments=assignments,
         cashflow=cashflow,
-        access=access,
+        access=access_table,
         summary=summary,
         notes=data.notes,
         scenario=data.scenario,
@@ -325,19 +333,26 @@ def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: g
 
 
 def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -> dict[str, set[str]]:
-    """Services each kept holding offers after the plan: its building's own plus its teams'."""
+    """Services each kept holding offers after the plan: its building's own plus those its teams deliver.
+
+    A team delivers its service if its building offers that service today; the service
+    moves with it.
+    """
+    offered_at_home = h["building_services"].reindex(teams["home"]).to_numpy(dtype=object)
+    delivers = [
+        service if isinstance(offered, tuple) and service in offered else ""
+        for service, offered in zip(teams["service"].to_numpy(dtype=object), offered_at_home, strict=True)
+    ]
     delivered_at_home: dict[str, set[str]] = {}
-    for home, service in zip(
-        teams["home"].to_numpy(dtype=object), teams["service"].to_numpy(dtype=object), strict=True
-    ):
+    for home, service in zip(teams["home"].to_numpy(dtype=object), delivers, strict=True):
         delivered_at_home.setdefault(home, set()).add(service)
     kept = h.index[retained.reindex(h.index).to_numpy(bool)]
     out = {
         hid: set(services) - delivered_at_home.get(hid, set())
         for hid, services in zip(kept, h.loc[kept, "building_services"], strict=True)
     }
-    for host, service in zip(teams["to"].to_numpy(dtype=object), teams["service"].to_numpy(dtype=object), strict=True):
-        if host in out:
+    for host, service in zip(teams["to"].to_numpy(dtype=object), delivers, strict=True):
+        if host in out and service:
             out[host].add(service)
     return out
 
@@ -480,37 +495,44 @@ def _cashflow(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> pd.DataF
     return frame
 
 
-def _access_after(data: Any, retained: pd.Series, teams: pd.DataFrame) -> pd.DataFrame:
-    if not len(data.services):
+def _access(
+    data: Any, holdings: gpd.GeoDataFrame, access: Any, retained: pd.Series, teams: pd.DataFrame
+) -> pd.DataFrame:
+    """Share of residents within each standard, before and after the plan.
+
+    Both are measured by :func:`estate.access.access_report`, the call behind the Place
+    page and ``estate access``: on today's holdings, and on the holdings the plan keeps
+    with the services they offer after the moves (:func:`_services_after`), over the cost
+    table the model used. So the plan's "before" is the baseline the Place page shows.
+    """
+    if access is None or not len(data.services):
         return pd.DataFrame(columns=list(ACCESS_COLUMNS))
-    kept = set(retained.index[retained.to_numpy(bool)])
-    rows = []
-    for service in data.services.itertuples(index=False):
-        fixed = data.providers[(data.providers["service"] == service.service) & data.providers["fixed"]]
-        providers = {hid for hid in fixed["holding_id"] if hid in kept}
-        providers |= set(teams.loc[teams["delivers"] == service.service, "to"].dropna())
-        reach = data.reach[(data.reach["service"] == service.service) & data.reach["holding_id"].isin(providers)]
-        weights = data.zone_weights[data.zone_weights["service"] == service.service]
-        covered = weights["zone_id"].isin(set(reach["zone_id"]))
-        after = (
-            float(weights.loc[covered.to_numpy(), "weight"].sum()) / service.total_weight
-            if service.total_weight
-            else 1.0
-        )
-        rows.append(
-            {
-                "service": service.service,
-                "label": service.label,
-                "threshold": service.threshold,
-                "unit": data.access_unit,
-                "standard_share": service.share,
-                "required_share": service.required_share,
-                "share_before": service.baseline_share,
-                "share_after": after,
-                "population": service.population,
-            }
-        )
-    return pd.DataFrame(rows, columns=list(ACCESS_COLUMNS))
+    standards = access.standards[access.standards["service"].isin(data.services["service"])]
+    if data.access_unit == "km":
+        table = {"costs": access.costs, "circuity": float(access.costs.attrs.get("circuity") or 1.0)}
+    else:
+        table = {"matrix": access.costs}
+    offered = _services_after(teams, data.holdings, retained)
+    ids = holdings["holding_id"].astype(str)
+    kept = holdings[ids.isin(list(offered)).to_numpy()].copy()
+    kept["services"] = [";".join(sorted(offered[i])) for i in kept["holding_id"].astype(str)]
+    before = access_report(access.zones, holdings, standards, **table).by_service.set_index("service")["share"]
+    after = access_report(access.zones, kept, standards, **table).by_service.set_index("service")["share"]
+    services = data.services.set_index("service")
+    return pd.DataFrame(
+        {
+            "service": services.index,
+            "label": services["label"].to_numpy(),
+            "threshold": services["threshold"].to_numpy(float),
+            "unit": data.access_unit,
+            "standard_share": services["share"].to_numpy(float),
+            "required_share": services["required_share"].to_numpy(float),
+            "share_before": before.reindex(services.index).to_numpy(float),
+            "share_after": after.reindex(services.index).to_numpy(float),
+            "population": services["population"].to_numpy(),
+        },
+        columns=list(ACCESS_COLUMNS),
+    )
 
 
 def _summary(

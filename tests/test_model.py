@@ -168,6 +168,33 @@ def test_fewest_sites_keeps_the_smallest_set_that_houses_everyone_and_meets_acce
     assert plan.access.set_index("service").at["library", "share_after"] == pytest.approx(0.5)
 
 
+def test_a_team_named_after_a_service_delivers_it_only_where_its_building_offers_it():
+    # A is a former library: its register row says "library" but it offers nothing to the
+    # public, so its team delivers nothing and only B counts, before and after
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50},
+            {"holding_id": "B", "x": 5000, "y": 0, "workstations": 50, "services": "library"},
+        ],
+        [
+            {"team_id": "TA", "holding_id": "A", "fte": 10, "service": "library"},
+            {"team_id": "TB", "holding_id": "B", "fte": 10, "service": "library"},
+        ],
+    )
+    z = zones([("Z1", 0, 0, 100.0), ("Z2", 5000, 0, 300.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 5.0), standards([("library", 1.0, 0.5)]))
+    data = prepare(holdings, teams, scenario(), access=access)
+    assert data.services.set_index("service").at["library", "baseline_share"] == pytest.approx(0.75)
+    assert data.teams["delivers"].to_dict() == {"TA": "", "TB": "library"}
+    plan = optimise(holdings, teams, scenario(objective="fewest_sites"), access=access)
+    assert plan.status == "optimal"
+    # one site is enough: the library team stays at B; A's team moves in
+    assert kept(plan) == {"B"}
+    access_table = plan.access.set_index("service")
+    assert access_table.at["library", "share_before"] == pytest.approx(0.75)
+    assert access_table.at["library", "share_after"] == pytest.approx(0.75)
+
+
 def test_max_coverage_picks_the_p_hubs_that_reach_most_residents():
     holdings, teams = estate(
         [

@@ -11,6 +11,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
+from estate.access import access_report
 from optimiser import Scenario, check_plan, optimise, write_plan
 from optimiser.finance import payback_year
 from optimiser.plan import DISPOSAL_COLUMNS, HUB_COLUMNS, MOVE_COLUMNS
@@ -188,3 +189,8 @@ def test_sample_place_default_scenario_is_accepted_by_the_checker(trafford):
     assert p.summary["npv_gbp"] > 0
     after = p.access.set_index("service")
     assert (after["share_after"] >= after["required_share"] - 1e-9).all()
+    # the plan's "before" is the Place page's baseline (the same access_report call)
+    baseline = access_report(access.zones, trafford.holdings, access.standards, costs=access.costs).by_service
+    baseline = baseline.set_index("service")["share"].reindex(after.index)
+    assert after["share_before"].to_numpy() == pytest.approx(baseline.to_numpy())
+    assert after.at["library", "share_before"] == pytest.approx(0.8881, abs=5e-5)
