@@ -24,7 +24,7 @@ import pandas as pd
 
 from estate._tables import TableSource, listing
 from estate.services import StandardsError, providers_of
-from estate.travel import TravelCostError, load_matrix, nearest_site, straight_line_measure
+from estate.travel import TravelCostError, check_costs, load_matrix, nearest_site, straight_line_measure
 
 BY_SERVICE_COLUMNS: tuple[str, ...] = (
     "service",
@@ -51,6 +51,7 @@ ZONE_COLUMNS: tuple[str, ...] = (
     "nearest_holding_id",
     "nearest_name",
     "cost",
+    "measure",
     "unit",
     "within_standard",
     "population",
@@ -62,6 +63,9 @@ reachable by the measure used."""
 
 BY_IMD_COLUMNS: tuple[str, ...] = (
     "service",
+    "measure",
+    "threshold",
+    "unit",
     "imd_decile",
     "population",
     "population_within",
@@ -183,6 +187,9 @@ def access_report(
         )
     if "holding_id" not in holdings.columns or "services" not in holdings.columns:
         raise StandardsError("The holdings need 'holding_id' and 'services' columns.")
+    for table, what in ((costs, "the cost table"), (matrix, "the travel-time matrix")):
+        if table is not None:
+            check_costs(table, what)
     names = _holding_names(holdings)
     indexed_costs = _index_table(costs, demand) if costs is not None else None
     indexed_matrix = _index_table(matrix, demand) if matrix is not None else None
@@ -193,7 +200,7 @@ def access_report(
         )
         service_rows.append(service_row)
         zone_frames.append(zone_frame)
-        imd_frames.append(_by_imd(zone_frame, str(standard["service"])))
+        imd_frames.append(_by_imd(zone_frame, service_row))
     by_service = pd.DataFrame(service_rows, columns=list(BY_SERVICE_COLUMNS))
     by_service["meets_standard"] = by_service["meets_standard"].astype("boolean")
     zones = pd.concat(zone_frames, ignore_index=True) if zone_frames else pd.DataFrame(columns=list(ZONE_COLUMNS))
@@ -211,7 +218,27 @@ def compare_access(before: AccessReport, after: AccessReport) -> pd.DataFrame:
         ``change`` (after minus before), ``population_losing`` (residents within the
         standard before but not after), ``meets_before``, ``meets_after``.
 
+    Raises
+    ------
+    estate.services.StandardsError
+        A service is measured differently in the two reports (another measure or
+        threshold), so its shares cannot be compared.
+
     """
+    paired = before.by_service.merge(after.by_service, on="service", suffixes=("_before", "_after"))
+    differ = paired[
+        (paired["measure_before"] != paired["measure_after"])
+        | ~np.isclose(paired["threshold_before"].astype(float), paired["threshold_after"].astype(float))
+    ]
+    if len(differ):
+        listed = "; ".join(
+            f"{r.service}: {r.measure_before} within {r.threshold_before:g} {r.unit_before} before, "
+            f"{r.measure_after} within {r.threshold_after:g} {r.unit_after} after"
+            for r in differ.itertuples(index=False)
+        )
+        raise StandardsError(
+            f"The two reports measure access differently ({listed}); measure both with the same costs and standards."
+        )
     keep = ["service", "measure", "required_share", "share", "meets_standard"]
     merged = before.by_service[keep].merge(
         after.by_service[["service", "share", "meets_standard"]],
@@ -340,6 +367,7 @@ def _service_access(
             "nearest_holding_id": nearest_ids.to_numpy(),
             "nearest_name": nearest_ids.map(names).astype("string").to_numpy(),
             "cost": cost,
+            "measure": measure,
             "unit": unit,
             "within_standard": within,
             "population": weight,
@@ -431,7 +459,7 @@ def _nearest_from_table(
     return pd.DataFrame({"holding_id": nearest, "cost": cost})
 
 
-def _by_imd(zone_frame: pd.DataFrame, service: str) -> pd.DataFrame:
+def _by_imd(zone_frame: pd.DataFrame, service_row: dict[str, object]) -> pd.DataFrame:
     reached = zone_frame["population"].where(zone_frame["within_standard"], 0.0)
     grouped = (
         zone_frame.assign(population_within=reached)
@@ -439,7 +467,8 @@ def _by_imd(zone_frame: pd.DataFrame, service: str) -> pd.DataFrame:
         .sum()
         .reset_index()
     )
-    grouped.insert(0, "service", service)
+    for column in ("service", "measure", "threshold", "unit"):
+        grouped[column] = service_row[column]
     population = grouped["population"].to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         grouped["share"] = np.where(population > 0, grouped["population_within"] / population, np.nan)

@@ -507,6 +507,11 @@ def load_matrix(
     _check_repeats(pairs, name, site_id)
     pairs = pairs.drop_duplicates(["zone_id", site_id])
 
+    if pairs.empty:
+        raise TravelCostError(
+            f"{name}: the travel-time matrix gives no time for any of our zones and sites, so every "
+            "resident would count as out of reach. Check it is the right file, with a row per zone and site."
+        )
     covered = set(pairs["zone_id"])
     absent = [z for z in zones["zone_id"].astype(str) if z not in covered]
     if absent:
@@ -645,6 +650,38 @@ def _check_repeats(pairs: pd.DataFrame, name: str, site_id: str) -> None:
     )
 
 
+def check_costs(table: pd.DataFrame, what: str, site_id: str = "holding_id") -> None:
+    """Refuse a zone-site cost table with a missing, negative or infinite cost.
+
+    Tables read from files are checked as they are read (:func:`load_matrix`); this
+    checks one built or edited in code before it is used, so a bad cost is never read
+    as zero or as in reach.
+
+    Raises
+    ------
+    TravelCostError
+        Naming up to ten of the pairs (zone -> site) and their costs.
+    """
+    cost = pd.to_numeric(table["cost"], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(cost) | (cost < 0)
+    if not bad.any():
+        return
+    rows = np.flatnonzero(bad)
+    problems = problems_frame(
+        [
+            {
+                "file": what,
+                "row": int(i) + 1,
+                "field": f"{table['zone_id'].iloc[i]} -> {table[site_id].iloc[i]}",
+                "problem": "cost missing" if np.isnan(cost[i]) else f"cost {cost[i]:g}",
+                "action": "give a cost of zero or more (a missing cost is never read as zero)",
+            }
+            for i in rows
+        ]
+    )
+    raise TravelCostError(problems_message(what, "cost table", problems), problems)
+
+
 def _matrix_costs(
     zones: gpd.GeoDataFrame,
     sites: gpd.GeoDataFrame,
@@ -655,6 +692,7 @@ def _matrix_costs(
     missing = {"zone_id", site_id, "cost"} - set(matrix.columns)
     if missing:
         raise TravelCostError(f"The matrix has no {listing(sorted(missing))} column; read it with load_matrix.")
+    check_costs(matrix, "the travel-time matrix", site_id)
     zone_ids = pd.Index(zones["zone_id"].astype(str).unique())
     site_ids = pd.Index(sites[site_id].astype(str).unique())
     keep = (
@@ -686,6 +724,7 @@ def _matrix_costs(
 __all__ = [
     "COST_COLUMNS",
     "TravelCostError",
+    "check_costs",
     "clear_cache",
     "load_matrix",
     "matrix_measure",

@@ -80,6 +80,7 @@ HUB_COLUMNS: tuple[str, ...] = (
 ACCESS_COLUMNS: tuple[str, ...] = (
     "service",
     "label",
+    "measure",
     "threshold",
     "unit",
     "standard_share",
@@ -516,18 +517,19 @@ def _access(
     ids = holdings["holding_id"].astype(str)
     kept = holdings[ids.isin(list(offered)).to_numpy()].copy()
     kept["services"] = [";".join(sorted(offered[i])) for i in kept["holding_id"].astype(str)]
-    before = access_report(access.zones, holdings, standards, **table).by_service.set_index("service")["share"]
+    before = access_report(access.zones, holdings, standards, **table).by_service.set_index("service")
     after = access_report(access.zones, kept, standards, **table).by_service.set_index("service")["share"]
     services = data.services.set_index("service")
     return pd.DataFrame(
         {
             "service": services.index,
             "label": services["label"].to_numpy(),
+            "measure": before["measure"].reindex(services.index).to_numpy(dtype=object),
             "threshold": services["threshold"].to_numpy(float),
             "unit": data.access_unit,
             "standard_share": services["share"].to_numpy(float),
             "required_share": services["required_share"].to_numpy(float),
-            "share_before": before.reindex(services.index).to_numpy(float),
+            "share_before": before["share"].reindex(services.index).to_numpy(float),
             "share_after": after.reindex(services.index).to_numpy(float),
             "population": services["population"].to_numpy(),
         },

@@ -189,6 +189,14 @@ def test_matrix_missing_a_provider_is_noted(tmp_path, demand, holdings):
     assert "1 zones have no travel times to any provider" in note
 
 
+def test_a_cost_table_passed_in_code_is_checked(demand, holdings):
+    matrix = pd.DataFrame({"zone_id": ["z1", "z2"], "holding_id": ["H1", "H2"], "cost": [-5.0, float("nan")]})
+    matrix.attrs = {"unit": "min", "measure": "travel time, minutes"}
+    rules = standards(standard("jobcentre", 20, unit="min"))
+    with pytest.raises(TravelCostError, match=r"(?s)z1 -> H1: cost -5.*z2 -> H2: cost missing"):
+        access_report(demand, holdings, rules, matrix=matrix)
+
+
 def test_minute_standard_without_a_matrix_is_refused(demand, holdings):
     with pytest.raises(StandardsError, match="20 minutes but no travel-time matrix"):
         access_report(demand, holdings, standards(standard("jobcentre", 20, unit="min")))
@@ -209,6 +217,16 @@ def test_a_plan_is_scored_by_the_same_call(demand, holdings):
     assert change.loc["library", "population_losing"] == 0
     gone = access_report(demand, holdings.iloc[0:0], rules)
     assert compare_access(before, gone).set_index("service").loc["jobcentre", "population_losing"] == 300
+
+
+def test_reports_measured_differently_are_not_compared(demand, holdings):
+    before = access_report(demand, holdings, standards(standard("jobcentre", 5)))
+    wider = access_report(demand, holdings, standards(standard("jobcentre", 8)))
+    with pytest.raises(StandardsError, match="jobcentre: straight-line km .* within 5 km before, .* within 8 km after"):
+        compare_access(before, wider)
+    winding = access_report(demand, holdings, standards(standard("jobcentre", 5)), circuity=1.3)
+    with pytest.raises(StandardsError, match="circuity 1.3"):
+        compare_access(before, winding)
 
 
 def test_holdings_without_location_are_left_out_with_a_note(demand, holdings):
@@ -280,7 +298,10 @@ def test_cli_writes_the_tables(tmp_path, demand, holdings, capsys):
     for column in ("zone_id", "service", "nearest_name", "distance_or_time", "within_standard", "imd_decile"):
         assert column in zones.columns
     assert len(zones) == 6
-    assert (tmp_path / "out" / "access_by_imd.csv").exists()
+    assert set(zones["measure"]) == {"straight-line km (circuity 1.0)"}
+    by_imd = pd.read_csv(tmp_path / "out" / "access_by_imd.csv", encoding="utf-8-sig")
+    assert set(by_imd["measure"]) == {"straight-line km (circuity 1.0)"}
+    assert set(by_imd["threshold"]) == {5.0} and set(by_imd["unit"]) == {"km"}
     out = capsys.readouterr().out
     assert "Access to services in Testshire" in out and "straight-line km" in out
 
@@ -319,6 +340,20 @@ def test_sample_place_baseline(trafford):
             assert row["share"] == 0 and "no holding" in row["note"], service
     assert rows.loc["gp", "providers"] > 10 and rows.loc["gp", "share"] > 0.8
     assert rows.loc["jobcentre", "providers"] >= 1
+    # the baseline per service, as the Place page and `estate access` report it (straight
+    # line from Output Area points); a change here changes what boards are told
+    expected = {
+        "jobcentre": 0.9143,
+        "gp": 0.9741,
+        "library": 0.8881,
+        "customer_access": 0.0,
+        "probation": 1.0,
+        "fire": 0.9464,
+        "childrens_centre": 0.2112,
+        "community_hub": 0.6937,
+        "police_front_counter": 0.0,
+    }
+    assert rows["share"].to_dict() == pytest.approx(expected, abs=5e-5)
 
 
 def test_real_jobcentres_against_brute_force():

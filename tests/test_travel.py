@@ -269,6 +269,27 @@ def test_negative_missing_and_non_numeric_times_are_named(tmp_path, named_zones,
     assert "never read as zero" in message
 
 
+def test_a_matrix_with_no_usable_time_is_refused(tmp_path, named_zones, named_sites):
+    header = tmp_path / "header.csv"
+    header.write_text("zone_id,site,minutes\n")
+    with pytest.raises(TravelCostError, match="header.csv: the travel-time matrix gives no time"):
+        load_matrix(header, zones=named_zones, sites=named_sites)
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("zone_id,site,minutes\nz1,Z,3\nz9,A,2\n")
+    with pytest.raises(TravelCostError, match="gives no time for any of our zones and sites"):
+        load_matrix(elsewhere, zones=named_zones, sites=named_sites, unmatched="drop")
+
+
+def test_a_table_built_in_code_with_bad_costs_is_refused(named_zones, named_sites):
+    table = pd.DataFrame({"zone_id": ["z1", "z2", "z3"], "holding_id": ["A", "A", "B"], "cost": [-5.0, None, 4.0]})
+    with pytest.raises(TravelCostError) as err:
+        zone_site_costs(named_zones, named_sites, max_cost=10, matrix=table, site_id="holding_id")
+    message = str(err.value)
+    assert "row 1, z1 -> A: cost -5" in message
+    assert "row 2, z2 -> A: cost missing" in message
+    assert "never read as zero" in message
+
+
 def test_conflicting_times_for_one_pair_are_refused(tmp_path, named_zones, named_sites):
     path = tmp_path / "twice.csv"
     path.write_text("zone_id,site,minutes\nz1,A,3\nNorth,A,4\n")
