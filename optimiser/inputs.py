@@ -28,9 +28,9 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.spatial import cKDTree
 
 from estate.schema import CRS, services_of
+from estate.travel import site_site_distances
 from optimiser.errors import ScenarioError
 from optimiser.finance import exit_options, move_costs
 from optimiser.scenario import Scenario
@@ -579,30 +579,39 @@ def _compatible(
 def _pairs_from_points(
     h: pd.DataFrame, hubs: np.ndarray, home_pos: np.ndarray, limit: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Moves by straight line: (team position, hub position in ``h``, km)."""
+    """Moves by straight line: (team position, hub position in ``h``, km).
+
+    Within a relocation limit the distances are the estate's site-to-site distances
+    (:func:`_site_distances`); without one, every located team to every hub.
+    """
     none = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))
     if len(hubs) == 0 or len(home_pos) == 0:
         return none
+    if limit is not None:
+        return _pairs_from_table(h, hubs, home_pos, _site_distances(h, hubs, home_pos, limit), limit)
     xy = h[["x", "y"]].to_numpy(float)
-    hub_xy = xy[hubs]
     team_xy = np.where((home_pos >= 0)[:, None], xy[np.maximum(home_pos, 0)], np.nan)
-    located = ~np.isnan(team_xy).any(axis=1)
-    if not located.any():
-        return none
-    team_idx = np.flatnonzero(located)
-    if limit is None:
-        ti = np.repeat(team_idx, len(hubs))
-        hi = np.tile(np.arange(len(hubs)), len(team_idx))
-        km = np.hypot(*(team_xy[ti] - hub_xy[hi]).T) / 1000.0
-    else:
-        tree = cKDTree(hub_xy)
-        found = cKDTree(team_xy[located]).sparse_distance_matrix(tree, limit * 1000.0, output_type="ndarray")
-        ti = team_idx[found["i"]]
-        hi = found["j"]
-        km = found["v"] / 1000.0
+    team_idx = np.flatnonzero(~np.isnan(team_xy).any(axis=1))
+    ti = np.repeat(team_idx, len(hubs))
+    hi = np.tile(np.arange(len(hubs)), len(team_idx))
+    km = np.hypot(*(team_xy[ti] - xy[hubs][hi]).T) / 1000.0
     host = hubs[hi]
     not_home = host != home_pos[ti]
     return ti[not_home], host[not_home], km[not_home]
+
+
+def _site_distances(h: pd.DataFrame, hubs: np.ndarray, home_pos: np.ndarray, limit: float) -> pd.DataFrame:
+    """Straight-line km up to ``limit`` among team homes and hubs (:func:`estate.travel.site_site_distances`)."""
+    if not limit > 0:
+        return pd.DataFrame({"from_id": [], "to_id": [], "km": []})
+    sites = np.union1d(hubs, home_pos[home_pos >= 0])
+    sites = sites[~np.isnan(h["x"].to_numpy(float)[sites])]
+    points = gpd.GeoDataFrame(
+        {"holding_id": h.index[sites]},
+        geometry=gpd.points_from_xy(h["x"].to_numpy(float)[sites], h["y"].to_numpy(float)[sites]),
+        crs=CRS,
+    )
+    return site_site_distances(points, max_km=limit)
 
 
 def _pairs_from_table(
