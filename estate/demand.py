@@ -50,6 +50,7 @@ DEMAND_COLUMNS: tuple[str, ...] = (
     "zone_id",
     "zone_name",
     "lsoa_id",
+    "lsoa_name",
     "population",
     *AGE_BANDS,
     "imd_decile",
@@ -57,9 +58,14 @@ DEMAND_COLUMNS: tuple[str, ...] = (
     "geometry",
 )
 """Columns of a loaded demand table. Age bands appear only when the file gives them;
+``lsoa_name`` is the LSOA's name where the file gives it (a matrix may be keyed by it);
 ``imd_decile`` is 1 for the most deprived tenth of LSOAs in England, missing where
 unknown; ``location_source`` is ``supplied`` (a point in the file) or ``derived`` (the
 representative point of a zone polygon)."""
+
+
+_LSOA_NAME_ALIASES: tuple[str, ...] = ("lsoa_name", "lsoa21nm", "lsoa11nm", "lsoa21_name", "lsoa11_name")
+"""Columns naming a zone's LSOA (e.g. "Trafford 025D"): a travel-time matrix may use them."""
 
 
 class DemandError(ProblemsError):
@@ -209,6 +215,9 @@ def load_demand(
     else:
         lsoa_id = pd.Series(pd.NA, index=table.index, dtype="string")
 
+    lsoa_name_col = find_column(table.columns, _LSOA_NAME_ALIASES)
+    lsoa_name = table[lsoa_name_col] if lsoa_name_col else pd.Series(pd.NA, index=table.index, dtype="string")
+
     points, location_source, location = _file_points(table, rows, name, problems)
     if zones_path is not None:
         points, location_source, location = _fill_from_zones(
@@ -226,6 +235,7 @@ def load_demand(
             "zone_id": zone_id.astype("string"),
             "zone_name": zone_name.astype("string"),
             "lsoa_id": lsoa_id.astype("string"),
+            "lsoa_name": lsoa_name.astype("string"),
             "population": population,
             **bands,
             "imd_decile": deciles,

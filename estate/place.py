@@ -53,7 +53,7 @@ from estate.schema import (
     PartnerType,
     services_of,
 )
-from estate.services import load_standards
+from estate.services import DEFAULT_STANDARDS, load_standards
 
 DEFAULT_PLACE = Path(__file__).resolve().parent.parent / "data" / "trafford"
 """The bundled sample place."""
@@ -96,13 +96,18 @@ class Manifest:
     zones: Path | None
     service_points: tuple[ServicePoints, ...] = ()
     demand_points: str | None = None
+    imd: Path | None = None
 
     def digest(self) -> str:
         """A hash of the manifest and every file it names (for caches and run manifests)."""
         h = hashlib.sha256()
         paths = [self.directory / "place.toml", *(f.path for f in self.files), *(s.path for s in self.service_points)]
+        # without its own services file a place is measured against the planner's defaults
+        services = self.services or DEFAULT_STANDARDS
         paths += [
-            p for p in (self.boundary, self.postcodes, self.assumptions, self.services, self.demand, self.zones) if p
+            p
+            for p in (self.boundary, self.postcodes, self.assumptions, services, self.demand, self.zones, self.imd)
+            if p
         ]
         for path in paths:
             h.update(str(path.name).encode())
@@ -237,6 +242,7 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
         zones=_path(directory, demand.get("zones"), "zones file"),
         service_points=tuple(points),
         demand_points=demand.get("points"),
+        imd=_path(directory, demand.get("imd"), "IMD file"),
     )
 
 
@@ -343,7 +349,7 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     if manifest.demand is not None:
         from estate.demand import load_demand
 
-        demand = load_demand(manifest.demand)
+        demand = load_demand(manifest.demand, imd_path=manifest.imd)
         if manifest.demand_points:
             demand.attrs["location"] = manifest.demand_points
     if manifest.zones is not None:

@@ -17,9 +17,11 @@ hash of the inputs, so scoring many plans against the same zones and sites is ch
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import math
 from collections import OrderedDict
+from pathlib import Path
 from typing import Literal
 
 import geopandas as gpd
@@ -440,6 +442,17 @@ def load_matrix(
 
     """
     name = source_name(path)
+    zone_lookup = _zone_lookup(zones)
+    site_lookup = _site_lookup(sites, site_id)
+    # a file is read once per content and geography (an upload is read each time)
+    cache_key = None
+    if isinstance(path, str | Path) and Path(path).is_file():
+        content = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+        lookups = [a.to_numpy(dtype=object) for lookup in (zone_lookup, site_lookup) for a in (lookup.index, lookup)]
+        cache_key = _hash("matrix", content, name, *lookups, site_id, unmatched)
+        if cache_key in _cache:
+            _cache.move_to_end(cache_key)
+            return _copy(_cache[cache_key])
     table = read_table(path)
     if isinstance(table, gpd.GeoDataFrame):
         table = pd.DataFrame(table.drop(columns=table.geometry.name))
@@ -467,8 +480,6 @@ def load_matrix(
         cells = cells.rename(columns={zone_col: "zone"})[["zone", "site", "text", "row"]]
         layout = f"wide (zones in '{zone_col}', {table.shape[1] - 1} site columns)"
 
-    zone_lookup = _zone_lookup(zones)
-    site_lookup = _site_lookup(sites, site_id)
     cells["zone_key"] = cells["zone"].map(lambda v: key(v) if pd.notna(v) else "")
     cells["site_key"] = cells["site"].map(lambda v: key(v) if pd.notna(v) else "")
     zone_hit = cells["zone_key"].isin(zone_lookup.index)
@@ -539,7 +550,16 @@ def load_matrix(
         "dropped_zones": dropped_zones,
         "dropped_sites": dropped_sites,
     }
-    return result
+    if cache_key is not None:
+        _remember(cache_key, result)
+    return _copy(result)
+
+
+def _copy(table: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a cached table whose attrs (notes and dropped ids) a caller may change freely."""
+    out = table.copy()
+    out.attrs = copy.deepcopy(table.attrs)
+    return out
 
 
 def _long_columns(table: pd.DataFrame) -> tuple[str, str, str] | None:
@@ -571,7 +591,7 @@ def _lookup(frame: pd.DataFrame, id_column: str, others: tuple[str, ...]) -> pd.
 def _zone_lookup(zones: pd.DataFrame) -> pd.Series:
     if "zone_id" not in zones.columns:
         raise TravelCostError("The zones have no 'zone_id' column.")
-    return _lookup(zones, "zone_id", ("zone_name", "lsoa_id"))
+    return _lookup(zones, "zone_id", ("zone_name", "lsoa_id", "lsoa_name"))
 
 
 def _site_lookup(sites: pd.DataFrame, site_id: str) -> pd.Series:

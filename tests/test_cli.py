@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from estate.cli import main
 from tests.conftest import SAMPLE
@@ -50,3 +51,23 @@ def test_validate_exits_non_zero_only_when_nothing_loads(tmp_path: Path, capsys)
     assert main(["validate", str(bad)]) == 1
     assert "empty.csv" in capsys.readouterr().err
     assert main(["validate", str(bad), str(good)]) == 0
+
+
+def test_access_without_a_place_measures_the_sample_place(tmp_path, capsys):
+    assert main(["access", "--out", str(tmp_path)]) == 0
+    by_service = pd.read_csv(tmp_path / "access_by_service.csv", encoding="utf-8-sig").set_index("service")
+    assert by_service.loc["jobcentre", "share"] == pytest.approx(0.9143, abs=5e-5)
+    assert set(by_service["measure"]) == {"straight-line km (circuity 1.0)"}
+    zones = pd.read_csv(tmp_path / "zones.csv", encoding="utf-8-sig")
+    assert len(zones) == len(by_service) * zones["zone_id"].nunique()
+    assert "Access to services in" in capsys.readouterr().out
+
+
+def test_access_with_a_bad_matrix_prints_one_clear_line_and_exits_2(tmp_path, capsys):
+    matrix = tmp_path / "times.csv"
+    matrix.write_text("zone_id,holding_id,minutes\nNOWHERE,ALSO-NOWHERE,5\n")
+    assert main(["access", "--matrix", str(matrix), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("estate access: times.csv: none of the 1 zones in the matrix match ours (NOWHERE)")
+    assert "Traceback" not in err
+    assert not (tmp_path / "out").exists()

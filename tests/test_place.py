@@ -108,3 +108,23 @@ def test_tiny_place_with_two_partners_and_a_mapping(tmp_path):
     assert clinic["use_class"] == "clinic" and clinic["gia_m2"] == 800
     assert list(place.teams["partner"]) == ["NHS"]
     assert place.demand is None and place.boundary is None
+
+
+def test_a_place_joins_deprivation_from_its_own_imd_file(tmp_path):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "demand.csv").write_text(
+        "zone_id,lsoa_id,population,x,y\nE00000001,E01000001,300,378000,392000\nE00000002,E01000002,200,378500,392000\n"
+    )
+    (tmp_path / "imd.csv").write_text("lsoa_code,imd_decile\nE01000001,2\nE01000002,9\n")
+    write_place(
+        tmp_path,
+        'name = "Tiny"\n'
+        '[demand]\nfile = "demand.csv"\nimd = "imd.csv"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n',
+    )
+    place = load_place(tmp_path)
+    assert place.demand.set_index("zone_id")["imd_decile"].to_dict() == {"E00000001": 2, "E00000002": 9}
+    before = place.manifest.digest()
+    (tmp_path / "imd.csv").write_text("lsoa_code,imd_decile\nE01000001,3\nE01000002,9\n")
+    assert place.manifest.digest() != before  # editing the IMD file is seen by the caches

@@ -114,6 +114,23 @@ def test_cached_by_input_hash(zones, sites):
     assert len(travel._cache) == 2
 
 
+def test_a_matrix_file_is_read_once_per_content(tmp_path, named_zones, named_sites, monkeypatch):
+    travel.clear_cache()
+    reads = []
+    real = travel.read_table
+    monkeypatch.setattr(travel, "read_table", lambda path: reads.append(path) or real(path))
+    path = tmp_path / "long.csv"
+    path.write_text("origin,destination,minutes\nz1,A,3\nz2,B,7\n")
+    first = load_matrix(path, zones=named_zones, sites=named_sites)
+    first.attrs["notes"].append("a caller's note")  # the caller's copy; the cache is untouched
+    again = load_matrix(path, zones=named_zones, sites=named_sites)
+    assert len(reads) == 1
+    assert as_dict(again) == as_dict(first) and "a caller's note" not in again.attrs["notes"]
+    path.write_text("origin,destination,minutes\nz1,A,4\nz2,B,7\n")
+    assert as_dict(load_matrix(path, zones=named_zones, sites=named_sites))[("z1", "A")] == 4.0
+    assert len(reads) == 2
+
+
 def test_other_site_id_column(zones):
     sites = points(["S1"], [(0, 0)], id_column="site_code")
     table = zone_site_costs(zones, sites, max_cost=1, site_id="site_code")
@@ -295,3 +312,18 @@ def test_conflicting_times_for_one_pair_are_refused(tmp_path, named_zones, named
     path.write_text("zone_id,site,minutes\nz1,A,3\nNorth,A,4\n")
     with pytest.raises(TravelCostError, match=r"z1 -> A \(3 and 4\)"):
         load_matrix(path, zones=named_zones, sites=named_sites)
+
+
+def test_a_wide_matrix_keyed_by_lsoa_names_matches_the_sample_place(tmp_path):
+    from estate.demand import load_demand
+    from tests.conftest import SAMPLE
+
+    demand = load_demand(SAMPLE / "demand_oa.csv")
+    in_025d = demand[demand["lsoa_name"] == "Trafford 025D"]
+    assert len(in_025d) > 1  # an LSOA holds several Output Areas
+    sites = points(["A", "B"], [(0, 0), (6000, 8000)], id_column="holding_id")
+    path = tmp_path / "by_lsoa_name.csv"
+    path.write_text("LSOA name,A,B\nTrafford 025D,12,30\n")
+    matrix = load_matrix(path, zones=demand, sites=sites, unmatched="drop")
+    assert set(matrix["zone_id"]) == set(in_025d["zone_id"])
+    assert set(matrix.loc[matrix["holding_id"] == "A", "cost"]) == {12.0}
