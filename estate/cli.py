@@ -47,7 +47,7 @@ def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
 def _run_validate(args: argparse.Namespace) -> int:
     from estate.load import PartnerFile, load_file, outcome_counts
     from estate.locate import PostcodeLookup, load_boundary
-    from estate.place import combine, load_place
+    from estate.place import WHOLE_FILE, combine, load_place
 
     if args.place is None and not args.files:
         print("estate validate: give register files or --place DIR", file=sys.stderr)
@@ -55,6 +55,8 @@ def _run_validate(args: argparse.Namespace) -> int:
     if args.place is not None:
         place = load_place(args.place)
         holdings, report, title = place.holdings, place.report, f"place {place.name}"
+        for line in report[report["field"] == WHOLE_FILE].itertuples(index=False):
+            print(f"not loaded: {line.problem}", file=sys.stderr)
     else:
         postcodes = PostcodeLookup.from_csv(args.postcodes) if args.postcodes else None
         boundary = load_boundary(args.boundary) if args.boundary else None

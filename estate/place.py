@@ -27,6 +27,7 @@ Example manifest (every path is relative to the folder)::
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import re
@@ -40,7 +41,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from estate.assumptions import Assumptions, load_assumptions
-from estate.errors import ManifestError
+from estate.errors import EstateError, ManifestError
 from estate.load import LoadResult, PartnerFile, load_file
 from estate.locate import PostcodeLookup, load_boundary
 from estate.schema import (
@@ -309,6 +310,10 @@ def shared_sites(holdings: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+WHOLE_FILE = "(whole file)"
+"""The report's ``field`` for a partner's file that could not be read at all."""
+
+
 def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     """Load and validate a whole place from its folder.
 
@@ -326,7 +331,10 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     ManifestError
         For a missing or malformed manifest.
     estate.errors.EstateError
-        For a file that cannot be read at all (a row-level problem is a report line).
+        For an assumptions, postcode or boundary file that cannot be read. A partner's
+        file that cannot be read at all is one report line (field :data:`WHOLE_FILE`,
+        outcome excluded) and the other files still load; a row-level problem is a
+        report line of its row.
 
     """
     manifest = read_manifest(directory)
@@ -336,13 +344,34 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     per_partner: dict[str, int] = {}
     for f in manifest.files:
         per_partner[f.spec.partner] = per_partner.get(f.spec.partner, 0) + 1
-    results = []
+    results, unreadable = [], []
     for f in manifest.files:
         prefix = _prefix(f, per_partner[f.spec.partner])
-        results.append(
-            load_file(f.path, f.spec, postcodes=postcodes, boundary=boundary, assumptions=assumptions, id_prefix=prefix)
-        )
+        try:
+            results.append(
+                load_file(
+                    f.path, f.spec, postcodes=postcodes, boundary=boundary, assumptions=assumptions, id_prefix=prefix
+                )
+            )
+        except EstateError as exc:
+            # one partner's unreadable file is reported and the others still load
+            unreadable.append(
+                {
+                    "partner": f.spec.partner,
+                    "file": f.path.name,
+                    "row": pd.NA,
+                    "name": None,
+                    "holding_id": None,
+                    "outcome": Outcome.EXCLUDED.value,
+                    "field": WHOLE_FILE,
+                    "problem": str(exc),
+                    "action": "correct or replace the file and reload; the place's other files are loaded",
+                }
+            )
     combined = combine(results)
+    if unreadable:
+        lines = pd.DataFrame(unreadable, columns=list(REPORT_COLUMNS)).astype({"row": "Int64"})
+        combined = dataclasses.replace(combined, report=pd.concat([combined.report, lines], ignore_index=True))
     for points in manifest.service_points:
         combined = attach_service_points(combined, points, postcodes=postcodes, assumptions=assumptions)
     demand = zones = None

@@ -59,9 +59,10 @@ def place_picker() -> None:
         )
         if typed and Path(typed) != place_dir():
             try:
-                read_manifest(typed)
+                # loaded before switching, so a folder that cannot be opened loses nothing
+                _load(typed, read_manifest(typed).digest())
             except EstateError as exc:
-                st.error(str(exc))
+                st.error(f"{typed} could not be opened; the current place and its uploads are kept. {exc}")
             else:
                 st.session_state[PLACE_DIR] = typed
                 st.session_state.pop(UPLOADS, None)

@@ -71,3 +71,20 @@ def test_access_with_a_bad_matrix_prints_one_clear_line_and_exits_2(tmp_path, ca
     assert err.startswith("estate access: times.csv: none of the 1 zones in the matrix match ours (NOWHERE)")
     assert "Traceback" not in err
     assert not (tmp_path / "out").exists()
+
+
+def test_validate_a_place_with_one_unreadable_file_reports_it_and_counts_the_rest(tmp_path, capsys):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\nDepot,378100,392000\n")
+    (tmp_path / "fire.csv").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "place.toml").write_text(
+        'name = "Tiny"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
+        '[[partners]]\nname = "Fire"\ntype = "fire"\nfiles = ["fire.csv"]\n'
+    )
+    assert main(["validate", "--place", str(tmp_path), "--report", str(tmp_path / "report.csv")]) == 0
+    captured = capsys.readouterr()
+    assert "Validated place Tiny: 2 rows" in captured.out
+    assert captured.err.startswith("not loaded: ") and "fire.csv" in captured.err
+    report = pd.read_csv(tmp_path / "report.csv", encoding="utf-8-sig")
+    assert report.loc[report["file"] == "fire.csv", "field"].tolist() == ["(whole file)"]

@@ -89,6 +89,24 @@ def test_bad_uploads_are_refused_and_nothing_loaded_is_lost():
         assert holdings_shown(at) == 437
 
 
+def test_opening_a_place_that_cannot_load_keeps_the_current_place_and_uploads(tmp_path):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "bad.toml").write_text("this is [not toml\n")
+    (tmp_path / "place.toml").write_text(
+        'name = "Broken"\nassumptions = "bad.toml"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
+    )
+    at = upload(portfolio(), "police.csv", GOOD)
+    at.button(key="load_register").click().run()
+    assert holdings_shown(at) == 437
+    next(t for t in at.sidebar.text_input if t.label == "Place folder").set_value(str(tmp_path)).run()
+    assert not at.exception
+    assert any("could not be opened; the current place and its uploads are kept" in e.value for e in at.error)
+    assert "bad.toml" in " ".join(e.value for e in at.error)
+    assert holdings_shown(at) == 437
+
+
 def test_a_file_with_no_recognisable_columns_asks_for_a_mapping():
     at = upload(portfolio(), "odd.csv", b"Building,E,N\nHQ,378000,392000\n")
     assert not at.exception

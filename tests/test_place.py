@@ -6,7 +6,7 @@ import pytest
 
 from estate.errors import ManifestError
 from estate.load import outcome_counts, row_outcomes
-from estate.place import load_place, read_manifest
+from estate.place import WHOLE_FILE, load_place, read_manifest
 
 
 def test_sample_place_accounts_for_every_row_of_every_file(trafford):
@@ -128,3 +128,25 @@ def test_a_place_joins_deprivation_from_its_own_imd_file(tmp_path):
     before = place.manifest.digest()
     (tmp_path / "imd.csv").write_text("lsoa_code,imd_decile\nE01000001,3\nE01000002,9\n")
     assert place.manifest.digest() != before  # editing the IMD file is seen by the caches
+
+
+def test_an_unreadable_partner_file_is_reported_and_the_others_still_load(tmp_path):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "fire.csv").write_bytes(bytes(range(256)) * 8)
+    (tmp_path / "probation.csv").write_text("")
+    write_place(
+        tmp_path,
+        'name = "Tiny"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
+        '[[partners]]\nname = "Fire"\ntype = "fire"\nfiles = ["fire.csv"]\n'
+        '[[partners]]\nname = "Probation"\ntype = "other"\nfiles = ["probation.csv"]\n',
+    )
+    place = load_place(tmp_path)
+    assert list(place.holdings["name"]) == ["HQ"]
+    whole = place.report[place.report["field"] == WHOLE_FILE].set_index("file")
+    assert set(whole.index) == {"fire.csv", "probation.csv"}
+    assert set(whole["outcome"]) == {"excluded"}
+    assert "fire.csv" in whole.at["fire.csv", "problem"]
+    assert "is empty" in whole.at["probation.csv", "problem"]
+    assert whole.at["fire.csv", "partner"] == "Fire"
