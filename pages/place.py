@@ -165,3 +165,15 @@ chart = (
     )
 )
 st.altair_chart(chart, width="stretch")
+with st.expander("The same split as a table"):
+    st.dataframe(
+        by_imd[["imd_decile", "population", "population_within", "share", "measure"]],
+        hide_index=True,
+        column_config={
+            "imd_decile": st.column_config.NumberColumn("IMD decile (1 = most deprived)", format="%d"),
+            "population": st.column_config.NumberColumn("Residents", format="localized"),
+            "population_within": st.column_config.NumberColumn("Within the standard", format="localized"),
+            "share": st.column_config.NumberColumn("Share", format="percent"),
+            "measure": "Measured by",
+        },
+    )

@@ -30,6 +30,8 @@ def test_place_page_shows_the_estate_and_baseline_access():
     assert jobcentre["share"] == pytest.approx(0.9143, abs=1e-4) and not jobcentre["meets_standard"]
     at.selectbox(key="place_service").set_value("library").run()
     assert not at.exception
+    by_imd = next(d.value for d in at.dataframe if {"imd_decile", "population_within"} <= set(d.value.columns))
+    assert by_imd["population_within"].sum() / by_imd["population"].sum() == pytest.approx(0.8881, abs=1e-4)
 
 
 def test_portfolio_page_shows_the_sample_place():
