@@ -21,6 +21,7 @@ Formulas (per holding, GIA in m², all per year unless stated):
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,6 +46,8 @@ _REQUIRED = (
     "can_host",
     "locked_retain",
 )
+_FLAGS = ("can_host", "locked_retain")
+_SHARED = ("carbon", "energy_price", "occupancy")
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,9 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
     Raises
     ------
     InputFileError
-        When the file is missing, is not TOML, or lacks a figure; the message names it.
+        When the file is missing, is not TOML, lacks a figure, or has a figure that is not a
+        number of zero or more (a flag that is not true/false); the message names the file
+        and every such key.
 
     """
     path = Path(path) if path is not None else DEFAULT_ASSUMPTIONS
@@ -122,6 +127,9 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
             problems.append(f"[use_class.{use_class.value}] is missing")
             continue
         problems += [f"[use_class.{use_class.value}] lacks {k}" for k in _REQUIRED if k not in table]
+        problems += _bad_figures(f"use_class.{use_class.value}", table)
+    for section in _SHARED:
+        problems += _bad_figures(section, raw.get(section, {}))
     unknown = sorted(set(per_use_class) - {u.value for u in UseClass})
     problems += [f"[use_class.{u}] is not a use class ({', '.join(UseClass)})" for u in unknown]
     rules = []
@@ -140,6 +148,22 @@ def load_assumptions(path: str | Path | None = None) -> Assumptions:
         occupancy=dict(raw.get("occupancy", {})),
         path=str(path),
     )
+
+
+def _bad_figures(section: str, table: Mapping[str, object]) -> list[str]:
+    """Name each figure in ``[section]`` that is not a non-negative number (or, for a flag, true/false)."""
+    problems = []
+    for key, value in table.items():
+        if key in _FLAGS:
+            if not isinstance(value, bool):
+                problems.append(f"[{section}] {key} = {value!r} is not true or false")
+        elif isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+            problems.append(f"[{section}] {key} = {value!r} is not a number")
+        elif math.isinf(value):
+            problems.append(f"[{section}] {key} = {value!r} is not a finite number")
+        elif value < 0:
+            problems.append(f"[{section}] {key} = {value!r} is negative")
+    return problems
 
 
 def _fill(frame: pd.DataFrame, field: str, values: pd.Series, source: Source) -> None:

@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from estate._tables import normalise
 from estate.assumptions import Assumptions, fill_modelled, load_assumptions, modelled_teams
 from estate.columns import ColumnMapping, match_columns
 from estate.locate import (
@@ -99,6 +100,12 @@ class LoadResult:
     report: pd.DataFrame
 
 
+def _names_grid_metres(heading: str) -> bool:
+    """Whether an x heading says British National Grid metres (``Easting``, ``Grid Ref Easting``, ``oseast1m``)."""
+    folded = normalise(heading).replace("_", "")
+    return "easting" in folded or folded == "oseast1m"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "partner"
 
@@ -111,15 +118,18 @@ def _text(value: object) -> str | None:
 
 
 def _number(value: object) -> tuple[float, str | None]:
-    """Parse ``"£1,234.5"``; returns (NaN, problem) for text that is not a number."""
+    """Parse ``"£1,234.5"``; returns (NaN, problem) for text that is not a finite number."""
     text = _text(value)
     if text is None:
         return np.nan, None
     cleaned = re.sub(r"[£,\s]|GBP|m2|m²|sq ?m", "", text, flags=re.IGNORECASE)
     try:
-        return float(cleaned), None
+        number = float(cleaned)
     except ValueError:
         return np.nan, f"{text!r} is not a number"
+    if not np.isfinite(number):
+        return np.nan, f"{text!r} is not a finite number"
+    return number, None
 
 
 def _uprn(value: object) -> tuple[str | None, str | None]:
@@ -221,12 +231,7 @@ def _locate(
                 continue
             if np.isnan(vx) or np.isnan(vy) or (vx == 0 and vy == 0):
                 continue
-            if (
-                fx == "x"
-                and said is None
-                and mapping.column("x")
-                and mapping.column("x").lower() in {"easting", "eastings", "station_easting", "oseast1m"}
-            ):
+            if fx == "x" and said is None and mapping.column("x") and _names_grid_metres(mapping.column("x")):
                 said = "British National Grid"
             located = locate_coordinates(vx, vy, declared_system(said), label=said or "")
             break

@@ -11,6 +11,7 @@ from estate.errors import ColumnMappingError, InputFileError
 from estate.load import PartnerFile, load_file, outcome_counts, row_outcomes
 from estate.locate import PostcodeLookup
 from estate.place import combine
+from tests.test_readers import _shapefile_parts, _xls_bytes, _xlsx_bytes, _zip
 
 LGTC_HEADER = (
     "UPRN,PropertyName,PostCode,CoordinateReferenceSystem,GeoX,GeoY,TenureType,TenureDetail,HoldingType,BuildingSize"
@@ -188,3 +189,221 @@ def test_uploaded_bytes_load_like_a_file():
     result = load_file(data, COUNCIL, label="upload.csv")
     assert result.report.iloc[0]["file"] == "upload.csv"
     assert result.holdings.iloc[0].geometry == Point(378000, 392000)
+
+
+def test_non_finite_numbers_are_warned_and_modelled(tmp_path):
+    path = write(
+        tmp_path,
+        "inf.csv",
+        "Site Name,Easting,Northing,GIA,Running Cost,Market Value,Rent\nDepot,378000,392000,1e400,inf,-Infinity,nan\n",
+    )
+    result = load_file(path, COUNCIL)
+    h = result.holdings.iloc[0]
+    # depot benchmarks: 1,000 m2 at £80/m2 running cost and £600/m2 value
+    assert (h["gia_m2"], h["gia_m2_source"]) == (1000, "modelled")
+    assert (h["running_cost_gbp"], h["running_cost_gbp_source"]) == (80_000, "modelled")
+    assert (h["market_value_gbp"], h["market_value_gbp_source"]) == (600_000, "modelled")
+    assert pd.isna(h["rent_gbp"]) and pd.isna(h["rent_gbp_source"])
+    warned = result.report.set_index("field")
+    assert warned.loc["gia_m2", "problem"] == "'1e400' is not a finite number"
+    assert warned.loc["running_cost_gbp", "problem"] == "'inf' is not a finite number"
+    assert warned.loc["market_value_gbp", "problem"] == "'-Infinity' is not a finite number"
+    assert warned.loc["rent_gbp", "problem"] == "'nan' is not a finite number"
+    assert (warned["action"] == "modelled instead; correct the value in the register").all()
+    assert outcome_counts(result.report) == {"loaded": 0, "loaded with warnings": 1, "excluded": 0}
+
+
+def test_non_finite_coordinates_fall_back_to_the_postcode(tmp_path, lookup):
+    path = write(tmp_path, "inf.csv", "Site Name,PostCode,Easting,Northing\nHub,M33 7DZ,1e400,392000\n")
+    result = load_file(path, COUNCIL, postcodes=lookup)
+    h = result.holdings.iloc[0]
+    assert (h.geometry.x, h.geometry.y, h["location_source"]) == (378000, 392000, "derived")
+    line = result.report[result.report["field"] == "x/y"].iloc[0]
+    assert line["problem"] == "coordinate '1e400' is not a finite number"
+
+
+# --- column names: each spelling the column matcher claims -------------------------------------
+
+EPIMS_ROWS = [
+    "12345,Stretford Jobcentre,100012345678,1 Chester Road,Manchester,M32 0RW,Leasehold,2031-03-31,Buildings,850.5,"
+    "379500,395600",
+    '67890,Sale Crown Offices,10070446007,Crown House,Sale,m33 7zz,Freehold,,Buildings,"1,200",378000,392000',
+]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "ePIMS ID,Holding Name,UPRN,Address Line 1,Post Town,Postcode,Holding Tenure,Lease Expiry Date,"
+        "Land/Buildings,Gross Internal Area (m2),Easting,Northing",
+        "ePIMSID,HoldingName,Unique Property Reference Number,Address1,PostTown,Site Postcode,Freehold/Leasehold,"
+        "Lease End Date,Holding Type,Net Internal Area,Eastings,Northings",
+        "Holding ID,Asset Name,UPRN Number,Property Address,Town,Post Code,Tenure,Expiry Date,Asset Type,"
+        "GIA (sq m),EASTING,NORTHING",
+    ],
+    ids=["epims", "epims-compact", "asset-register"],
+)
+def test_govs004_epims_headings_give_the_canonical_fields(tmp_path, header):
+    path = write(tmp_path, "epims.csv", "\n".join([header, *EPIMS_ROWS]))
+    result = load_file(path, PartnerFile("DWP", "dwp"))
+    assert outcome_counts(result.report) == {"loaded": 2, "loaded with warnings": 0, "excluded": 0}
+    h = result.holdings
+    assert list(h["holding_id"]) == ["dwp:12345", "dwp:67890"]
+    assert list(h["uprn"]) == ["100012345678", "10070446007"]
+    assert list(h["name"]) == ["Stretford Jobcentre", "Sale Crown Offices"]
+    assert list(h["address"]) == ["1 Chester Road, Manchester", "Crown House, Sale"]
+    assert list(h["postcode"]) == ["M32 0RW", "M33 7ZZ"]
+    assert list(h["tenure"]) == ["leasehold", "freehold"]
+    assert h.loc[0, "lease_expiry"] == pd.Timestamp("2031-03-31")
+    assert list(h["use_class"]) == ["jobcentre", "office"]
+    assert list(h["gia_m2"]) == [850.5, 1200] and (h["gia_m2_source"] == "supplied").all()
+    assert h.crs == "EPSG:27700" and (h["location_source"] == "supplied").all()
+    assert [(p.x, p.y) for p in h.geometry] == [(379500, 395600), (378000, 392000)]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "PropertyReference,PropertyName,UPRN,StreetNumber,StreetName,PostTown,PostCode,CoordinateReferenceSystem,"
+        "GeoX,GeoY,TenureType,TenureDetail,HoldingType,BuildingSize",
+        "Property Reference,Property Name,UPRN,Street Number,Street Name,Post Town,Post Code,"
+        "Coordinate Reference System,Geo X,Geo Y,Tenure Type,Tenure Detail,Holding Type,Building Size",
+        "PROPERTY_REF,property_name,uprn,house_number,street,post_town,POST_CODE,CRS,geo_x,geo_y,TENURE_TYPE,"
+        "occupancy,land/buildings,floor_area_m2",
+    ],
+    ids=["code", "spaced", "snake-case"],
+)
+def test_transparency_code_headings_and_their_variants_give_the_canonical_fields(tmp_path, header):
+    rows = [
+        "A1,Old Library,200001,12,High Street,Altrincham,wa14 1pf,OSGB36,376900,387800,Freehold,Owner Occupied,"
+        "Buildings,320",
+        "A2,Town Hall,100012797623,,Talbot Road,Stretford,M32 0TH,WGS84,-2.3520922,53.3879587,Leasehold,"
+        'Leasehold Out,Buildings,"2,000"',
+        "A3,Firs Playing Field,200003,,Firs Road,Sale,M33 5EJ,EPSG:27700,377500,391000,Freehold,Vacant,Land,",
+    ]
+    path = write(tmp_path, "lgtc.csv", "\n".join([header, *rows]))
+    result = load_file(path, COUNCIL)
+    assert outcome_counts(result.report) == {"loaded": 3, "loaded with warnings": 0, "excluded": 0}
+    h = result.holdings
+    assert list(h["holding_id"]) == ["council:A1", "council:A2", "council:A3"]
+    assert list(h["uprn"]) == ["200001", "100012797623", "200003"]
+    assert list(h["name"]) == ["Old Library", "Town Hall", "Firs Playing Field"]
+    assert list(h["address"]) == ["12 High Street, Altrincham", "Talbot Road, Stretford", "Firs Road, Sale"]
+    assert list(h["postcode"]) == ["WA14 1PF", "M32 0TH", "M33 5EJ"]
+    # Leased out by the council: it holds the freehold.
+    assert list(h["tenure"]) == ["freehold", "freehold", "freehold"]
+    assert list(h["use_class"]) == ["library", "office", "land"]
+    assert list(h["gia_m2_source"]) == ["supplied", "supplied", "modelled"]
+    assert list(h["gia_m2"]) == [320, 2000, 0]
+    assert (h["location_source"] == "supplied").all()
+    assert h.crs == "EPSG:27700"
+    assert (h.geometry.iloc[0].x, h.geometry.iloc[0].y) == (376900, 387800)
+    # WGS84 longitude/latitude reprojected to British National Grid (to within the datum shift's few metres).
+    assert (h.geometry.iloc[1].x, h.geometry.iloc[1].y) == (pytest.approx(376680, abs=5), pytest.approx(387960, abs=5))
+    assert (h.geometry.iloc[2].x, h.geometry.iloc[2].y) == (377500, 391000)
+
+
+@pytest.mark.parametrize(
+    ("x", "y"),
+    [
+        ("Easting", "Northing"),
+        ("EASTINGS", "NORTHINGS"),
+        ("oseast1m", "osnrth1m"),
+        ("STATION_EASTING", "STATION_NORTHING"),
+        ("Grid Ref Easting", "Grid Ref Northing"),
+        ("GridRefEasting", "GridRefNorthing"),
+        ("Station Easting", "Station Northing"),
+    ],
+)
+def test_easting_northing_headings_declare_british_national_grid(tmp_path, x, y):
+    path = write(tmp_path, "grid.csv", f"Site Name,{x},{y}\nDepot,378000,392000\n")
+    result = load_file(path, COUNCIL)
+    h = result.holdings.iloc[0]
+    assert (h.geometry.x, h.geometry.y) == (378000, 392000)
+    assert h["location_source"] == "supplied"
+    assert outcome_counts(result.report)["loaded"] == 1
+
+
+@pytest.mark.parametrize(("x", "y"), [("Longitude", "Latitude"), ("Lon", "Lat"), ("Long", "Lat"), ("lng", "lat")])
+def test_longitude_latitude_headings_declare_wgs84(tmp_path, x, y):
+    path = write(tmp_path, "lonlat.csv", f"Site Name,{x},{y}\nTown Hall,-2.3520922,53.3879587\n")
+    result = load_file(path, COUNCIL)
+    h = result.holdings.iloc[0]
+    assert (h.geometry.x, h.geometry.y) == (pytest.approx(376680, abs=5), pytest.approx(387960, abs=5))
+    assert h["location_source"] == "supplied"
+    assert outcome_counts(result.report)["loaded"] == 1
+
+
+@pytest.mark.parametrize(("x", "y"), [("X", "Y"), ("X Coordinate", "Y Coordinate"), ("GeoX", "GeoY")])
+def test_bare_x_y_headings_are_read_by_range_with_a_warning(tmp_path, x, y):
+    path = write(tmp_path, "xy.csv", f"Site Name,{x},{y}\nDepot,378000,392000\n")
+    result = load_file(path, COUNCIL)
+    h = result.holdings.iloc[0]
+    assert (h.geometry.x, h.geometry.y, h["location_source"]) == (378000, 392000, "derived")
+    line = result.report.iloc[0]
+    assert (line["field"], line["outcome"]) == ("location", "loaded with warnings")
+    assert line["problem"] == (
+        "coordinates (378000, 392000) are British National Grid metres (no coordinate system declared): "
+        "read as EPSG:27700"
+    )
+
+
+# --- one register in every format, loaded end to end ------------------------------------------
+
+REGISTER_ROWS = [
+    ["100012797623", "Sale Waterside", 1250.5, 378_000, 392_000],
+    ["10070446007", "Altrincham Library", 800, 376_500, 388_000],
+]
+
+
+def _as_xlsx(tmp_path):
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(_xlsx_bytes({"Assets": [["UPRN", "Name", "GIA", "Easting", "Northing"], *REGISTER_ROWS]}))
+    return path
+
+
+def _as_xls_named_xlsx(tmp_path):
+    path = tmp_path / "register.xlsx"
+    rows = [[int(uprn), *rest] for uprn, *rest in REGISTER_ROWS]
+    path.write_bytes(_xls_bytes({"Assets": [["UPRN", "Name", "GIA", "Easting", "Northing"], *rows]}))
+    assert path.read_bytes()[:4] == b"\xd0\xcf\x11\xe0"
+    return path
+
+
+def _sites() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {
+            "UPRN": [r[0] for r in REGISTER_ROWS],
+            "Name": [r[1] for r in REGISTER_ROWS],
+            "GIA": [r[2] for r in REGISTER_ROWS],
+        },
+        geometry=[Point(r[3], r[4]) for r in REGISTER_ROWS],
+        crs="EPSG:27700",
+    )
+
+
+def _as_geopackage(tmp_path):
+    path = tmp_path / "register.gpkg"
+    _sites().to_file(path, layer="holdings")
+    return path
+
+
+def _as_zipped_shapefile_in_wgs84(tmp_path):
+    path = tmp_path / "register.zip"
+    parts = _shapefile_parts(tmp_path, _sites().to_crs(4326), stem="register")
+    _zip(path, {f"register{suffix}": part for suffix, part in parts.items()})
+    return path
+
+
+@pytest.mark.parametrize("save", [_as_xlsx, _as_xls_named_xlsx, _as_geopackage, _as_zipped_shapefile_in_wgs84])
+def test_one_register_loads_the_same_from_every_format(tmp_path, save):
+    result = load_file(save(tmp_path), PartnerFile("Council", "council"))
+    h = result.holdings
+    assert len(h) == 2 and h.crs == "EPSG:27700"
+    assert list(h["name"]) == ["Sale Waterside", "Altrincham Library"]
+    assert list(h["uprn"]) == ["100012797623", "10070446007"]
+    assert list(h["gia_m2"]) == [1250.5, 800] and (h["gia_m2_source"] == "supplied").all()
+    assert list(h["source_row"]) == [2, 3]
+    for point, (*_, x, y) in zip(h.geometry, REGISTER_ROWS, strict=True):
+        assert (point.x, point.y) == (pytest.approx(x, abs=0.01), pytest.approx(y, abs=0.01))
+    assert outcome_counts(result.report) == {"loaded": 2, "loaded with warnings": 0, "excluded": 0}
