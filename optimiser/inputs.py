@@ -93,7 +93,8 @@ class ModelData:
         ``services`` (tuple of the services tied to the building).
     teams
         Indexed by ``team_id``: ``home``, ``partner``, ``partner_type``, ``service``,
-        ``fte``, ``delivers`` (the standard's service it provides, or ``""``).
+        ``fte``, ``delivers`` (its service, where its building offers that service to the
+        public today; else ``""``).
     exits
         Exit options (:data:`optimiser.finance.EXIT_COLUMNS`).
     pairs
@@ -494,14 +495,19 @@ def _prepare_teams(
     home_type = h["partner_type"].reindex(home).fillna("other").to_numpy(dtype=object)
     partner_type = types.reindex(partner).to_numpy(dtype=object)
     partner_type = np.where(pd.isna(partner_type), home_type, partner_type)
+    # a team delivers its service to the public only where its building offers it today
+    # (a team named after its building's use class, in a former library, delivers nothing)
+    service = _text(teams, "service")
+    offered = h["building_services"].reindex(home).to_numpy(dtype=object)
+    delivers = [s if isinstance(here, tuple) and s in here else "" for s, here in zip(service, offered, strict=True)]
     return pd.DataFrame(
         {
             "home": home,
             "partner": partner,
             "partner_type": partner_type,
-            "service": _text(teams, "service"),
+            "service": service,
             "fte": fte,
-            "delivers": "",
+            "delivers": delivers,
         },
         index=pd.Index(ids, name="team_id"),
     )
@@ -672,7 +678,7 @@ def _access(
     zone_code, holding_code, cost = zone_code[known], holding_code[known], cost[known]
     holding_ids = h.index.to_numpy(dtype=object)
     unit = access.unit
-    team_service = t["service"].to_numpy(dtype=object)
+    team_delivers = t["delivers"].to_numpy(dtype=object)
     team_home = h.index.get_indexer(t["home"].to_numpy(dtype=object))
     pair_team = t.index.get_indexer(pairs["team_id"].to_numpy(dtype=object))
     pair_host = h.index.get_indexer(pairs["holding_id"].to_numpy(dtype=object))
@@ -701,18 +707,16 @@ def _access(
             )
         w = np.nan_to_num(pd.to_numeric(zones[weight_column], errors="coerce").to_numpy(float), nan=0.0)
         w = np.maximum(w, 0.0)
-        # which teams deliver it (a team of that service in a building that offers it to
-        # the public today; e.g. a team named after its building's use class in a former
-        # library delivers nothing), and which buildings offer it without such a team
+        # which teams deliver it, and which buildings offer it without such a team
         offers = np.array([service in v for v in h["building_services"]], dtype=bool)
-        delivering = (team_service == service) & (team_home >= 0) & offers[team_home]
-        t.loc[delivering, "delivers"] = service
+        delivering = team_delivers == service
         team_homes = np.zeros(len(h), dtype=bool)
         team_homes[team_home[delivering]] = True
         fixed = offers & ~team_homes
-        potential = fixed | team_homes
+        # a delivering team's home offers the service, so today's providers are the buildings that offer it
+        potential = offers.copy()
         potential[pair_host[delivering[pair_team]]] = True
-        now = offers | team_homes
+        now = offers
         near = (cost <= threshold + 1e-9) & (w[zone_code] > 0)
         zc, hc, cc = zone_code[near], holding_code[near], cost[near]
         total = float(w.sum())

@@ -336,14 +336,9 @@ def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: g
 def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -> dict[str, set[str]]:
     """Services each kept holding offers after the plan: its building's own plus those its teams deliver.
 
-    A team delivers its service if its building offers that service today; the service
-    moves with it.
+    A delivered service moves with its team.
     """
-    offered_at_home = h["building_services"].reindex(teams["home"]).to_numpy(dtype=object)
-    delivers = [
-        service if isinstance(offered, tuple) and service in offered else ""
-        for service, offered in zip(teams["service"].to_numpy(dtype=object), offered_at_home, strict=True)
-    ]
+    delivers = teams["delivers"].to_numpy(dtype=object)
     delivered_at_home: dict[str, set[str]] = {}
     for home, service in zip(teams["home"].to_numpy(dtype=object), delivers, strict=True):
         delivered_at_home.setdefault(home, set()).add(service)
