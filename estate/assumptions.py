@@ -173,9 +173,7 @@ def _fill(frame: pd.DataFrame, field: str, values: pd.Series, source: Source) ->
     frame.loc[gap, f"{field}_source"] = source.value
 
 
-def fill_modelled(
-    holdings: pd.DataFrame, assumptions: Assumptions, *, land_ha: pd.Series | None = None
-) -> pd.DataFrame:
+def fill_modelled(holdings: pd.DataFrame, assumptions: Assumptions) -> pd.DataFrame:
     """Fill missing value fields from the benchmarks and mark them modelled.
 
     Parameters
@@ -184,13 +182,13 @@ def fill_modelled(
         Holdings in the canonical schema; supplied values are never overwritten.
     assumptions
         The benchmark figures.
-    land_ha
-        Site area in hectares where the register gives it (aligned with ``holdings``).
 
     Returns
     -------
     pandas.DataFrame
-        A copy with every tracked value field filled and its source column set.
+        A copy with every tracked value field filled and its source column set. A site
+        area (``land_area_ha``) is modelled only for use classes with a benchmark area
+        (land); ``can_host`` and its source are filled from the use class's flag.
 
     """
     out = holdings.copy()
@@ -201,9 +199,9 @@ def fill_modelled(
 
     _fill(out, "gia_m2", per("gia_m2"), Source.MODELLED)
     gia = out["gia_m2"].astype(float)
-    hectares = per("land_ha")
-    if land_ha is not None:
-        hectares = land_ha.astype(float).where(land_ha.notna(), hectares)
+    benchmark_ha = per("land_ha")
+    _fill(out, "land_area_ha", benchmark_ha.where(benchmark_ha > 0), Source.MODELLED)
+    hectares = out["land_area_ha"].astype(float).fillna(0.0)
 
     parts = out[["rent_gbp", "rates_gbp", "energy_cost_gbp", "maintenance_gbp"]].astype(float)
     _fill(out, "running_cost_gbp", parts.sum(axis=1, min_count=1), Source.DERIVED)
@@ -226,7 +224,9 @@ def fill_modelled(
     _fill(out, "tco2e", carbon, Source.MODELLED)
     _fill(out, "backlog_gbp", gia * per("backlog_gbp_per_m2"), Source.MODELLED)
 
-    out["can_host"] = out["can_host"].fillna(uc.map(lambda u: assumptions.flag(u, "can_host"))).astype("boolean")
+    by_class = uc.map(lambda u: assumptions.flag(u, "can_host")).astype("boolean")
+    out["can_host_source"] = out["can_host_source"].where(out["can_host"].notna(), Source.MODELLED.value)
+    out["can_host"] = out["can_host"].astype("boolean").fillna(by_class)
     return out
 
 

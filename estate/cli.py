@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from estate.errors import EstateError
-from estate.schema import Outcome, PartnerType
+from estate.schema import WHOLE_FILE, Outcome, PartnerType
 
 # Subcommands that live beside the code they run: module -> its add_parser/run pair.
 _PLUGINS: tuple[str, ...] = ("estate.cli_access",)
@@ -47,7 +47,7 @@ def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
 def _run_validate(args: argparse.Namespace) -> int:
     from estate.load import PartnerFile, load_file, outcome_counts
     from estate.locate import PostcodeLookup, load_boundary
-    from estate.place import WHOLE_FILE, combine, load_place
+    from estate.place import combine, load_place
 
     if args.place is None and not args.files:
         print("estate validate: give register files or --place DIR", file=sys.stderr)
@@ -55,7 +55,8 @@ def _run_validate(args: argparse.Namespace) -> int:
     if args.place is not None:
         place = load_place(args.place)
         holdings, report, title = place.holdings, place.report, f"place {place.name}"
-        for line in report[report["field"] == WHOLE_FILE].itertuples(index=False):
+        unread = (report["field"] == WHOLE_FILE) & (report["outcome"] == Outcome.EXCLUDED.value)
+        for line in report[unread].itertuples(index=False):
             print(f"not loaded: {line.problem}", file=sys.stderr)
     else:
         postcodes = PostcodeLookup.from_csv(args.postcodes) if args.postcodes else None
@@ -72,6 +73,9 @@ def _run_validate(args: argparse.Namespace) -> int:
 
     counts = outcome_counts(report)
     print(f"Validated {title}: {sum(counts.values())} rows")
+    read_notes = (report["field"] == WHOLE_FILE) & (report["outcome"] == Outcome.WARNING.value)
+    for line in report[read_notes].itertuples(index=False):
+        print(f"  note: {line.file}: {line.problem}")
     for outcome in Outcome:
         print(f"  {outcome.value:<22} {counts[outcome.value]:>6}")
     print(f"  holdings on the map     {len(holdings):>6}")

@@ -19,6 +19,7 @@ import pandas as pd
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_WIDTH = 60
+_EXCEL_CELL_CHARS = 32_767
 
 
 def neutralise(value: object) -> object:
@@ -75,8 +76,40 @@ def _plain(table: pd.DataFrame) -> pd.DataFrame:
         if isinstance(series.dtype, pd.DatetimeTZDtype):
             out[column] = series.dt.tz_localize(None)
         elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_string_dtype(series):
-            out[column] = series.astype(object).where(series.notna(), None)
+            out[column] = series.astype(object).where(series.notna(), None).map(_fits_a_cell)
     return out
+
+
+def _fits_a_cell(value: object) -> object:
+    """Text longer than an Excel cell holds (a large outline's WKT) is replaced by a pointer to the full value."""
+    if isinstance(value, str) and len(value) > _EXCEL_CELL_CHARS:
+        return f"({len(value):,} characters, more than an Excel cell holds: see the CSV or GeoPackage)"
+    return value
+
+
+def outline_layer(frame: pd.DataFrame, column: str = "outline_wkt") -> gpd.GeoDataFrame:
+    """The rows that have an outline, drawn as their polygons (for a GeoPackage layer).
+
+    Parameters
+    ----------
+    frame
+        Holdings or plan decisions with ``column`` holding WKT in EPSG:27700 (blank for
+        a point holding).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The other columns of those rows, with the outline as geometry; empty when no
+        row has one.
+
+    """
+    import shapely
+
+    text = frame[column].astype("string") if column in frame else pd.Series(pd.NA, index=frame.index, dtype="string")
+    has = text.notna() & text.str.strip().ne("")
+    rows = pd.DataFrame(frame.loc[has]).drop(columns=[column, "geometry"], errors="ignore")
+    shapes = shapely.from_wkt(text[has].to_numpy(dtype=object))
+    return gpd.GeoDataFrame(rows, geometry=list(shapes), crs="EPSG:27700")
 
 
 def _format(worksheet, table: pd.DataFrame) -> None:

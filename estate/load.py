@@ -43,6 +43,8 @@ from estate.schema import (
     TEAM_COLUMNS,
     TEAM_DTYPES,
     TRACKED_FIELDS,
+    VALUE_FIELDS,
+    WHOLE_FILE,
     Outcome,
     PartnerType,
     Source,
@@ -50,8 +52,7 @@ from estate.schema import (
     UseClass,
 )
 
-# Every tracked field but the location is a number read from the register.
-_NUMERIC_FIELDS = tuple(f for f in TRACKED_FIELDS if f != "location")
+_ENERGY_BANDS = re.compile(r"A\+{0,4}|[A-G]")
 _SMALL_GIA_M2 = 10.0
 _YES = {"y", "yes", "true", "1", "t"}
 _NO = {"n", "no", "false", "0", "f"}
@@ -174,13 +175,15 @@ def _tenure(tenure: str | None, detail: str | None) -> str:
     return Tenure.UNKNOWN.value
 
 
-def _use_class(text: str | None, assumptions: Assumptions) -> str | None:
+def _use_class(text: str | None, assumptions: Assumptions) -> tuple[str | None, str | None]:
+    """The use class a register's own use column names (supplied), or reads as (derived)."""
     if text is None:
-        return None
+        return None, None
     key = re.sub(r"[^a-z]+", "_", text.lower()).strip("_")
     if key in {u.value for u in UseClass}:
-        return key
-    return assumptions.classify_text(text)
+        return key, Source.SUPPLIED.value
+    guess = assumptions.classify_text(text)
+    return guess, (Source.DERIVED.value if guess else None)
 
 
 class _Row:
@@ -295,15 +298,20 @@ def _parse_row(
     detail = _text(_get(rec, mapping, "tenure_detail"))
     other = _text(_get(rec, mapping, "other_detail"))
     holding_type = _text(_get(rec, mapping, "holding_type"))
-    use_class = _use_class(_text(_get(rec, mapping, "use_class")), assumptions) or defaults.get("use_class")
+    use_class, v["use_class_source"] = _use_class(_text(_get(rec, mapping, "use_class")), assumptions)
+    if use_class is None and defaults.get("use_class"):
+        use_class, v["use_class_source"] = str(defaults["use_class"]), Source.SUPPLIED.value
     if use_class is None and holding_type and holding_type.strip().lower() == "land":
-        use_class = UseClass.LAND.value
+        use_class, v["use_class_source"] = UseClass.LAND.value, Source.DERIVED.value
     if use_class is None:
-        use_class = assumptions.classify_text(v["name"], other) or UseClass.OTHER.value
+        use_class, v["use_class_source"] = assumptions.classify_text(v["name"], other), Source.DERIVED.value
+    if use_class is None:
+        use_class, v["use_class_source"] = UseClass.OTHER.value, Source.MODELLED.value
     v["use_class"] = use_class
 
     tenure_text = _text(_get(rec, mapping, "tenure")) or defaults.get("tenure")
     v["tenure"] = _tenure(tenure_text, detail)
+    v["tenure_source"] = Source.SUPPLIED.value if v["tenure"] != Tenure.UNKNOWN.value else None
     if v["tenure"] == Tenure.UNKNOWN.value and tenure_text:
         row.note(
             "tenure",
@@ -312,6 +320,7 @@ def _parse_row(
         )
     for name in ("lease_break", "lease_expiry"):
         v[name], problem = _date(_get(rec, mapping, name))
+        v[f"{name}_source"] = Source.SUPPLIED.value if v[name] is not None else None
         if problem:
             row.note(name, problem, "left blank; give the date as YYYY-MM-DD")
     if v["tenure"] == Tenure.LEASEHOLD.value and v["lease_break"] is None and v["lease_expiry"] is None:
@@ -321,7 +330,7 @@ def _parse_row(
             "the optimiser treats it as exit only at a fee; add the dates",
         )
 
-    for name in _NUMERIC_FIELDS:
+    for name in VALUE_FIELDS:
         raw = _get(rec, mapping, name)
         value, problem = _number(raw)
         if problem:
@@ -329,7 +338,7 @@ def _parse_row(
         elif not np.isnan(value) and value < 0:
             row.note(name, f"{value:g} is negative", "modelled instead; correct the value in the register")
             value = np.nan
-        elif name == "gia_m2" and value == 0:
+        elif name in ("gia_m2", "land_area_ha") and value == 0:
             value = np.nan
         v[name] = value
         v[f"{name}_source"] = Source.SUPPLIED.value if not np.isnan(value) else None
@@ -340,20 +349,18 @@ def _parse_row(
             f"floor area {gia:g} m² is implausibly small for a building",
             "kept as supplied; check BuildingSize in the register",
         )
-    land_ha, problem = _number(_get(rec, mapping, "land_area_ha"))
-    v["land_ha"] = land_ha if not problem and land_ha > 0 else np.nan
+    rating = _text(_get(rec, mapping, "energy_rating"))
+    if rating is not None and not _ENERGY_BANDS.fullmatch(rating.upper().replace(" ", "")):
+        row.note("energy_rating", f"energy rating {rating!r} is not an EPC or DEC band A+ to G", "left blank")
+        rating = None
+    v["energy_rating"] = rating.upper().replace(" ", "") if rating else None
 
     v["services"] = _text(_get(rec, mapping, "services")) or defaults.get("services")
+    v["services_source"] = Source.SUPPLIED.value if v["services"] else None
     host = _flag(_get(rec, mapping, "can_host"))
     v["can_host"] = host if host is not None else defaults.get("can_host")
-    lock = (_text(_get(rec, mapping, "locked")) or str(defaults.get("locked", ""))).lower()
-    v["locked_retain"] = lock.startswith("retain") or assumptions.flag(use_class, "locked_retain")
-    v["locked_dispose"] = lock.startswith("dispose")
-    if v["locked_retain"] and v["locked_dispose"]:
-        row.note(
-            "locked", "locked to dispose but its use class is kept by default", "locked to dispose as the register says"
-        )
-        v["locked_retain"] = False
+    v["can_host_source"] = Source.SUPPLIED.value if v["can_host"] is not None else None
+    _locks(_text(_get(rec, mapping, "locked")) or defaults.get("locked"), use_class, row, assumptions)
     occupied = defaults.get("occupied")
     if detail:
         occupied = detail.lower() in {"owner occupied", "leasehold in", "occupied"}
@@ -362,11 +369,28 @@ def _parse_row(
     v["fte"] = fte if not problem else np.nan
     if problem:
         row.note("fte", problem, "occupants modelled instead")
-    v["registered_patients"], _ = _number(_get(rec, mapping, "registered_patients"))
+    v["registered_patients"], problem = _number(_get(rec, mapping, "registered_patients"))
+    if problem:
+        row.note("registered_patients", problem, "left blank; correct the list size in the file")
 
     closed, _ = _date(_get(rec, mapping, "close_date"))
     if closed is not None and closed <= pd.Timestamp.now():
         row.exclude("close_date", f"closed on {closed:%Y-%m-%d}", "no action: a closed site is not part of the estate")
+
+
+def _locks(said: object, use_class: str, row: _Row, assumptions: Assumptions) -> None:
+    """Set the row's locks: as the register or manifest says, else the use class's benchmark."""
+    v = row.values
+    lock = str(said or "").strip().lower()
+    by_class = assumptions.flag(use_class, "locked_retain")
+    stated = Source.SUPPLIED.value if lock else None
+    v["locked_dispose"], v["locked_dispose_source"] = lock.startswith("dispose"), stated
+    v["locked_retain"] = lock.startswith("retain") or (by_class and not v["locked_dispose"])
+    v["locked_retain_source"] = stated or (Source.MODELLED.value if by_class else None)
+    if by_class and v["locked_dispose"]:
+        row.note(
+            "locked", "locked to dispose but its use class is kept by default", "locked to dispose as the register says"
+        )
 
 
 def _duplicates(raw: RawTable, rows: list[_Row], mapping: ColumnMapping) -> None:
@@ -457,11 +481,18 @@ def load_file(
         if geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
             if geom.geom_type != "Point":
-                row.note("location", f"a {geom.geom_type} outline: its representative point is used", "no action")
+                row.values["outline"] = geom
+                row.note(
+                    "location",
+                    f"a {geom.geom_type} outline: its representative point is the holding's point",
+                    "no action: the outline is kept (outline_wkt)",
+                )
         if raise_crs and point is not None:
             row.note("location", f"the file {raise_crs}", "values read by their range; save the file with its CRS")
         if not row.excluded:
             _locate(rec, mapping, row, point, raw.crs, postcodes)
+            if "outline" in row.values and "x" in row.values:
+                row.values["location_source"] = Source.DERIVED.value
         rows.append(row)
     _duplicates(raw, rows, mapping)
 
@@ -477,12 +508,42 @@ def load_file(
                     f"{km:.1f} km outside the place's boundary",
                     "kept and flagged; check the location or the partner's file",
                 )
-    land_ha = pd.Series([r.values["land_ha"] for r in kept], index=holdings.index, dtype=float)
-    holdings = fill_modelled(holdings, assumptions, land_ha=land_ha)
+    holdings["outline_wkt"] = _outlines(kept, raw.crs)
+    holdings = fill_modelled(holdings, assumptions)
     teams = _teams(kept, holdings, assumptions)
     holdings = _typed(holdings)
-    report = _report(rows, holdings, spec.partner, label)
-    return LoadResult(holdings=holdings, teams=teams, report=report)
+    report = pd.concat([_file_notes(raw, spec.partner), _report(rows, holdings, spec.partner, label)])
+    return LoadResult(holdings=holdings, teams=teams, report=report.reset_index(drop=True))
+
+
+def _outlines(kept: list[_Row], crs: str | None) -> list[str | None]:
+    """Each kept row's polygon outline as WKT in EPSG:27700 (``None`` for a point holding)."""
+    shapes = gpd.GeoSeries([r.values.get("outline") for r in kept])
+    if crs is None and len(shapes) and shapes.notna().any():
+        # read by their range, as the points were
+        x0, y0, x1, y1 = shapes.total_bounds
+        crs = "EPSG:4326" if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90 else CRS
+    shapes = shapes.set_crs(crs or CRS).to_crs(CRS)
+    return [None if g is None or g.is_empty else g.wkt for g in shapes]
+
+
+def _file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
+    """The reader's notes on how a file was read, as report lines of the whole file."""
+    lines = [
+        {
+            "partner": partner,
+            "file": raw.label,
+            "row": pd.NA,
+            "name": None,
+            "holding_id": None,
+            "outcome": Outcome.WARNING.value,
+            "field": WHOLE_FILE,
+            "problem": note,
+            "action": "check the file was read as intended; save it as the format and encoding named to be sure",
+        }
+        for note in raw.warnings
+    ]
+    return pd.DataFrame(lines, columns=list(REPORT_COLUMNS)).astype({"row": "Int64"})
 
 
 def _frame(kept: list[_Row], spec: PartnerFile, label: str, prefix: str) -> gpd.GeoDataFrame:

@@ -87,9 +87,7 @@ class Outcome(StrEnum):
     EXCLUDED = "excluded"
 
 
-# Value fields whose provenance is tracked in a ``<field>_source`` column.
-TRACKED_FIELDS: tuple[str, ...] = (
-    "location",
+VALUE_FIELDS: tuple[str, ...] = (
     "gia_m2",
     "workstations",
     "running_cost_gbp",
@@ -101,7 +99,29 @@ TRACKED_FIELDS: tuple[str, ...] = (
     "backlog_gbp",
     "energy_kwh",
     "tco2e",
+    "land_area_ha",
 )
+"""Numeric value fields read from a register and, where missing, modelled per use class."""
+
+TRACKED_FIELDS: tuple[str, ...] = (
+    "location",
+    *VALUE_FIELDS,
+    "use_class",
+    "tenure",
+    "lease_break",
+    "lease_expiry",
+    "services",
+    "can_host",
+    "locked_retain",
+    "locked_dispose",
+)
+"""Fields whose provenance is kept in a ``<field>_source`` column.
+
+``use_class`` is *supplied* when the register (or the manifest's defaults) names a
+use class, *derived* when it is read from other words of the row (``"Town Hall"`` is
+an office), and *modelled* when nothing said and ``other`` is assumed. ``can_host``
+and the locks are *modelled* where the use class's benchmark sets them. A missing
+value has no source."""
 
 # column -> pandas dtype; the order is the order of every export.
 HOLDING_DTYPES: dict[str, str] = {
@@ -127,18 +147,32 @@ HOLDING_DTYPES: dict[str, str] = {
     "backlog_gbp": "float64",
     "energy_kwh": "float64",
     "tco2e": "float64",
+    "land_area_ha": "float64",
+    "energy_rating": "string",
+    "registered_patients": "float64",
     "services": "string",
     "can_host": "boolean",
     "locked_retain": "boolean",
     "locked_dispose": "boolean",
     "in_boundary": "boolean",
+    "outline_wkt": "string",
     "source_file": "string",
     "source_row": "Int64",
     **{f"{field}_source": "string" for field in TRACKED_FIELDS},
 }
 HOLDING_COLUMNS: tuple[str, ...] = (*HOLDING_DTYPES, "geometry")
-"""Columns of the holdings GeoDataFrame; ``geometry`` is a Point (a polygon's
-representative point) in :data:`CRS`."""
+"""Columns of the holdings GeoDataFrame; ``geometry`` is a Point in :data:`CRS`.
+
+A holding read from a polygon keeps the polygon as ``outline_wkt`` (WKT in
+:data:`CRS`) and its representative point as ``geometry`` (location *derived*).
+``energy_rating`` is the EPC or DEC band (``A+`` to ``G``) as supplied;
+``registered_patients`` is a GP practice's list size where the file gives it."""
+
+WHOLE_FILE = "(whole file)"
+"""The report's ``field`` for a line about a whole file rather than one row: a file
+that could not be read (outcome excluded) or a note on how it was read (outcome
+loaded with warnings, e.g. "read as Windows-1252"). Such lines have no row number
+and are not counted as rows."""
 
 SERVICE_SEPARATOR = ";"
 """``services`` holds the public-facing services a holding offers, e.g. ``"library;customer_access"``."""

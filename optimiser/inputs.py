@@ -449,6 +449,7 @@ def _prepare_holdings(
             "x": x,
             "y": y,
             "building_services": services,
+            "outline_wkt": _text(holdings, "outline_wkt"),
         },
         index=index,
     )

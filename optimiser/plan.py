@@ -463,6 +463,7 @@ def _decisions(h: pd.DataFrame, retained: pd.Series, hubs: pd.DataFrame, points:
             "tenure": h["tenure"].to_numpy(),
             "locked": h["lock"].to_numpy(),
             "decision": decision,
+            "outline_wkt": h["outline_wkt"].to_numpy() if "outline_wkt" in h else "",
         }
     )
     return _geo(frame, _at(points, frame["holding_id"]))
@@ -689,7 +690,7 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
         The files written.
 
     """
-    from estate.export import safe_table, to_geopackage
+    from estate.export import outline_layer, safe_table, to_geopackage
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -718,6 +719,7 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
             "disposals": plan.disposals[plan.disposals.geometry.notna()],
             "hubs": plan.hubs[plan.hubs.geometry.notna()],
             "moves": plan.moves[plan.moves.geometry.notna()],
+            "holding_outlines": outline_layer(plan.decisions),
         }
         layers = {k: v for k, v in layers.items() if len(v)}
         if layers:

@@ -53,6 +53,15 @@ def test_validate_exits_non_zero_only_when_nothing_loads(tmp_path: Path, capsys)
     assert main(["validate", str(bad), str(good)]) == 0
 
 
+def test_validate_prints_how_a_file_was_read(tmp_path: Path, capsys):
+    legacy = tmp_path / "police.csv"
+    legacy.write_bytes("Site Name,Easting,Northing\nCaf\u00e9 Hall,378000,392000\n".encode("cp1252"))
+    assert main(["validate", str(legacy)]) == 0
+    out = capsys.readouterr().out
+    assert "note: police.csv: " in out and "Windows-1252" in out
+    assert "1 rows" in out
+
+
 def test_access_without_a_place_measures_the_sample_place(tmp_path, capsys):
     assert main(["access", "--out", str(tmp_path)]) == 0
     by_service = pd.read_csv(tmp_path / "access_by_service.csv", encoding="utf-8-sig").set_index("service")

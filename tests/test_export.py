@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from shapely.geometry import Point
 
-from estate.export import neutralise, safe_table, to_csv_bytes, to_excel_bytes, to_geopackage
+from estate.export import neutralise, outline_layer, safe_table, to_csv_bytes, to_excel_bytes, to_geopackage
 
 HOSTILE = pd.DataFrame(
     {
@@ -91,3 +91,26 @@ def test_excel_takes_missing_values_of_every_kind():
     sheet = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"T": table})))["T"]
     assert [c.value for c in sheet[3]] == [None, None, None, None]
     assert sheet["D2"].number_format == "yyyy-mm-dd"
+
+
+def test_outline_layer_draws_only_the_holdings_with_an_outline():
+    holdings = gpd.GeoDataFrame(
+        {
+            "holding_id": ["a", "b", "c"],
+            "outline_wkt": pd.array(["POLYGON ((0 0, 10 0, 10 10, 0 10, 0 0))", None, " "], dtype="string"),
+        },
+        geometry=[Point(5, 5), Point(50, 50), Point(60, 60)],
+        crs=27700,
+    )
+    layer = outline_layer(holdings)
+    assert list(layer["holding_id"]) == ["a"] and "outline_wkt" not in layer
+    assert layer.crs.to_epsg() == 27700 and layer.geometry.iloc[0].area == 100
+
+
+def test_text_too_long_for_an_excel_cell_points_to_the_full_value():
+    outline = "POLYGON ((" + ", ".join(f"{i} {i}" for i in range(6000)) + "))"
+    workbook = to_excel_bytes({"Holdings": pd.DataFrame({"outline_wkt": [outline, "x"]})})
+    book = openpyxl.load_workbook(io.BytesIO(workbook))
+    cells = [row[0].value for row in book["Holdings"].iter_rows(min_row=2)]
+    assert cells[0] == f"({len(outline):,} characters, more than an Excel cell holds: see the CSV or GeoPackage)"
+    assert cells[1] == "x"

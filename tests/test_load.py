@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
+import shapely.geometry
 from shapely.geometry import Point, box
 
+from estate.assumptions import load_assumptions
 from estate.errors import ColumnMappingError, InputFileError
 from estate.load import PartnerFile, load_file, outcome_counts, row_outcomes
 from estate.locate import PostcodeLookup
@@ -147,14 +152,110 @@ def test_closed_sites_are_excluded_with_the_date(tmp_path):
     assert result.report[result.report["outcome"] == "excluded"].iloc[0]["problem"] == "closed on 2022-11-30"
 
 
-def test_polygons_become_representative_points(tmp_path):
+def test_polygons_keep_their_outline_and_a_representative_point(tmp_path):
     outline = box(378000, 392000, 378100, 392100)
     path = tmp_path / "sites.geojson"
     gpd.GeoDataFrame({"name": ["Hospital"]}, geometry=[outline], crs=27700).to_crs(4326).to_file(path)
     result = load_file(path, PartnerFile("NHS", "nhs", defaults={"use_class": "hospital"}))
-    point = result.holdings.geometry.iloc[0]
-    assert outline.buffer(1).contains(point)
-    assert result.holdings.iloc[0]["use_class"] == "hospital"
+    h = result.holdings.iloc[0]
+    assert outline.buffer(1).contains(h.geometry)
+    assert h["location_source"] == "derived"
+    kept = shapely.from_wkt(h["outline_wkt"])
+    # back in British National Grid, the same 100 m square to the centimetre
+    assert kept.area == pytest.approx(10_000, rel=1e-4)
+    assert kept.symmetric_difference(outline).area < 1.0
+    assert h["use_class"] == "hospital" and h["use_class_source"] == "supplied"
+
+
+def test_outlines_without_a_declared_system_are_read_by_their_range(tmp_path):
+    outline = box(378000, 392000, 378100, 392100)
+    lonlat = gpd.GeoSeries([outline], crs=27700).to_crs(4326).iloc[0]
+    path = tmp_path / "sites.geojson"
+    path.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "Clinic"}, '
+        f'"geometry": {json.dumps(shapely.geometry.mapping(lonlat))}}}]}}'
+    )
+    h = load_file(path, PartnerFile("NHS", "nhs")).holdings.iloc[0]
+    assert shapely.from_wkt(h["outline_wkt"]).symmetric_difference(outline).area < 1.0
+
+
+def test_points_have_no_outline(tmp_path):
+    path = write(tmp_path, "p.csv", "Site Name,Easting,Northing\nA,378000,392000\n")
+    h = load_file(path, PartnerFile("Fire", "fire")).holdings.iloc[0]
+    assert pd.isna(h["outline_wkt"]) and h["location_source"] == "supplied"
+
+
+def test_every_field_says_where_it_came_from(tmp_path):
+    path = write(
+        tmp_path,
+        "p.csv",
+        "Site Name,Use Class,Tenure,Lease Break,Services,Can Host,Locked,Easting,Northing\n"
+        "Civic office,office,Leasehold,2028-03-31,customer_access,yes,retain,378000,392000\n"
+        "Town Hall,,,,,,,378100,392000\n"
+        "Plot 7,,Freehold,,,,dispose,378200,392000\n"
+        "Museum,,,,,,,378300,392000\n",
+    )
+    h = load_file(path, COUNCIL).holdings.set_index("name")
+    assert h.loc["Civic office", "use_class_source"] == "supplied"
+    # "Town Hall" and "Plot 7" are read from their names; nothing says what the Museum is, so "other" is assumed
+    assert (h.loc["Town Hall", "use_class"], h.loc["Town Hall", "use_class_source"]) == ("office", "derived")
+    assert (h.loc["Plot 7", "use_class"], h.loc["Plot 7", "use_class_source"]) == ("land", "derived")
+    assert (h.loc["Museum", "use_class"], h.loc["Museum", "use_class_source"]) == ("other", "modelled")
+    assert h.loc["Civic office", "tenure_source"] == "supplied" and pd.isna(h.loc["Town Hall", "tenure_source"])
+    assert h.loc["Civic office", "lease_break_source"] == "supplied" and pd.isna(h.loc["Plot 7", "lease_break_source"])
+    assert h.loc["Civic office", "services_source"] == "supplied" and pd.isna(h.loc["Town Hall", "services_source"])
+    assert h.loc["Civic office", "can_host_source"] == "supplied"
+    assert (h.loc["Town Hall", "can_host"], h.loc["Town Hall", "can_host_source"]) == (True, "modelled")
+    assert h.loc["Civic office", "locked_retain"] and h.loc["Civic office", "locked_retain_source"] == "supplied"
+    assert h.loc["Plot 7", "locked_dispose"] and h.loc["Plot 7", "locked_dispose_source"] == "supplied"
+    assert not h.loc["Town Hall", "locked_retain"] and pd.isna(h.loc["Town Hall", "locked_retain_source"])
+
+
+def test_a_lock_from_the_use_class_benchmark_is_modelled(tmp_path):
+    path = write(tmp_path, "f.csv", "Site Name,Easting,Northing\nNorth station,378000,392000\n")
+    h = load_file(path, PartnerFile("Fire", "fire", defaults={"use_class": "fire_station"})).holdings.iloc[0]
+    assert h["locked_retain"] and h["locked_retain_source"] == "modelled"
+
+
+def test_energy_rating_land_area_and_list_size_are_kept(tmp_path):
+    path = write(
+        tmp_path,
+        "c.csv",
+        "Site Name,HoldingType,LandArea,EnergyRating,List Size,Easting,Northing\n"
+        "Surgery,Buildings,0.12,c,7855,378000,392000\n"
+        "Field,Land,2.5,,,378100,392000\n"
+        "Yard,Land,,Z,many,378200,392000\n",
+    )
+    result = load_file(path, COUNCIL)
+    h = result.holdings.set_index("name")
+    assert (h.loc["Surgery", "energy_rating"], h.loc["Surgery", "registered_patients"]) == ("C", 7855)
+    assert (h.loc["Surgery", "land_area_ha"], h.loc["Surgery", "land_area_ha_source"]) == (0.12, "supplied")
+    # land is valued on its area: the supplied 2.5 ha, and the benchmark area where none is given
+    per_ha = load_assumptions().figure("land", "value_gbp_per_ha", 0.0)
+    bench_ha = load_assumptions().figure("land", "land_ha", 0.0)
+    assert h.loc["Field", "market_value_gbp"] == pytest.approx(2.5 * per_ha)
+    assert (h.loc["Yard", "land_area_ha"], h.loc["Yard", "land_area_ha_source"]) == (bench_ha, "modelled")
+    assert h.loc["Yard", "market_value_gbp"] == pytest.approx(bench_ha * per_ha)
+    assert pd.isna(h.loc["Yard", "energy_rating"]) and pd.isna(h.loc["Yard", "registered_patients"])
+    problems = set(result.report.loc[result.report["row"] == 4, "problem"])
+    assert "energy rating 'Z' is not an EPC or DEC band A+ to G" in problems
+    assert "'many' is not a number" in problems
+
+
+def test_how_a_file_was_read_reaches_the_report_without_counting_as_a_row(tmp_path):
+    path = write(tmp_path, "partner.csv", "PropertyName,Easting,Northing\nCaf\u00e9,378000,392000\n", encoding="cp1252")
+    result = load_file(path, PartnerFile("Police", "police"))
+    notes = result.report[result.report["field"] == "(whole file)"]
+    assert len(notes) == 1 and notes.iloc[0]["outcome"] == "loaded with warnings"
+    assert "Windows-1252" in notes.iloc[0]["problem"] and pd.isna(notes.iloc[0]["row"])
+    assert outcome_counts(result.report) == {"loaded": 1, "loaded with warnings": 0, "excluded": 0}
+
+
+def test_an_old_xls_under_an_xlsx_name_is_noted_in_the_report(tmp_path):
+    result = load_file(_as_xls_named_xlsx(tmp_path), COUNCIL)
+    notes = result.report.loc[result.report["field"] == "(whole file)", "problem"]
+    assert notes.str.contains(".xls", regex=False).any()
+    assert outcome_counts(result.report) == {"loaded": 2, "loaded with warnings": 0, "excluded": 0}
 
 
 def test_user_mapping_overrides_aliases(tmp_path):

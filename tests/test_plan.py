@@ -36,6 +36,7 @@ def plan():
                 "market_value_gbp": 1_000_000,
                 "tco2e": 40.0,
                 "gia_m2": 1000.0,
+                "outline_wkt": "POLYGON ((-20 -20, 20 -20, 20 20, -20 20, -20 -20))",
             },
             {
                 "holding_id": "B",
@@ -125,6 +126,11 @@ def test_write_plan(plan, tmp_path):
     assert layers >= {"holdings", "disposals", "hubs", "moves"}
     moves = gpd.read_file(tmp_path / "plan.gpkg", layer="moves")
     assert moves.crs.to_epsg() == 27700 and len(moves) == len(plan[0].moves)
+    # the one holding with an outline is also drawn as its polygon, with its decision
+    outlines = gpd.read_file(tmp_path / "plan.gpkg", layer="holding_outlines")
+    decided = plan[0].decisions.set_index("holding_id").loc["A", "decision"]
+    assert list(outlines["holding_id"]) == ["A"] and list(outlines["decision"]) == [decided]
+    assert outlines.crs.to_epsg() == 27700 and outlines.geometry.iloc[0].area == pytest.approx(1600)
 
 
 def test_write_infeasible_plan_with_its_diagnosis(tmp_path):
