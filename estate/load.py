@@ -107,20 +107,22 @@ def _names_grid_metres(heading: str) -> bool:
     return "easting" in folded or folded == "oseast1m"
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """``"Trafford Council"`` -> ``"trafford-council"``, for ids."""
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "partner"
 
 
-def _text(value: object) -> str | None:
+def cell_text(value: object) -> str | None:
+    """A cell's text, stripped; ``None`` for a missing or blank cell."""
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
         return None
     text = str(value).strip()
     return text or None
 
 
-def _number(value: object) -> tuple[float, str | None]:
+def parse_number(value: object) -> tuple[float, str | None]:
     """Parse ``"£1,234.5"``; returns (NaN, problem) for text that is not a finite number."""
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return np.nan, None
     cleaned = re.sub(r"[£,\s]|GBP|m2|m²|sq ?m", "", text, flags=re.IGNORECASE)
@@ -133,8 +135,9 @@ def _number(value: object) -> tuple[float, str | None]:
     return number, None
 
 
-def _uprn(value: object) -> tuple[str | None, str | None]:
-    text = _text(value)
+def parse_uprn(value: object) -> tuple[str | None, str | None]:
+    """A UPRN without leading zeros or a spreadsheet's ``.0``; returns (None, problem) for anything else."""
+    text = cell_text(value)
     if text is None:
         return None, None
     text = re.sub(r"\.0+$", "", text)
@@ -144,7 +147,7 @@ def _uprn(value: object) -> tuple[str | None, str | None]:
 
 
 def _date(value: object) -> tuple[pd.Timestamp | None, str | None]:
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None, None
     iso = re.fullmatch(r"\d{4}-\d{2}-\d{2}.*|\d{8}", text)
@@ -156,7 +159,7 @@ def _date(value: object) -> tuple[pd.Timestamp | None, str | None]:
 
 
 def _flag(value: object) -> bool | None:
-    text = _text(value)
+    text = cell_text(value)
     if text is None:
         return None
     if text.lower() in _YES:
@@ -225,10 +228,10 @@ def _locate(
         x, y = point.x, point.y
         located = locate_coordinates(x, y, declared_system(raw_crs), label=raw_crs or "")
     else:
-        pairs = [("x", "y", _text(_get(rec, mapping, "crs"))), ("lon", "lat", "WGS84")]
+        pairs = [("x", "y", cell_text(_get(rec, mapping, "crs"))), ("lon", "lat", "WGS84")]
         for fx, fy, said in pairs:
-            vx, px = _number(_get(rec, mapping, fx))
-            vy, py = _number(_get(rec, mapping, fy))
+            vx, px = parse_number(_get(rec, mapping, fx))
+            vy, py = parse_number(_get(rec, mapping, fy))
             if px or py:
                 row.note(f"{fx}/{fy}", f"coordinate {px or py}", "located by postcode instead where possible")
                 continue
@@ -273,32 +276,32 @@ def _parse_row(
     """Fill the row's canonical values (everything except location and modelled values)."""
     v = row.values
     defaults = spec.defaults
-    v["local_id"] = _text(_get(rec, mapping, "local_id"))
-    v["uprn"], problem = _uprn(_get(rec, mapping, "uprn"))
+    v["local_id"] = cell_text(_get(rec, mapping, "local_id"))
+    v["uprn"], problem = parse_uprn(_get(rec, mapping, "uprn"))
     if problem:
         row.note("uprn", problem, "correct the UPRN in the register")
     street = " ".join(
-        t for t in (_text(_get(rec, mapping, "street_number")), _text(_get(rec, mapping, "street_name"))) if t
+        t for t in (cell_text(_get(rec, mapping, "street_number")), cell_text(_get(rec, mapping, "street_name"))) if t
     )
-    parts = [_text(_get(rec, mapping, "address")), street or None, _text(_get(rec, mapping, "town"))]
+    parts = [cell_text(_get(rec, mapping, "address")), street or None, cell_text(_get(rec, mapping, "town"))]
     v["address"] = ", ".join(dict.fromkeys(p for p in parts if p)) or None
     v["postcode"] = normalise_postcode(_get(rec, mapping, "postcode"))
-    raw_postcode = _text(_get(rec, mapping, "postcode"))
+    raw_postcode = cell_text(_get(rec, mapping, "postcode"))
     if raw_postcode and v["postcode"] and raw_postcode.replace(" ", "").upper() != v["postcode"].replace(" ", ""):
         row.note(
             "postcode",
             f"postcode {raw_postcode!r} read as {v['postcode']!r} (letter O for zero)",
             "correct the postcode in the register",
         )
-    v["name"] = _text(_get(rec, mapping, "name")) or v["address"] or (f"UPRN {v['uprn']}" if v["uprn"] else None)
+    v["name"] = cell_text(_get(rec, mapping, "name")) or v["address"] or (f"UPRN {v['uprn']}" if v["uprn"] else None)
     if v["name"] is None:
         v["name"] = f"{row.label} row {row.row}"
         row.note("name", "no name, address or UPRN", "add a PropertyName to the register")
 
-    detail = _text(_get(rec, mapping, "tenure_detail"))
-    other = _text(_get(rec, mapping, "other_detail"))
-    holding_type = _text(_get(rec, mapping, "holding_type"))
-    use_class, v["use_class_source"] = _use_class(_text(_get(rec, mapping, "use_class")), assumptions)
+    detail = cell_text(_get(rec, mapping, "tenure_detail"))
+    other = cell_text(_get(rec, mapping, "other_detail"))
+    holding_type = cell_text(_get(rec, mapping, "holding_type"))
+    use_class, v["use_class_source"] = _use_class(cell_text(_get(rec, mapping, "use_class")), assumptions)
     if use_class is None and defaults.get("use_class"):
         use_class, v["use_class_source"] = str(defaults["use_class"]), Source.SUPPLIED.value
     if use_class is None and holding_type and holding_type.strip().lower() == "land":
@@ -309,7 +312,7 @@ def _parse_row(
         use_class, v["use_class_source"] = UseClass.OTHER.value, Source.MODELLED.value
     v["use_class"] = use_class
 
-    tenure_text = _text(_get(rec, mapping, "tenure")) or defaults.get("tenure")
+    tenure_text = cell_text(_get(rec, mapping, "tenure")) or defaults.get("tenure")
     v["tenure"] = _tenure(tenure_text, detail)
     v["tenure_source"] = Source.SUPPLIED.value if v["tenure"] != Tenure.UNKNOWN.value else None
     if v["tenure"] == Tenure.UNKNOWN.value and tenure_text:
@@ -332,7 +335,7 @@ def _parse_row(
 
     for name in VALUE_FIELDS:
         raw = _get(rec, mapping, name)
-        value, problem = _number(raw)
+        value, problem = parse_number(raw)
         if problem:
             row.note(name, problem, "modelled instead; correct the value in the register")
         elif not np.isnan(value) and value < 0:
@@ -349,27 +352,27 @@ def _parse_row(
             f"floor area {gia:g} m² is implausibly small for a building",
             "kept as supplied; check BuildingSize in the register",
         )
-    rating = _text(_get(rec, mapping, "energy_rating"))
+    rating = cell_text(_get(rec, mapping, "energy_rating"))
     if rating is not None and not _ENERGY_BANDS.fullmatch(rating.upper().replace(" ", "")):
         row.note("energy_rating", f"energy rating {rating!r} is not an EPC or DEC band A+ to G", "left blank")
         rating = None
     v["energy_rating"] = rating.upper().replace(" ", "") if rating else None
 
-    v["services"] = _text(_get(rec, mapping, "services")) or defaults.get("services")
+    v["services"] = cell_text(_get(rec, mapping, "services")) or defaults.get("services")
     v["services_source"] = Source.SUPPLIED.value if v["services"] else None
     host = _flag(_get(rec, mapping, "can_host"))
     v["can_host"] = host if host is not None else defaults.get("can_host")
     v["can_host_source"] = Source.SUPPLIED.value if v["can_host"] is not None else None
-    _locks(_text(_get(rec, mapping, "locked")) or defaults.get("locked"), use_class, row, assumptions)
+    _locks(cell_text(_get(rec, mapping, "locked")) or defaults.get("locked"), use_class, row, assumptions)
     occupied = defaults.get("occupied")
     if detail:
         occupied = detail.lower() in {"owner occupied", "leasehold in", "occupied"}
     v["occupied"] = bool(occupied)
-    fte, problem = _number(_get(rec, mapping, "fte"))
+    fte, problem = parse_number(_get(rec, mapping, "fte"))
     v["fte"] = fte if not problem else np.nan
     if problem:
         row.note("fte", problem, "occupants modelled instead")
-    v["registered_patients"], problem = _number(_get(rec, mapping, "registered_patients"))
+    v["registered_patients"], problem = parse_number(_get(rec, mapping, "registered_patients"))
     if problem:
         row.note("registered_patients", problem, "left blank; correct the list size in the file")
 
@@ -465,7 +468,7 @@ def load_file(
     raw = read_table(source, label=label)
     label = raw.label
     mapping = match_columns(list(raw.frame.columns), spec.columns, label=label, has_geometry=raw.geometry is not None)
-    prefix = id_prefix or _slug(spec.partner)
+    prefix = id_prefix or slug(spec.partner)
     records = raw.frame.to_dict("records")
     geoms = list(raw.geometry) if raw.geometry is not None else [None] * len(records)
     if raw.geometry is not None and raw.crs is None:
@@ -512,7 +515,7 @@ def load_file(
     holdings = fill_modelled(holdings, assumptions)
     teams = _teams(kept, holdings, assumptions)
     holdings = _typed(holdings)
-    report = pd.concat([_file_notes(raw, spec.partner), _report(rows, holdings, spec.partner, label)])
+    report = pd.concat([file_notes(raw, spec.partner), _report(rows, holdings, spec.partner, label)])
     return LoadResult(holdings=holdings, teams=teams, report=report.reset_index(drop=True))
 
 
@@ -527,7 +530,7 @@ def _outlines(kept: list[_Row], crs: str | None) -> list[str | None]:
     return [None if g is None or g.is_empty else g.wkt for g in shapes]
 
 
-def _file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
+def file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
     """The reader's notes on how a file was read, as report lines of the whole file."""
     lines = [
         {

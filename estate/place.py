@@ -22,7 +22,19 @@ Example manifest (every path is relative to the folder)::
     columns = { "Site" = "name" }       # file heading -> field (optional)
     defaults = { use_class = "library", services = "library", occupied = true }
 
+    [[service_points]]                  # where the public gets a service, matched to holdings
+    path = "service_points_libraries.csv"
+    service = "library"
+    partner = "Trafford Council"        # match only this partner's holdings (optional)
+    within_m = 150
+
+    [[teams]]                           # the teams in each holding, several to a building (optional)
+    path = "teams.csv"                  # holding_id, UPRN or holding name; partner; service; FTE; space_m2
+    columns = { "Directorate" = "service" }   # file heading -> team field (optional)
+
 ``files = ["a.csv", "b.xlsx"]`` is a shorthand when no file needs a mapping.
+A teams file's teams replace the register's (and modelled) teams at the holdings it
+names; see :mod:`estate.teams`.
 """
 
 from __future__ import annotations
@@ -50,11 +62,14 @@ from estate.schema import (
     REPORT_COLUMNS,
     SERVICE_SEPARATOR,
     TEAM_COLUMNS,
+    WHOLE_FILE,
     Outcome,
     PartnerType,
+    Source,
     services_of,
 )
 from estate.services import DEFAULT_STANDARDS, load_standards
+from estate.teams import TEAMS_PARTNER, load_teams
 
 DEFAULT_PLACE = Path(__file__).resolve().parent.parent / "data" / "trafford"
 """The bundled sample place."""
@@ -83,6 +98,14 @@ class ServicePoints:
 
 
 @dataclass(frozen=True)
+class TeamsFile:
+    """A teams file named in a manifest: several occupying teams per holding (see :mod:`estate.teams`)."""
+
+    path: Path
+    columns: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A parsed ``place.toml``, with every path resolved and checked to exist."""
 
@@ -98,11 +121,17 @@ class Manifest:
     service_points: tuple[ServicePoints, ...] = ()
     demand_points: str | None = None
     imd: Path | None = None
+    teams: tuple[TeamsFile, ...] = ()
 
     def digest(self) -> str:
         """A hash of the manifest and every file it names (for caches and run manifests)."""
         h = hashlib.sha256()
-        paths = [self.directory / "place.toml", *(f.path for f in self.files), *(s.path for s in self.service_points)]
+        paths = [
+            self.directory / "place.toml",
+            *(f.path for f in self.files),
+            *(s.path for s in self.service_points),
+            *(t.path for t in self.teams),
+        ]
         # without its own services file a place is measured against the planner's defaults
         services = self.services or DEFAULT_STANDARDS
         paths += [
@@ -230,6 +259,17 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
         points.append(
             ServicePoints(path, str(entry["service"]), entry.get("partner"), float(entry.get("within_m", 150)))
         )
+    teams = []
+    entries = raw.get("teams", [])
+    for entry in [entries] if isinstance(entries, str | Mapping) else entries:
+        entry = {"path": entry} if isinstance(entry, str) else dict(entry)
+        path = _path(directory, entry.get("path"), "teams file")
+        if path is None:
+            raise ManifestError("place.toml: each [[teams]] needs a path.")
+        columns = entry.get("columns", {})
+        if not isinstance(columns, Mapping):
+            raise ManifestError(f"place.toml: columns of the teams file {path.name!r} must be a table.")
+        teams.append(TeamsFile(path, dict(columns)))
     demand = raw.get("demand", {})
     return Manifest(
         name=str(raw.get("name") or directory.name),
@@ -244,6 +284,7 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
         service_points=tuple(points),
         demand_points=demand.get("points"),
         imd=_path(directory, demand.get("imd"), "IMD file"),
+        teams=tuple(teams),
     )
 
 
@@ -310,8 +351,8 @@ def shared_sites(holdings: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-WHOLE_FILE = "(whole file)"
-"""The report's ``field`` for a partner's file that could not be read at all."""
+TEAMS_FILE = TEAMS_PARTNER
+"""The report's ``partner`` for a teams file that could not be read at all."""
 
 
 def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
@@ -334,7 +375,7 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         For an assumptions, postcode or boundary file that cannot be read. A partner's
         file that cannot be read at all is one report line (field :data:`WHOLE_FILE`,
         outcome excluded) and the other files still load; a row-level problem is a
-        report line of its row.
+        report line of its row. So is a teams file (partner :data:`TEAMS_FILE`).
 
     """
     manifest = read_manifest(directory)
@@ -355,25 +396,15 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
             )
         except EstateError as exc:
             # one partner's unreadable file is reported and the others still load
-            unreadable.append(
-                {
-                    "partner": f.spec.partner,
-                    "file": f.path.name,
-                    "row": pd.NA,
-                    "name": None,
-                    "holding_id": None,
-                    "outcome": Outcome.EXCLUDED.value,
-                    "field": WHOLE_FILE,
-                    "problem": str(exc),
-                    "action": "correct or replace the file and reload; the place's other files are loaded",
-                }
-            )
+            unreadable.append(_unreadable(f.spec.partner, f.path, exc))
     combined = combine(results)
     if unreadable:
         lines = pd.DataFrame(unreadable, columns=list(REPORT_COLUMNS)).astype({"row": "Int64"})
         combined = dataclasses.replace(combined, report=pd.concat([combined.report, lines], ignore_index=True))
     for points in manifest.service_points:
         combined = attach_service_points(combined, points, postcodes=postcodes, assumptions=assumptions)
+    for teams_file in manifest.teams:
+        combined = _apply_teams(combined, teams_file, assumptions)
     demand = zones = None
     if manifest.demand is not None:
         from estate.demand import load_demand
@@ -396,6 +427,34 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         assumptions=assumptions,
         standards=load_standards(manifest.services),
     )
+
+
+def _unreadable(partner: str, path: Path, exc: EstateError) -> dict[str, object]:
+    """The one report line of a file that could not be read at all."""
+    return {
+        "partner": partner,
+        "file": path.name,
+        "row": pd.NA,
+        "name": None,
+        "holding_id": None,
+        "outcome": Outcome.EXCLUDED.value,
+        "field": WHOLE_FILE,
+        "problem": str(exc),
+        "action": "correct or replace the file and reload; the place's other files are loaded",
+    }
+
+
+def _apply_teams(estate: LoadResult, teams_file: TeamsFile, assumptions: Assumptions) -> LoadResult:
+    """Put a teams file's teams in the estate; an unreadable file is one report line and changes nothing."""
+    try:
+        teams, lines = load_teams(
+            teams_file.path, estate.holdings, estate.teams, columns=teams_file.columns, assumptions=assumptions
+        )
+    except EstateError as exc:
+        teams = estate.teams
+        lines = pd.DataFrame([_unreadable(TEAMS_FILE, teams_file.path, exc)], columns=list(REPORT_COLUMNS))
+        lines = lines.astype({"row": "Int64"})
+    return dataclasses.replace(estate, teams=teams, report=pd.concat([estate.report, lines], ignore_index=True))
 
 
 def attach_service_points(
@@ -476,6 +535,9 @@ def attach_service_points(
         offered = services_of(holdings.loc[target, "services"].iloc[0])
         if points.service not in offered:
             holdings.loc[target, "services"] = SERVICE_SEPARATOR.join([*offered, points.service])
+            # supplied when the register said so too; otherwise derived from the list of service points
+            if not offered:
+                holdings.loc[target, "services_source"] = Source.DERIVED.value
         lines.append(
             {
                 **base,
@@ -513,7 +575,7 @@ def _name_overlap(point_name: object, holding_name: object) -> float:
 
 
 def _prefix(f: ManifestFile, files_of_partner: int) -> str:
-    from estate.load import _slug
+    from estate.load import slug
 
-    base = _slug(f.spec.partner)
-    return base if files_of_partner == 1 else f"{base}/{_slug(f.path.stem)}"
+    base = slug(f.spec.partner)
+    return base if files_of_partner == 1 else f"{base}/{slug(f.path.stem)}"

@@ -44,6 +44,13 @@ def test_service_points_attach_to_the_right_holdings(trafford):
     services = trafford.holdings.set_index("name")["services"]
     assert services["Stretford & Lostock Childrens Centre"] == "childrens_centre"
     assert "library" in services["Sale Library (Integrated Facility in Sale Waterside)"]
+    # the register does not say so: the lists of service points do, so the services are derived
+    source = trafford.holdings.set_index("name")["services_source"]
+    assert source["Stretford & Lostock Childrens Centre"] == "derived"
+    assert set(trafford.holdings.loc[trafford.holdings["services"].notna(), "services_source"]) == {
+        "supplied",
+        "derived",
+    }
     unmatched = trafford.report[
         (trafford.report["file"] == "service_points_libraries.csv") & (trafford.report["outcome"] == "excluded")
     ]
