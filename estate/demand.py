@@ -12,6 +12,8 @@ or added up from finer bands; points as ``x``/``y``, ``easting``/``northing`` or
 ``lon``/``lat``, or a separate boundary file whose polygons give each zone a
 representative point. Deprivation (IMD) deciles join by LSOA code.
 
+:func:`load_zones` reads zone outlines (polygons keyed by the same codes) to shade maps.
+
 Every problem in a file is reported at once, naming the row and field, and nothing is
 dropped silently.
 """
@@ -19,6 +21,7 @@ dropped silently.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +40,7 @@ from estate._tables import (
     read_table,
     source_name,
 )
+from estate.locate import read_polygons
 from estate.schema import CRS
 
 AGE_BANDS: dict[str, tuple[int, int | None]] = {
@@ -249,6 +253,48 @@ def load_demand(
     _note_missing_deciles(demand, notes)
     demand.attrs = {"source": name, "location": location, "notes": notes}
     return demand
+
+
+def load_zones(path: str | Path) -> gpd.GeoDataFrame:
+    """Load zone outlines, for shading maps by each zone's access.
+
+    Parameters
+    ----------
+    path
+        Any vector file of polygons (GeoJSON, GeoPackage, Shapefile) with a column of
+        zone codes, the same codes as the demand file.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Every column of the file, in EPSG:27700, invalid polygons repaired. Maps join it
+        to access results on ``zone_id``: when the file names its codes otherwise
+        (``OA21CD``, ``LSOA21CD``, ``code``, ...) they are copied to a ``zone_id`` column of
+        text. ``attrs`` holds ``source`` (the file) and ``notes`` (what was done that a user
+        should know, such as polygons repaired).
+
+    Raises
+    ------
+    estate.errors.EstateError
+        The file is missing, empty or unreadable (:class:`~estate.errors.InputFileError`),
+        holds no features, declares no coordinate system, holds points or lines rather than
+        polygons, or has no zone code column (:class:`DemandError`). The message names the
+        file and says what to do.
+
+    """
+    name = Path(path).name
+    zones = read_polygons(path, "zone outlines", holds="the zones' outlines")
+    notes = []
+    if zones.attrs["repaired"]:
+        count = zones.attrs["repaired"]
+        notes.append(f"{name}: {count} invalid zone polygon{'s' if count != 1 else ''} repaired (shapely make_valid).")
+    zone_col, _ = _zone_columns(zones.drop(columns=zones.geometry.name), name)
+    if zone_col != "zone_id":
+        codes = zones[zone_col].map(lambda v: str(v).strip() if pd.notna(v) else None)
+        zones["zone_id"] = codes.astype("string")
+        notes.append(f"{name}: zone codes read from column '{zone_col}'.")
+    zones.attrs = {"source": name, "notes": notes}
+    return zones
 
 
 # --- columns -------------------------------------------------------------------------
@@ -805,4 +851,4 @@ def describe_demand(demand: gpd.GeoDataFrame) -> str:
     )
 
 
-__all__ = ["AGE_BANDS", "DEMAND_COLUMNS", "DemandError", "describe_demand", "load_demand"]
+__all__ = ["AGE_BANDS", "DEMAND_COLUMNS", "DemandError", "describe_demand", "load_demand", "load_zones"]

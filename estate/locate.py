@@ -15,14 +15,18 @@ Bounds used to recognise a system (Great Britain and its waters):
 
 from __future__ import annotations
 
+import csv
 import re
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from pyproj import Transformer
+from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from estate.errors import EstateError, InputFileError
@@ -179,40 +183,158 @@ def postcode_problem(postcode: str | None) -> str:
     return f"no coordinates and postcode {postcode!r} is not in the postcode lookup"
 
 
+_POSTCODE_HEADINGS = ("pcds", "pcd", "postcode", "pcd2")
+_EAST_HEADINGS = ("oseast1m", "easting", "x")
+_NORTH_HEADINGS = ("osnrth1m", "northing", "y")
+_LOOKUP_NEEDS = "a postcode column (pcd, pcds or postcode) and oseast1m/osnrth1m (or easting/northing) in metres"
+_ONSPD = "the ONS Postcode Directory CSV"
+_HEAD_BYTES = 64 * 1024
+_DELIMITERS = (",", ";", "\t", "|")
+_NOT_TEXT = {
+    b"PK\x03\x04": "a zip archive or an Excel workbook",
+    b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel workbook",
+    b"SQLite format 3\x00": "a GeoPackage or database",
+    b"%PDF": "a PDF document",
+    b"\x1f\x8b": "a gzip archive",
+}
+
+
+def _lookup_columns(columns: list[str]) -> tuple[str, str, str] | None:
+    """Pick the postcode, easting and northing columns by heading (any case), or ``None``."""
+    by_heading: dict[str, str] = {}
+    for column in columns:
+        by_heading.setdefault(str(column).strip().lower(), column)
+    picked = [
+        next((by_heading[h] for h in headings if h in by_heading), None)
+        for headings in (_POSTCODE_HEADINGS, _EAST_HEADINGS, _NORTH_HEADINGS)
+    ]
+    if None in picked:
+        return None
+    return picked[0], picked[1], picked[2]
+
+
+def _compact(postcodes: pd.Series) -> pd.Series:
+    """Upper-case postcodes without spaces (``"M337DZ"``); blank cells become missing.
+
+    Removing plain spaces first and the other whitespace only where some is left keeps
+    the full ONS directory quick: a regular expression over millions of rows is not.
+    """
+    keys = postcodes.astype("string").str.replace(" ", "", regex=False).str.upper()
+    odd = keys.notna() & ~keys.str.isalnum().fillna(False).astype(bool)
+    if odd.any():
+        keys[odd] = keys[odd].str.replace(r"\s+", "", regex=True)
+    return keys.mask(keys == "")
+
+
+def _lookup_title(label: str) -> str:
+    return label if label == "postcode lookup" else f"postcode lookup {label!r}"
+
+
+def _missing_columns_error(label: str, columns: list[str]) -> InputFileError:
+    shown = ", ".join(str(c) for c in columns[:10]) or "no columns"
+    more = f" and {len(columns) - 10} more" if len(columns) > 10 else ""
+    return InputFileError(
+        f"{_lookup_title(label)}: a postcode lookup needs {_LOOKUP_NEEDS}; it has {shown}{more}. "
+        f"Rename the columns, or use {_ONSPD}."
+    )
+
+
 class PostcodeLookup:
     """Postcode -> easting/northing, from an ONS-postcode-directory-style file.
 
-    The file needs a postcode column (``pcd``, ``pcds`` or ``postcode``) and
-    ``oseast1m``/``osnrth1m`` (or ``easting``/``northing``) in metres.
+    The file needs a postcode column (``pcds``, ``pcd``, ``postcode`` or ``pcd2``)
+    and ``oseast1m``/``osnrth1m`` (or ``easting``/``northing``, ``x``/``y``) in
+    metres; headings match in any case and other columns are ignored.
+
+    Attributes
+    ----------
+    label
+        The file name, quoted in notes and messages.
+    skipped
+        How many rows have a postcode but no usable easting/northing (blank or not a
+        number) and were left out; the full ONS directory has such rows for postcodes
+        without a grid reference.
+    skipped_note
+        A sentence saying so, with examples, for a page or report to show; ``""`` when
+        no row was skipped.
+
+    Raises
+    ------
+    estate.errors.InputFileError
+        When the columns are missing, or no row has a postcode with an easting and
+        northing.
+
     """
 
     def __init__(self, table: pd.DataFrame, *, label: str = "postcode lookup") -> None:
-        cols = {c.lower(): c for c in table.columns}
-        pc = next((cols[c] for c in ("pcds", "pcd", "postcode", "pcd2") if c in cols), None)
-        ex = next((cols[c] for c in ("oseast1m", "easting", "x") if c in cols), None)
-        ny = next((cols[c] for c in ("osnrth1m", "northing", "y") if c in cols), None)
-        if pc is None or ex is None or ny is None:
-            raise InputFileError(
-                f"{label}: a postcode lookup needs a postcode column (pcd, pcds or postcode) and "
-                f"oseast1m/osnrth1m (or easting/northing); it has {', '.join(table.columns)}."
-            )
-        keys = table[pc].astype("string").str.replace(r"\s+", "", regex=True).str.upper()
-        east = pd.to_numeric(table[ex], errors="coerce")
-        north = pd.to_numeric(table[ny], errors="coerce")
-        ok = keys.notna() & east.notna() & north.notna()
-        self._points = pd.DataFrame({"x": east[ok].to_numpy(), "y": north[ok].to_numpy()}, index=keys[ok].to_numpy())
-        self._points = self._points[~self._points.index.duplicated()]
+        picked = _lookup_columns(list(table.columns))
+        if picked is None:
+            raise _missing_columns_error(label, list(table.columns))
+        pc, ex, ny = picked
+        keys = _compact(table[pc])
+        east = pd.to_numeric(table[ex], errors="coerce").astype(float)
+        north = pd.to_numeric(table[ny], errors="coerce").astype(float)
+        placed = east.notna() & north.notna()
+        ok = keys.notna() & placed
+        unplaced = keys.notna() & ~placed
         self.label = label
+        self.skipped = int(unplaced.sum())
+        self.skipped_note = ""
+        if self.skipped:
+            examples = ", ".join(table.loc[unplaced, pc].head(3).astype(str).str.strip())
+            self.skipped_note = (
+                f"{label}: {self.skipped} postcode{' has' if self.skipped == 1 else 's have'} no usable "
+                f"{ex}/{ny} (blank or not a number) and {'was' if self.skipped == 1 else 'were'} left out, "
+                f"e.g. {examples}."
+            )
+        if not ok.any():
+            why = f" ({self.skipped} have a postcode but no usable {ex}/{ny})" if self.skipped else ""
+            raise InputFileError(
+                f"{_lookup_title(label)}: no row has both a postcode and an easting/northing in metres{why}. "
+                f"Fill in {ex} and {ny} (British National Grid metres), or use {_ONSPD}."
+            )
+        points = pd.DataFrame({"x": east[ok].to_numpy(), "y": north[ok].to_numpy()}, index=keys[ok].to_numpy())
+        self._points = points[~points.index.duplicated()]
 
     @classmethod
     def from_csv(cls, path: str | Path) -> PostcodeLookup:
-        """Read a lookup CSV (only the postcode and coordinate columns are kept)."""
+        """Read a lookup CSV, reading only its postcode and coordinate columns.
+
+        Only those three columns are parsed, so the full ONS Postcode Directory
+        (about 2.7 million rows and 50 columns) reads in seconds and little memory.
+
+        Raises
+        ------
+        estate.errors.InputFileError
+            When the file is missing, empty, binary or not a CSV, lacks the postcode
+            or coordinate columns, or has no usable row; the message names the file
+            and says what to do.
+
+        """
         path = Path(path)
+        name = path.name
+        header, delimiter = _lookup_header(path)
+        picked = _lookup_columns(header)
+        if picked is None:
+            raise _missing_columns_error(name, header)
         try:
-            table = pd.read_csv(path, dtype=str, encoding="utf-8", encoding_errors="replace")
-        except (OSError, ValueError) as exc:
-            raise InputFileError(f"postcode lookup {path.name!r} cannot be read: {exc}") from exc
-        return cls(table, label=path.name)
+            with warnings.catch_warnings():
+                # a coordinate column holding some text is read as text and parsed in __init__
+                warnings.simplefilter("ignore", pd.errors.DtypeWarning)
+                table = pd.read_csv(
+                    path,
+                    sep=delimiter,
+                    usecols=list(picked),
+                    dtype={picked[0]: "string"},
+                    encoding="utf-8",  # pandas drops a byte-order mark itself
+                    encoding_errors="replace",
+                )
+        except (OSError, ValueError) as exc:  # pandas' ParserError is a ValueError
+            raise InputFileError(
+                f"postcode lookup {name!r} cannot be read as CSV{_near_line(exc)}: save it again as CSV "
+                '(comma-separated, UTF-8) and reload; a quote (") that is never closed is the usual cause.'
+            ) from exc
+        return cls(table, label=name)
 
     def __len__(self) -> int:
         return len(self._points)
@@ -226,6 +348,60 @@ class PostcodeLookup:
             return None
         row = self._points.loc[key]
         return float(row["x"]), float(row["y"])
+
+
+def _near_line(exc: Exception) -> str:
+    """Say where pandas stopped: " near line 12" (counting the header as line 1), or ``""``."""
+    text = str(exc)
+    if found := re.search(r"in line (\d+)", text):
+        return f" near line {found[1]}"
+    if found := re.search(r"starting at row (\d+)", text):  # pandas counts the header as row 0
+        return f" near line {int(found[1]) + 1}"
+    return ""
+
+
+def _looks_binary(head: bytes) -> bool:
+    """More than 1 in 100 characters are control characters (text has only tabs and line ends)."""
+    controls = sum(byte < 32 and byte not in b"\t\n\r\f" for byte in head)
+    return controls > len(head) / 100
+
+
+def _lookup_header(path: Path) -> tuple[list[str], str]:
+    """Read a lookup's header row and delimiter, refusing a missing, empty or binary file."""
+    title = f"postcode lookup {path.name or str(path)!r}"
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HEAD_BYTES)
+    except FileNotFoundError as exc:
+        raise InputFileError(
+            f"{title} was not found at {path.absolute()}: check the folder and the file name."
+        ) from exc
+    except OSError as exc:
+        raise InputFileError(
+            f"{title} cannot be opened ({exc.strerror or 'not a file'}): check the path and that the planner "
+            "may read the file."
+        ) from exc
+    if not head.strip():
+        raise InputFileError(
+            f"{title} is empty: export the lookup again (it needs a header row and one row per postcode)."
+        )
+    for signature, what in _NOT_TEXT.items():
+        if head.startswith(signature):
+            raise InputFileError(f"{title} is {what}, not a CSV text file: save it as CSV (UTF-8), or use {_ONSPD}.")
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputFileError(f"{title} is saved as UTF-16 text: save it as CSV (UTF-8) and reload.")
+    if b"\x00" in head or _looks_binary(head):
+        raise InputFileError(
+            f"{title} is not a CSV text file (its content is binary): save it as CSV (UTF-8), or use {_ONSPD}."
+        )
+    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    first = next(line for line in lines if line.strip())  # pandas skips blank lines too
+    if first.lstrip().startswith(("<", "{", "[")):
+        raise InputFileError(
+            f"{title} is a web page, XML or JSON document, not a CSV: save it as CSV (UTF-8), or use {_ONSPD}."
+        )
+    delimiter = max(_DELIMITERS, key=first.count)  # commas win ties: they come first
+    return next(csv.reader([first], delimiter=delimiter), []), delimiter
 
 
 def locate_postcode(postcode: str | None, lookup: PostcodeLookup | None) -> Located:
@@ -243,18 +419,135 @@ def locate_postcode(postcode: str | None, lookup: PostcodeLookup | None) -> Loca
 # ---------------------------------------------------------------- boundary
 
 
-def load_boundary(path: str | Path) -> BaseGeometry:
-    """Read a place's boundary (any vector file) as one geometry in EPSG:27700."""
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_VECTOR_FORMATS = "GeoJSON, a GeoPackage or a Shapefile"
+_GEOMETRY_NAMES = {
+    "Point": ("point", "points"),
+    "MultiPoint": ("multipoint", "multipoints"),
+    "LineString": ("line", "lines"),
+    "MultiLineString": ("multiline", "multilines"),
+    "LinearRing": ("ring", "rings"),
+    "GeometryCollection": ("geometry collection", "geometry collections"),
+}
+
+
+def read_polygons(path: str | Path, what: str, *, holds: str) -> gpd.GeoDataFrame:
+    """Read a vector file of polygons (a boundary, zone outlines) in EPSG:27700.
+
+    Every column of the file is kept. Invalid polygons (a self-crossing ring, say) are
+    repaired with :func:`shapely.make_valid`, keeping their polygonal parts;
+    ``attrs["repaired"]`` counts them. Features without geometry are kept as they are.
+
+    Parameters
+    ----------
+    path
+        Any vector file GDAL reads: GeoJSON, GeoPackage, a Shapefile (``.shp`` beside
+        its ``.shx``, ``.dbf`` and ``.prj``, or zipped) and others.
+    what
+        How messages name the file, e.g. ``"boundary"``.
+    holds
+        What the file should hold, for the messages, e.g. ``"the place's outline"``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
+    Raises
+    ------
+    estate.errors.InputFileError
+        The file is missing, empty or not a vector file.
+    estate.errors.EstateError
+        It holds no features, declares no coordinate system (or degrees with coordinates
+        that are not degrees), or holds points or lines. Each message names the file and
+        says what to do.
+
+    """
     path = Path(path)
+    title = f"{what} {path.name!r}"
+    again = f"export {holds} again from the GIS as {_VECTOR_FORMATS} and reload"
+    if not path.exists():
+        raise InputFileError(f"{title} was not found at {path.absolute()}: check the folder and the file name.")
+    if path.is_file() and path.stat().st_size == 0:
+        raise InputFileError(f"{title} is empty (0 bytes): {again}.")
     try:
         frame = gpd.read_file(path)
-    except Exception as exc:  # pyogrio raises several types for unreadable files
-        raise InputFileError(f"boundary {path.name!r} cannot be read: {exc}") from exc
+    except Exception as exc:  # pyogrio and GDAL raise several types for unreadable files
+        raise InputFileError(
+            f"{title} cannot be read as a map layer (it is damaged, or not {_VECTOR_FORMATS}): {again}."
+        ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame):
+        raise EstateError(f"{title} is a table without geometry, not a map layer: {again}.")
+    if frame.empty:
+        raise EstateError(f"{title} holds no features: {again}.")
+    geometry = frame.geometry
+    present = geometry.notna() & ~geometry.is_empty
+    if not present.any():
+        raise EstateError(f"{title} has features but none has a geometry: {again}.")
     if frame.crs is None:
+        prj = " (a Shapefile keeps it in its .prj file)" if path.suffix.lower() == ".shp" else ""
         raise EstateError(
-            f"boundary {path.name!r} declares no coordinate system: save it with one (EPSG:27700 or EPSG:4326)."
+            f"{title} declares no coordinate system{prj}: save it with one (EPSG:27700 for British National "
+            "Grid, or EPSG:4326) and reload."
         )
-    return frame.to_crs(CRS).union_all()
+    if frame.crs.is_geographic:
+        xmin, ymin, xmax, ymax = geometry[present].total_bounds
+        if min(xmin, ymin) < -180 or xmax > 180 or ymax > 90:
+            raise EstateError(
+                f"{title} declares {frame.crs.name} (degrees), but its coordinates (e.g. {xmin:.0f}, {ymin:.0f}) "
+                "are not degrees; they look like British National Grid metres: save it with EPSG:27700 and reload."
+            )
+    kinds = geometry[present].geom_type
+    other = kinds[~kinds.isin(_POLYGONAL)]
+    if len(other):
+        found = _count_geometries(other)
+        also = " as well as polygons" if len(other) < len(kinds) else ""
+        raise EstateError(
+            f"{title} holds {found}{also}; it should hold {holds} as polygons: export the polygon layer and reload."
+        )
+    frame = frame.to_crs(CRS)
+    invalid = present & ~frame.geometry.is_valid
+    if invalid.any():
+        repaired = gpd.GeoSeries(shapely.make_valid(frame.geometry[invalid].to_numpy()), index=frame.index[invalid])
+        frame.loc[invalid, frame.geometry.name] = repaired.map(_polygonal)
+        if frame.geometry[present].is_empty.all():
+            raise EstateError(f"{title}: its polygons have no area (every ring folds onto itself): {again}.")
+    frame.attrs["repaired"] = int(invalid.sum())
+    return frame
+
+
+def _polygonal(geometry: BaseGeometry) -> BaseGeometry:
+    """The polygons of a repaired geometry (``make_valid`` may add lines where a ring folds)."""
+    if geometry.geom_type in _POLYGONAL:
+        return geometry
+    parts = [part for part in shapely.get_parts(geometry) if part.geom_type in _POLYGONAL]
+    return shapely.union_all(parts) if parts else Polygon()
+
+
+def _count_geometries(kinds: pd.Series) -> str:
+    """Say what a file holds: ``"3 points and 1 line"``."""
+    counts = kinds.value_counts()
+    words = []
+    for kind, count in counts.items():
+        one, many = _GEOMETRY_NAMES.get(str(kind), (str(kind), f"{kind}s"))
+        words.append(f"{count} {one if count == 1 else many}")
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+
+
+def load_boundary(path: str | Path) -> BaseGeometry:
+    """Read a place's boundary (any vector file of polygons) as one geometry in EPSG:27700.
+
+    Invalid polygons are repaired (see :func:`read_polygons`).
+
+    Raises
+    ------
+    estate.errors.EstateError
+        For a file that is missing, empty or unreadable, holds no features, declares no
+        coordinate system, or holds points or lines: the message names the file and says
+        what to do.
+
+    """
+    frame = read_polygons(path, "boundary", holds="the place's outline")
+    return frame.geometry.union_all()
 
 
 def outside_boundary(points: gpd.GeoSeries, boundary: BaseGeometry) -> pd.Series:

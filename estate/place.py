@@ -53,6 +53,7 @@ import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from estate.assumptions import Assumptions, load_assumptions
+from estate.demand import load_demand, load_zones
 from estate.errors import EstateError, ManifestError
 from estate.load import LoadResult, PartnerFile, load_file
 from estate.locate import PostcodeLookup, load_boundary
@@ -385,7 +386,11 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     per_partner: dict[str, int] = {}
     for f in manifest.files:
         per_partner[f.spec.partner] = per_partner.get(f.spec.partner, 0) + 1
-    results, unreadable = [], []
+    results: list[LoadResult] = []
+    # lines about whole files: an unreadable partner file, postcodes the lookup left out
+    file_lines: list[dict[str, object]] = []
+    if postcodes is not None and postcodes.skipped:
+        file_lines.append(_lookup_note(postcodes))
     for f in manifest.files:
         prefix = _prefix(f, per_partner[f.spec.partner])
         try:
@@ -396,10 +401,10 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
             )
         except EstateError as exc:
             # one partner's unreadable file is reported and the others still load
-            unreadable.append(_unreadable(f.spec.partner, f.path, exc))
+            file_lines.append(_unreadable(f.spec.partner, f.path, exc))
     combined = combine(results)
-    if unreadable:
-        lines = pd.DataFrame(unreadable, columns=list(REPORT_COLUMNS)).astype({"row": "Int64"})
+    if file_lines:
+        lines = pd.DataFrame(file_lines, columns=list(REPORT_COLUMNS)).astype({"row": "Int64"})
         combined = dataclasses.replace(combined, report=pd.concat([combined.report, lines], ignore_index=True))
     for points in manifest.service_points:
         combined = attach_service_points(combined, points, postcodes=postcodes, assumptions=assumptions)
@@ -407,13 +412,11 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         combined = _apply_teams(combined, teams_file, assumptions)
     demand = zones = None
     if manifest.demand is not None:
-        from estate.demand import load_demand
-
         demand = load_demand(manifest.demand, imd_path=manifest.imd)
         if manifest.demand_points:
             demand.attrs["location"] = manifest.demand_points
     if manifest.zones is not None:
-        zones = gpd.read_file(manifest.zones).to_crs(CRS)
+        zones = load_zones(manifest.zones)
     return Place(
         name=manifest.name,
         manifest=manifest,
@@ -441,6 +444,21 @@ def _unreadable(partner: str, path: Path, exc: EstateError) -> dict[str, object]
         "field": WHOLE_FILE,
         "problem": str(exc),
         "action": "correct or replace the file and reload; the place's other files are loaded",
+    }
+
+
+def _lookup_note(postcodes: PostcodeLookup) -> dict[str, object]:
+    """The report's line for postcodes the lookup left out (no usable grid reference)."""
+    return {
+        "partner": "postcode lookup",
+        "file": postcodes.label,
+        "row": pd.NA,
+        "name": None,
+        "holding_id": None,
+        "outcome": Outcome.WARNING.value,
+        "field": WHOLE_FILE,
+        "problem": postcodes.skipped_note,
+        "action": "rows with these postcodes and no coordinates are excluded, each with its own line",
     }
 
 

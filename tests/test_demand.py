@@ -12,8 +12,8 @@ import pytest
 from pyproj import Transformer
 from shapely.geometry import Point, shape
 
-from estate.demand import DEMAND_COLUMNS, DemandError, describe_demand, load_demand
-from estate.errors import EstateError
+from estate.demand import DEMAND_COLUMNS, DemandError, describe_demand, load_demand, load_zones
+from estate.errors import EstateError, InputFileError
 
 DATA = Path(__file__).parent / "data" / "access"
 
@@ -278,3 +278,115 @@ def test_imd_file_matching_no_zone_is_refused(tmp_path):
     path = write(tmp_path / "z.csv", "zone_id,population,x,y\nOA1,1,400000,300000")
     with pytest.raises(DemandError, match="no code in the file matches"):
         load_demand(path, imd_path=DATA / "iod2019_trafford_lsoa11.csv")
+
+
+# --- zone outlines -------------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parent.parent / "data" / "trafford"
+BNG = "urn:ogc:def:crs:EPSG::27700"
+
+
+def outlines(path: Path, features: list[tuple[dict, dict | None]], crs: str | None = BNG) -> Path:
+    """Write a GeoJSON of (properties, geometry) pairs."""
+    collection: dict = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": p, "geometry": g} for p, g in features],
+    }
+    if crs:
+        collection["crs"] = {"type": "name", "properties": {"name": crs}}
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    return path
+
+
+def square(x: float, y: float, side: float = 100.0) -> dict:
+    ring = [[x, y], [x + side, y], [x + side, y + side], [x, y + side], [x, y]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_zone_outlines_keep_their_columns_in_british_national_grid(tmp_path):
+    path = outlines(
+        tmp_path / "zones.geojson",
+        [({"zone_id": "A", "name": "Alpha"}, square(-2.35, 53.39, 0.01)), ({"zone_id": "B", "name": "Beta"}, None)],
+        crs="urn:ogc:def:crs:OGC:1.3:CRS84",
+    )
+    zones = load_zones(path)
+    assert zones.crs.to_epsg() == 27700
+    assert list(zones.columns) == ["zone_id", "name", "geometry"]
+    assert zones["zone_id"].tolist() == ["A", "B"]
+    assert 370_000 < zones.geometry.iloc[0].bounds[0] < 380_000
+    assert zones.geometry.iloc[1] is None  # a feature without geometry is kept as it is
+    assert zones.attrs == {"source": "zones.geojson", "notes": []}
+
+
+def test_sample_place_zone_outlines_read_as_before():
+    zones = load_zones(SAMPLE / "zones.geojson")
+    raw = gpd.read_file(SAMPLE / "zones.geojson").to_crs("EPSG:27700")
+    assert len(zones) == 738 and list(zones.columns) == list(raw.columns)
+    assert zones["zone_id"].tolist() == raw["zone_id"].tolist()
+    assert zones.geom_equals(raw.geometry).all()
+
+
+def test_zone_codes_under_an_ons_heading_are_copied_to_zone_id(tmp_path):
+    path = outlines(tmp_path / "oa.geojson", [({"OA21CD": "E00030771"}, square(376000, 387000))])
+    zones = load_zones(path)
+    assert zones["zone_id"].tolist() == ["E00030771"] and "OA21CD" in zones.columns
+    assert "oa.geojson: zone codes read from column 'OA21CD'." in zones.attrs["notes"]
+
+
+def test_invalid_zone_polygon_is_repaired_with_a_note(tmp_path):
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [100, 100], [100, 0], [0, 100], [0, 0]]]}
+    zones = load_zones(outlines(tmp_path / "z.geojson", [({"zone_id": "A"}, bowtie)]))
+    assert zones.geometry.is_valid.all() and zones.geometry.area.iloc[0] == pytest.approx(5_000)
+    assert zones.attrs["notes"] == ["z.geojson: 1 invalid zone polygon repaired (shapely make_valid)."]
+
+
+@pytest.mark.parametrize(
+    ("features", "crs", "problem"),
+    [
+        ([], BNG, "holds no features: export the zones' outlines again"),
+        ([({"zone_id": "A"}, None)], BNG, "has features but none has a geometry"),
+        (
+            [({"zone_id": "A"}, {"type": "Point", "coordinates": [376000, 387000]})],
+            BNG,
+            "holds 1 point; it should hold the zones' outlines as polygons",
+        ),
+        ([({"zone_id": "A"}, square(376000, 387000))], None, "declares WGS 84 (degrees), but its coordinates"),
+    ],
+)
+def test_unusable_zone_outlines_name_the_file_and_the_problem(tmp_path, features, crs, problem):
+    with pytest.raises(EstateError) as caught:
+        load_zones(outlines(tmp_path / "zones.geojson", features, crs))
+    assert str(caught.value).startswith("zone outlines 'zones.geojson'")
+    assert problem in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [(b"", "is empty (0 bytes)"), (b"zone_id;not a map", "cannot be read as a map layer")],
+)
+def test_unreadable_zone_outlines_name_the_file(tmp_path, content, problem):
+    path = tmp_path / "zones.geojson"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError) as caught:
+        load_zones(path)
+    assert str(caught.value).startswith("zone outlines 'zones.geojson'") and problem in str(caught.value)
+    assert "driver" not in str(caught.value)
+
+
+def test_zone_outlines_without_a_coordinate_system_are_refused(tmp_path):
+    shp = tmp_path / "zones.shp"
+    gpd.GeoDataFrame({"zone_id": ["A"]}, geometry=[shape(square(0, 0))], crs=27700).to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    with pytest.raises(EstateError, match="zone outlines 'zones.shp' declares no coordinate system"):
+        load_zones(shp)
+
+
+def test_zone_outlines_without_zone_codes_are_refused(tmp_path):
+    path = outlines(tmp_path / "shapes.geojson", [({"colour": "red"}, square(376000, 387000))])
+    with pytest.raises(DemandError, match="shapes.geojson: no zone code column. Name the column"):
+        load_zones(path)
+
+
+def test_missing_zone_outlines_are_named(tmp_path):
+    with pytest.raises(InputFileError, match="zone outlines 'gone.geojson' was not found"):
+        load_zones(tmp_path / "gone.geojson")

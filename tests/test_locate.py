@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import Point, Polygon, box
 
+from estate.errors import EstateError, InputFileError
 from estate.locate import (
     PostcodeLookup,
     declared_system,
+    load_boundary,
     locate_coordinates,
     locate_postcode,
     normalise_postcode,
@@ -131,3 +136,212 @@ def test_outside_boundary_distance_km():
     points = gpd.GeoSeries([Point(500, 500), Point(3000, 500), None], crs=27700)
     km = outside_boundary(points, square)
     assert km[0] == 0 and km[1] == pytest.approx(2.0) and pd.isna(km[2])
+
+
+# ---------------------------------------------------------------- lookup and boundary files
+
+
+def write_lookup(path: Path, header: list[str], rows: list[list[str]], sep: str = ",") -> Path:
+    lines = [sep.join(header), *(sep.join(row) for row in rows)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_lookup_file_reads_only_the_postcode_and_coordinate_columns(tmp_path, monkeypatch):
+    # 40 other columns, as in the ONS Postcode Directory (pcd and pcd2 among them: pcds wins).
+    extra = ["pcd", "pcd2", *(f"field{i:02d}" for i in range(38))]
+    header = [*extra[:20], "PCDS", *extra[20:], "OSEAST1M", "OSNRTH1M"]
+    rows = [
+        [*(f"v{i}" for i in range(20)), "M33 7DZ", *(f"v{i}" for i in range(20)), "378000", "392000"],
+        [*(f"v{i}" for i in range(20)), "WA15 0AB", *(f"v{i}" for i in range(20)), "379000", "386000"],
+    ]
+    path = write_lookup(tmp_path / "onspd.csv", header, rows)
+    read = []
+    real_read_csv = pd.read_csv
+
+    def spy(*args, **kwargs):
+        frame = real_read_csv(*args, **kwargs)
+        read.append(list(frame.columns))
+        return frame
+
+    monkeypatch.setattr(pd, "read_csv", spy)
+    lookup = PostcodeLookup.from_csv(path)
+    assert read == [["PCDS", "OSEAST1M", "OSNRTH1M"]]
+    assert len(lookup) == 2 and lookup.skipped == 0 and lookup.skipped_note == ""
+    assert lookup.find(normalise_postcode("m33 7dz")) == (378000.0, 392000.0)
+    # the letter O typed for a zero still finds the postcode
+    assert lookup.find(normalise_postcode("WA15 OAB")) == (379000.0, 386000.0)
+    assert locate_postcode(normalise_postcode("wa15oab"), lookup).x == 379000.0
+
+
+def test_lookup_file_headings_in_any_case_and_semicolons(tmp_path):
+    path = write_lookup(
+        tmp_path / "own.csv", ["Postcode", "Easting", "Northing"], [["M1 1AA", "384000", "398000"]], ";"
+    )
+    assert PostcodeLookup.from_csv(path).find("M1 1AA") == (384000.0, 398000.0)
+
+
+def test_lookup_rows_without_usable_coordinates_are_counted(tmp_path):
+    path = write_lookup(
+        tmp_path / "gaps.csv",
+        ["pcds", "oseast1m", "osnrth1m"],
+        [["M1 1AA", "384000", "398000"], ["M2 2AA", "n/a", "398000"], ["M3 3AA", "", ""], ["", "1", "2"]],
+    )
+    lookup = PostcodeLookup.from_csv(path)
+    assert len(lookup) == 1
+    assert lookup.skipped == 2  # the row without a postcode is not counted
+    assert lookup.skipped_note == (
+        "gaps.csv: 2 postcodes have no usable oseast1m/osnrth1m (blank or not a number) and were left out, "
+        "e.g. M2 2AA, M3 3AA."
+    )
+    assert lookup.find("M2 2AA") is None
+
+
+def test_lookup_with_no_usable_row_is_refused(tmp_path):
+    path = write_lookup(tmp_path / "text.csv", ["pcd", "x", "y"], [["M1 1AA", "east", "north"]])
+    with pytest.raises(InputFileError) as caught:
+        PostcodeLookup.from_csv(path)
+    assert str(caught.value).startswith("postcode lookup 'text.csv': no row has both a postcode and an easting")
+    assert "(1 have a postcode but no usable x/y)" in str(caught.value)
+    header_only = write_lookup(tmp_path / "header.csv", ["pcd", "oseast1m", "osnrth1m"], [])
+    with pytest.raises(InputFileError, match="'header.csv': no row has both"):
+        PostcodeLookup.from_csv(header_only)
+
+
+@pytest.mark.parametrize(
+    ("content", "problem"),
+    [
+        (b"", "is empty: export the lookup again"),
+        (b"\n \n", "is empty"),
+        (b"\x00\x01\x02\x03binary\x00", "is not a CSV text file (its content is binary)"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is not a CSV text file (its content is binary)"),
+        (b"PK\x03\x04\x14\x00\x06\x00", "is a zip archive or an Excel workbook, not a CSV text file"),
+        (b"<html><body>Not found</body></html>", "is a web page, XML or JSON document, not a CSV"),
+        ("pcd,x,y\nM1 1AA,1,2\n".encode("utf-16"), "is saved as UTF-16 text: save it as CSV (UTF-8)"),
+        (b"code,lat,long\nM1 1AA,53.4,-2.2\n", "needs a postcode column (pcd, pcds or postcode) and oseast1m"),
+        (b'pcd,oseast1m,osnrth1m\nM1 1AA,1,2\n"M2 2AA,3,4\n', "cannot be read as CSV near line 3"),
+    ],
+)
+def test_unusable_lookup_file_names_the_file_and_the_problem(tmp_path, content, problem):
+    path = tmp_path / "lookup.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError) as caught:
+        PostcodeLookup.from_csv(path)
+    assert str(caught.value).startswith("postcode lookup 'lookup.csv'")
+    assert problem in str(caught.value)
+
+
+def test_lookup_missing_columns_message_lists_some_of_the_columns(tmp_path):
+    path = write_lookup(tmp_path / "wide.csv", [f"c{i}" for i in range(50)], [["1"] * 50])
+    with pytest.raises(InputFileError, match=r"it has c0, c1, .*, c9 and 40 more\. Rename the columns"):
+        PostcodeLookup.from_csv(path)
+
+
+def test_missing_lookup_file_is_named(tmp_path):
+    with pytest.raises(InputFileError, match="postcode lookup 'nowhere.csv' was not found at"):
+        PostcodeLookup.from_csv(tmp_path / "nowhere.csv")
+
+
+def geojson(path: Path, geometries: list[dict | None], crs: str | None = None) -> Path:
+    collection: dict = {
+        "type": "FeatureCollection",
+        "features": [{"type": "Feature", "properties": {"n": i}, "geometry": g} for i, g in enumerate(geometries)],
+    }
+    if crs:
+        collection["crs"] = {"type": "name", "properties": {"name": crs}}
+    path.write_text(json.dumps(collection), encoding="utf-8")
+    return path
+
+
+SQUARE = {"type": "Polygon", "coordinates": [[[376000, 387000], [377000, 387000], [377000, 388000], [376000, 387000]]]}
+BNG = "urn:ogc:def:crs:EPSG::27700"
+
+
+def test_boundary_in_wgs84_is_one_polygon_in_british_national_grid(tmp_path):
+    lonlat = {"type": "Polygon", "coordinates": [[[-2.40, 53.38], [-2.30, 53.38], [-2.30, 53.42], [-2.40, 53.38]]]}
+    boundary = load_boundary(geojson(tmp_path / "b.geojson", [lonlat]))
+    assert boundary.geom_type == "Polygon"
+    assert 370_000 < boundary.bounds[0] < boundary.bounds[2] < 385_000
+
+
+def test_invalid_boundary_polygon_is_repaired_not_refused(tmp_path):
+    bowtie = {
+        "type": "Polygon",
+        "coordinates": [[[376000, 387000], [377000, 388000], [377000, 387000], [376000, 388000], [376000, 387000]]],
+    }
+    boundary = load_boundary(geojson(tmp_path / "bowtie.geojson", [bowtie], BNG))
+    assert boundary.is_valid and boundary.area == pytest.approx(500_000)
+
+
+@pytest.mark.parametrize(
+    ("geometries", "crs", "error", "problem"),
+    [
+        ([], BNG, EstateError, "holds no features"),
+        ([None], BNG, EstateError, "has features but none has a geometry"),
+        (
+            [{"type": "Point", "coordinates": [376000, 387000]}] * 2,
+            BNG,
+            EstateError,
+            "holds 2 points; it should hold the place's outline as polygons",
+        ),
+        (
+            [SQUARE, {"type": "LineString", "coordinates": [[376000, 387000], [377000, 388000]]}],
+            BNG,
+            EstateError,
+            "holds 1 line as well as polygons",
+        ),
+        ([SQUARE], None, EstateError, "declares WGS 84 (degrees), but its coordinates (e.g. 376000, 387000)"),
+    ],
+)
+def test_unusable_boundary_names_the_file_and_the_problem(tmp_path, geometries, crs, error, problem):
+    path = geojson(tmp_path / "area.geojson", geometries, crs)
+    with pytest.raises(error) as caught:
+        load_boundary(path)
+    assert str(caught.value).startswith("boundary 'area.geojson'")
+    assert problem in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "problem"),
+    [
+        ("area.geojson", b"", "is empty (0 bytes): export the place's outline again"),
+        ("area.geojson", b"this is not a map", "cannot be read as a map layer"),
+        ("area.gpkg", b"\x00\x01garbage" * 20, "cannot be read as a map layer"),
+        ("area.csv", b"name,value\nTrafford,1\n", "is a table without geometry, not a map layer"),
+    ],
+)
+def test_unreadable_boundary_names_the_file_without_library_text(tmp_path, name, content, problem):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(EstateError) as caught:
+        load_boundary(path)
+    message = str(caught.value)
+    assert message.startswith(f"boundary {name!r}") and problem in message
+    assert "GeoJSON, a GeoPackage or a Shapefile" in message
+    assert "recognized" not in message and "driver" not in message  # no raw GDAL text
+
+
+def test_boundary_without_a_coordinate_system_is_refused(tmp_path):
+    shp = tmp_path / "area.shp"
+    gpd.GeoDataFrame({"n": [1]}, geometry=[box(0, 0, 10, 10)], crs=27700).to_file(shp)
+    shp.with_suffix(".prj").unlink()
+    with pytest.raises(EstateError, match=r"boundary 'area.shp' declares no coordinate system \(a Shapefile"):
+        load_boundary(shp)
+
+
+def test_missing_boundary_file_is_named(tmp_path):
+    with pytest.raises(InputFileError, match="boundary 'gone.geojson' was not found"):
+        load_boundary(tmp_path / "gone.geojson")
+
+
+def test_repaired_polygon_that_folds_to_a_line_keeps_only_area(tmp_path):
+    # a valid square beside a ring that folds onto itself (no area): the square is kept
+    flat = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [20, 0], [0, 0]]]}
+    boundary = load_boundary(geojson(tmp_path / "flat.geojson", [SQUARE, flat], BNG))
+    assert boundary.equals(Polygon(SQUARE["coordinates"][0]))
+
+
+def test_boundary_whose_only_polygon_has_no_area_is_refused(tmp_path):
+    flat = {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [20, 0], [0, 0]]]}
+    with pytest.raises(EstateError, match="boundary 'flat.geojson': its polygons have no area"):
+        load_boundary(geojson(tmp_path / "flat.geojson", [flat], BNG))

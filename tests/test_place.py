@@ -117,6 +117,23 @@ def test_tiny_place_with_two_partners_and_a_mapping(tmp_path):
     assert place.demand is None and place.boundary is None
 
 
+def test_postcodes_the_lookup_cannot_place_are_a_line_of_the_report(tmp_path):
+    (tmp_path / "council.csv").write_text("Site Name,Postcode\nHQ,M1 1AA\nAnnexe,M2 2AA\n")
+    (tmp_path / "postcodes.csv").write_text("pcds,oseast1m,osnrth1m\nM1 1AA,378000,392000\nM2 2AA,,\n")
+    write_place(
+        tmp_path,
+        'name = "Tiny"\npostcodes = "postcodes.csv"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\nfiles = ["council.csv"]\n',
+    )
+    place = load_place(tmp_path)
+    note = place.report[place.report["field"] == WHOLE_FILE].iloc[0]
+    assert (note["partner"], note["file"], note["outcome"]) == ("postcode lookup", "postcodes.csv", "loaded with warnings")
+    assert "1 postcode has no usable" in note["problem"] and "M2 2AA" in note["problem"]
+    # HQ is placed by its postcode (a warning says so); the Annexe is excluded on its own line;
+    # only the two register rows are counted
+    assert outcome_counts(place.report) == {"loaded": 0, "loaded with warnings": 1, "excluded": 1}
+
+
 def test_a_place_joins_deprivation_from_its_own_imd_file(tmp_path):
     (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
     (tmp_path / "demand.csv").write_text(
