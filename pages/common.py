@@ -6,16 +6,20 @@ import base64
 import functools
 import hashlib
 import html
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import branca
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
-from branca.element import MacroElement
-from folium.plugins import FastMarkerCluster
+from branca.element import CssLink, Element, JavascriptLink, MacroElement
+from folium.elements import JSCSSMixin
 from jinja2 import Template
 
 from estate.access import AccessReport, access_report
@@ -39,6 +43,8 @@ PARTNER_COLOURS = (
     "#bcbd22",
     "#7f7f7f",
 )
+_DECIMALS = 5  # coordinates on the estate map: about a metre
+_SAMPLE_CENTRE = [53.42, -2.33]  # where a map with no holdings opens
 
 
 def place_dir() -> Path:
@@ -215,41 +221,186 @@ def money(value: float) -> str:
     return f"£{value:,.0f}"
 
 
-# One small JS function draws every point of a partner as a coloured circle; the
-# cluster plugin keeps 5,000 holdings responsive.
-_POINT_JS = """
-function (row) {
-    var marker = L.circleMarker(new L.LatLng(row[0], row[1]),
-        {radius: 6, color: row[2], fillColor: row[2], fillOpacity: 0.8, weight: 1});
-    marker.bindTooltip(row[3]);
-    return marker;
-}
-"""
+@dataclass(frozen=True)
+class _PartnerLayer:
+    """One partner's holdings as the map draws them: a colour and compact rows ``[lat, lon, name]``."""
+
+    partner: str
+    colour: str
+    count: int
+    rows_js: str  # a JavaScript array literal, safe inside a <script>
+
+
+@dataclass(frozen=True)
+class _EstateLayers:
+    """What :func:`estate_map` draws, in WGS84: the partners' points, the boundary, and where the map opens."""
+
+    partners: tuple[_PartnerLayer, ...]
+    view: list[list[float]] | None  # [[south, west], [north, east]]: the boundary's, else the holdings'
+    boundary: dict | None  # GeoJSON
+
+
+def _js_literal(value: object) -> str:
+    """``value`` (lists, strings, numbers) as JSON that can sit in a ``<script>`` and a Jinja template unchanged.
+
+    Characters that could end the script or start markup or a template tag are written as
+    JavaScript escapes, which read back as the same text.
+    """
+    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("{", "\\u007b"), ("}", "\\u007d")):
+        text = text.replace(char, escape)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _inert(text: str) -> str:
+    """``text`` with a zero-width space after each ``{``, so a partner's name never reads as a Jinja tag.
+
+    folium renders a layer's script and then compiles the result as a template again: a
+    name typed as ``Police {% HQ`` would otherwise stop the page.
+    """
+    return text.replace("{", "{\u200b")
+
+
+def _estate_token(holdings: pd.DataFrame, boundary) -> str:
+    """A digest of what the estate map shows: partners, names and locations, and the boundary."""
+    token = hashlib.sha256()
+    token.update(pd.util.hash_pandas_object(holdings[["partner", "name"]], index=False).to_numpy().tobytes())
+    token.update(shapely.get_coordinates(holdings.geometry.to_numpy()).tobytes())
+    token.update(str(holdings.crs).encode())
+    token.update(b"" if boundary is None else shapely.to_wkb(boundary))
+    return token.hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _estate_layers(token: str, _holdings: pd.DataFrame, _boundary) -> _EstateLayers:
+    """The map's layers, converted once per estate (keyed by :func:`_estate_token`)."""
+    lonlat = _holdings.geometry.to_crs("EPSG:4326")
+    # 5 decimals is about a metre: finer than the registers' own grid references
+    lat = np.round(lonlat.y.to_numpy(dtype=float), _DECIMALS)
+    lon = np.round(lonlat.x.to_numpy(dtype=float), _DECIMALS)
+    names = _holdings["name"].astype("string").fillna("unnamed holding").map(html.escape).to_numpy(dtype=object)
+    partners = _holdings["partner"].astype("string").fillna("unknown partner").to_numpy(dtype=object)
+    located = np.isfinite(lat) & np.isfinite(lon)  # a holding always has a location; never draw NaN
+    colours = partner_colours(list(dict.fromkeys(partners)))
+    layers = []
+    for partner, colour in colours.items():
+        mine = np.flatnonzero((partners == partner) & located)
+        rows = list(zip(lat[mine].tolist(), lon[mine].tolist(), names[mine].tolist(), strict=True))
+        layers.append(_PartnerLayer(partner, colour, len(mine), _js_literal(rows)))
+    outline = view = None
+    if _boundary is not None:
+        shape = gpd.GeoSeries([_boundary], crs="EPSG:27700").to_crs("EPSG:4326")
+        outline = shape.__geo_interface__
+        west, south, east, north = shape.total_bounds.tolist()
+        view = [[south, west], [north, east]]
+    elif located.any():
+        view = [[lat[located].min(), lon[located].min()], [lat[located].max(), lon[located].max()]]
+        view = [[float(v) for v in corner] for corner in view]
+    return _EstateLayers(tuple(layers), view, outline)
+
+
+class _PartnerCluster(JSCSSMixin, MacroElement):
+    """One partner's holdings as coloured circles in a marker cluster, drawn from compact rows.
+
+    The rows arrive as a ready-made JavaScript literal and are written into the map's script
+    as they are: folium's usual path compiles every layer's script as a Jinja template again
+    on each render (st_folium renders twice), about 0.1 s a render for 5,000 holdings.
+    Tooltips give the holding's name and partner (names are HTML-escaped).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var rows = {{ this.rows_js }};
+            var style = {radius: 6, color: {{ this.colour_js }}, fillColor: {{ this.colour_js }},
+                         fillOpacity: 0.8, weight: 1};
+            var suffix = {{ this.suffix_js }};
+            var markers = new Array(rows.length);
+            for (var i = 0; i < rows.length; i++) {
+                markers[i] = L.circleMarker([rows[i][0], rows[i][1]], style).bindTooltip(rows[i][2] + suffix);
+            }
+            var cluster = L.markerClusterGroup({disableClusteringAtZoom: 15});
+            cluster.addLayers(markers);
+            cluster.addTo({{ this._parent.get_name() }});
+        })();
+        {% endmacro %}
+        """
+    )
+    default_js = [
+        (
+            "markerclusterjs",
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/leaflet.markercluster.js",
+        )
+    ]
+    default_css = [
+        (
+            "markerclustercss",
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.css",
+        ),
+        (
+            "markerclusterdefault",
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.markercluster/1.1.0/MarkerCluster.Default.css",
+        ),
+    ]
+
+    def __init__(self, layer: _PartnerLayer) -> None:
+        super().__init__()
+        self._name = "PartnerCluster"
+        self.rows_js = layer.rows_js
+        self.colour_js = _js_literal(layer.colour)
+        self.suffix_js = _js_literal(html.escape(f" ({layer.partner})"))
+
+    def render(self, **kwargs) -> None:
+        """Add the cluster's links and its script to the figure, without compiling the script as a template."""
+        figure = self.get_root()
+        for name, url in self.default_js:
+            figure.header.add_child(JavascriptLink(url), name=name)
+        for name, url in self.default_css:
+            figure.header.add_child(CssLink(url), name=name)
+        figure.script.add_child(_Text(self._template.module.script(self, kwargs)), name=self.get_name())
+
+
+class _Text(Element):
+    """Text rendered as it is (a plain :class:`branca.element.Element` compiles it as a template)."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def render(self, **kwargs) -> str:
+        """The text."""
+        return self.text
 
 
 def estate_map(holdings: pd.DataFrame, boundary=None, *, height: int = 560) -> folium.Map:
-    """A folium map of holdings coloured by partner, clustered, with the boundary and a legend."""
-    points = holdings.to_crs("EPSG:4326")
-    centre = [points.geometry.y.mean(), points.geometry.x.mean()] if len(points) else [53.42, -2.33]
-    fmap = folium.Map(location=centre, zoom_start=12, tiles="OpenStreetMap", height=height, control_scale=True)
-    if boundary is not None:
-        outline = gpd.GeoSeries([boundary], crs="EPSG:27700").to_crs("EPSG:4326")
+    """A folium map of the whole estate: holdings coloured by partner, clustered, the boundary and a legend.
+
+    It opens on the place's boundary (on every holding when there is none), with a layer per
+    partner to switch on and off and a tooltip naming each holding and its partner.
+    Converting the holdings for the map is done once per estate (see :func:`_estate_layers`),
+    so a rerun redraws without converting again.
+    """
+    layers = _estate_layers(_estate_token(holdings, boundary), holdings, boundary)
+    fmap = folium.Map(location=_SAMPLE_CENTRE, zoom_start=12, tiles="OpenStreetMap", height=height, control_scale=True)
+    if layers.view is not None:
+        (south, west), (north, east) = layers.view
+        fmap.location = [(south + north) / 2, (west + east) / 2]
+        # without animation, and before the clusters are added: an animated fit lays every cluster out twice
+        fit = folium.FitBounds(layers.view, padding=(12, 12))
+        fit.options["animate"] = False
+        fmap.add_child(fit)
+    if layers.boundary is not None:
         folium.GeoJson(
-            outline.__geo_interface__,
+            layers.boundary,
             name="Boundary",
             style_function=lambda _: {"color": "#333", "weight": 2, "fill": False},
         ).add_to(fmap)
-    colours = partner_colours(list(dict.fromkeys(holdings["partner"])))
-    add_legend(fmap, "Partner", [(colour, partner) for partner, colour in colours.items()])
-    for partner, colour in colours.items():
-        mine = points[points["partner"] == partner]
-        rows = [
-            [g.y, g.x, colour, f"{name} ({partner})"]
-            for g, name in zip(mine.geometry, mine["name"].astype(str).str.replace("'", "’"), strict=True)
-        ]
-        chip = f'<span style="color:{colour};font-size:1.2em">&#9679;</span>'
-        group = folium.FeatureGroup(name=f"{chip} {partner} ({len(rows)})")
-        FastMarkerCluster(rows, callback=_POINT_JS, options={"disableClusteringAtZoom": 15}).add_to(group)
+    add_legend(fmap, "Partner", [(layer.colour, _inert(layer.partner)) for layer in layers.partners])
+    for layer in layers.partners:
+        chip = f'<span style="color:{layer.colour};font-size:1.2em">&#9679;</span>'
+        group = folium.FeatureGroup(name=f"{chip} {html.escape(_inert(layer.partner))} ({layer.count:,})")
+        _PartnerCluster(layer).add_to(group)
         group.add_to(fmap)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return with_local_assets(fmap)

@@ -2,20 +2,180 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from estate.columns import SOURCE_FIELDS, match_columns
-from estate.errors import EstateError
+from estate.errors import EstateError, InputFileError
 from estate.export import to_csv_bytes, to_excel_bytes
-from estate.load import PartnerFile, load_file, outcome_counts
+from estate.load import PartnerFile, load_file, outcome_counts, row_outcomes
 from estate.locate import PostcodeLookup
-from estate.place import shared_sites
-from estate.readers import read_table
+from estate.place import WHOLE_FILE, Manifest, Place, shared_sites
+from estate.readers import MAX_FILE_BYTES, read_table
 from estate.schema import Outcome, PartnerType
 from pages.common import UPLOADS, current_place, estate_map, money, place_picker, show_error
+
+# What a partner's register can be saved as (see estate.readers); other files in a place folder are not offered.
+READABLE = (".csv", ".xlsx", ".xls", ".geojson", ".json", ".gpkg", ".zip")
+UPLOADED = "uploaded"
+PICKED = "picked from the place folder"
+IN_MANIFEST = "named in place.toml"
+FILES_HEADING = "Where each partner's holdings came from"
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~:#])")
+
+
+def manifest_paths(manifest: Manifest) -> set[Path]:
+    """Every file a place's manifest uses: partners' registers, boundary, postcodes, demand, teams and the rest."""
+    used: set[Path] = set()
+    for field in dataclasses.fields(manifest):
+        value = getattr(manifest, field.name)
+        for item in value if isinstance(value, tuple) else (value,):
+            path = item if isinstance(item, Path) else getattr(item, "path", None)
+            if isinstance(path, Path):
+                used.add(path.resolve())
+    return used
+
+
+def pickable_files(place: Place, uploads: list[dict]) -> list[str]:
+    """Readable files in the place's folder that neither its manifest nor this session has loaded, by name."""
+    used = manifest_paths(place.manifest)
+    picked = {u["file"] for u in uploads if u.get("origin") == PICKED}
+    return sorted(
+        path.name
+        for path in place.directory.iterdir()
+        if path.is_file()
+        and not path.name.startswith(".")
+        and path.suffix.lower() in READABLE
+        and path.resolve() not in used
+        and path.name not in picked
+    )
+
+
+def picked_bytes(place: Place, name: str) -> bytes | None:
+    """The content of a file in the place's folder; ``None``, with the reason shown, when it cannot be read."""
+    path = place.directory / name
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise InputFileError(
+                f"'{name}' is larger than the {MAX_FILE_BYTES // 2**20} MB the planner reads from one file: "
+                "split it (for example one file per partner or per area) and pick the parts."
+            )
+        return path.read_bytes()
+    except OSError as exc:
+        show_error(InputFileError(f"'{name}' could not be read from {place.directory}: {exc.strerror}."))
+    except EstateError as exc:
+        show_error(exc)
+    return None
+
+
+def partner_inputs() -> tuple[str, str]:
+    """Whose file it is: the partner's name (stripped) and type."""
+    kinds = [t.value for t in PartnerType]
+    with st.container(horizontal=True):
+        partner = st.text_input("Partner", placeholder="e.g. Greater Manchester Police", key="upload_partner")
+        kind = st.selectbox("Partner type", kinds, index=len(kinds) - 1, key="upload_type")
+    return partner.strip(), kind
+
+
+def register_form(place: Place, data: bytes, label: str, partner: str, partner_type: str, *, origin: str) -> None:
+    """Show how a register's columns match the holding schema, let the user correct it, and load it on request.
+
+    The one way a partner's file joins the place on this page, whether uploaded or picked
+    from the place's folder: a loaded file is added to the session's ``uploads``.
+
+    Parameters
+    ----------
+    place
+        The place the file joins: its postcodes, boundary and assumptions are used.
+    data, label
+        The file's content and its name as the user knows it.
+    partner, partner_type
+        Whose holdings these are; the load button waits for a partner's name.
+    origin
+        How the file came in, as the files table says it (:data:`UPLOADED` or :data:`PICKED`).
+
+    """
+    uploads: list[dict] = st.session_state[UPLOADS]
+    try:
+        raw = read_table(data, label=label)
+        for note in raw.warnings:
+            st.caption(note)
+        headings = [c for c in raw.frame.columns if not c.startswith("_")]
+        try:
+            guess = match_columns(headings, label=label).fields
+        except EstateError as exc:
+            st.warning(str(exc))
+            guess = {}
+        by_heading = {heading: field for field, heading in guess.items()}
+        mapping = st.data_editor(
+            pd.DataFrame({"column": headings, "field": [by_heading.get(h, "") for h in headings]}),
+            column_config={
+                "column": st.column_config.TextColumn("Column in the file", disabled=True),
+                "field": st.column_config.SelectboxColumn("Holding field", options=["", *SOURCE_FIELDS]),
+            },
+            hide_index=True,
+            key=f"mapping_{origin}_{label}",
+        )
+        if st.button("Load this register", type="primary", disabled=not partner, key="load_register"):
+            columns = {r.column: (r.field or "") for r in mapping.itertuples()}
+            postcodes = PostcodeLookup.from_csv(place.manifest.postcodes) if place.manifest.postcodes else None
+            result = load_file(
+                data,
+                PartnerFile(partner, partner_type, columns),
+                label=label,
+                postcodes=postcodes,
+                boundary=place.boundary,
+                assumptions=place.assumptions,
+                id_prefix=f"upload{len(uploads) + 1}",
+            )
+            uploads.append({"file": label, "partner": partner, "origin": origin, "result": result})
+            st.success(f"{label}: {len(result.holdings)} holdings loaded for {partner}.")
+    except EstateError as exc:
+        show_error(exc)
+
+
+def files_table(place: Place, uploads: list[dict], report: pd.DataFrame, holdings: pd.DataFrame) -> pd.DataFrame:
+    """Each partner's files: how each came in, the rows read from it and the holdings it gave."""
+    sources = pd.DataFrame(
+        [(f.spec.partner, f.path.name, IN_MANIFEST) for f in place.manifest.files]
+        + [(u["partner"], u["file"], u.get("origin", UPLOADED)) for u in uploads],
+        columns=["partner", "file", "came_in"],
+    ).drop_duplicates(["partner", "file"])
+    rows = row_outcomes(report).groupby(["partner", "file"]).size().rename("rows")
+    held = holdings.groupby(["partner", "source_file"]).size().rename("holdings").rename_axis(["partner", "file"])
+    unread = report.loc[report["field"] == WHOLE_FILE, ["partner", "file"]].drop_duplicates()
+    unread["note"] = "could not be read: see the validation report"
+    table = sources.join(rows, on=["partner", "file"]).join(held, on=["partner", "file"])
+    table = table.merge(unread, on=["partner", "file"], how="left")
+    table[["rows", "holdings"]] = table[["rows", "holdings"]].fillna(0).astype(int)
+    return table.assign(note=table["note"].fillna(""))
+
+
+def _cell(text: object) -> str:
+    """Text for a Markdown table cell, shown as it is (no emphasis, links, maths or icons)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def files_markdown(table: pd.DataFrame) -> str:
+    """The files table (see :func:`files_table`) as a Markdown table under its heading."""
+    notes = table["note"].ne("").any()
+    lines = [
+        f"**{FILES_HEADING}**",
+        "",
+        "| Partner | File | How it came in | Rows read | Holdings |" + (" Note |" if notes else ""),
+        "|---|---|---|--:|--:|" + ("---|" if notes else ""),
+    ]
+    for r in table.itertuples():
+        cells = [_cell(r.partner), _cell(r.file), _cell(r.came_in), f"{r.rows:,}", f"{r.holdings:,}"]
+        lines.append("| " + " | ".join(cells + ([_cell(r.note)] if notes else [])) + " |")
+    return "\n".join(lines)
+
 
 st.title("Portfolio")
 st.caption(
@@ -34,51 +194,41 @@ uploads: list[dict] = st.session_state.setdefault(UPLOADS, [])
 with st.expander("Add a partner's register", expanded=False):
     st.write(
         "CSV (UTF-8 or Windows-1252), Excel (.xlsx or old .xls), GeoJSON, GeoPackage or a zipped "
-        "Shapefile. Columns are matched to the holding schema automatically; correct the match below."
+        "Shapefile: upload it, or pick it from the place's folder. Columns are matched to the holding "
+        "schema automatically; correct the match below."
     )
-    upload = st.file_uploader("Register file", key="register_upload")
-    left, right = st.columns(2)
-    partner = left.text_input("Partner", placeholder="e.g. Greater Manchester Police", key="upload_partner")
-    partner_type = right.selectbox("Partner type", [t.value for t in PartnerType], index=len(PartnerType) - 1)
-    if upload is not None:
-        data = upload.getvalue()
-        try:
-            raw = read_table(data, label=upload.name)
-            headings = [c for c in raw.frame.columns if not c.startswith("_")]
-            try:
-                guess = match_columns(headings, label=upload.name).fields
-            except EstateError as exc:
-                st.warning(str(exc))
-                guess = {}
-            by_heading = {heading: field for field, heading in guess.items()}
-            mapping = st.data_editor(
-                pd.DataFrame({"column": headings, "field": [by_heading.get(h, "") for h in headings]}),
-                column_config={
-                    "column": st.column_config.TextColumn("Column in the file", disabled=True),
-                    "field": st.column_config.SelectboxColumn("Holding field", options=["", *SOURCE_FIELDS]),
-                },
-                hide_index=True,
-                key=f"mapping_{upload.name}",
+    source = st.radio(
+        "Where the file is",
+        [UPLOADED, PICKED],
+        format_func={UPLOADED: "Upload a file", PICKED: f"Pick a file in {place.directory.name}"}.get,
+        horizontal=True,
+        label_visibility="collapsed",
+        key="register_source",
+    )
+    data = label = None
+    if source == UPLOADED:
+        upload = st.file_uploader("Register file", key="register_upload")
+        if upload is not None:
+            data, label = upload.getvalue(), upload.name
+    else:
+        names = pickable_files(place, uploads)
+        if names:
+            label = st.selectbox(
+                "Register file",
+                names,
+                index=None,
+                placeholder=f"{len(names)} file{'s' if len(names) > 1 else ''} not yet loaded",
+                key="pick_file",
             )
-            if st.button("Load this register", type="primary", disabled=not partner.strip(), key="load_register"):
-                columns = {r.column: (r.field or "") for r in mapping.itertuples()}
-                postcodes = PostcodeLookup.from_csv(place.manifest.postcodes) if place.manifest.postcodes else None
-                result = load_file(
-                    data,
-                    PartnerFile(partner.strip(), partner_type, columns),
-                    label=upload.name,
-                    postcodes=postcodes,
-                    boundary=place.boundary,
-                    assumptions=place.assumptions,
-                    id_prefix=f"upload{len(uploads) + 1}",
-                )
-                uploads.append({"file": upload.name, "partner": partner.strip(), "result": result})
-                st.success(f"{upload.name}: {len(result.holdings)} holdings loaded for {partner.strip()}.")
-        except EstateError as exc:
-            show_error(exc)
+            data = None if label is None else picked_bytes(place, label)
+        else:
+            st.info(f"Every register file in {place.directory} is already loaded.")
+    partner, partner_type = partner_inputs()
+    if data is not None:
+        register_form(place, data, label, partner, partner_type, origin=source)
     if uploads:
-        st.write("Uploaded this session: " + "; ".join(f"{u['file']} ({u['partner']})" for u in uploads))
-        if st.button("Remove uploaded registers"):
+        st.write("Added this session: " + "; ".join(f"{u['file']} ({u['partner']})" for u in uploads))
+        if st.button("Remove the registers added this session"):
             uploads.clear()
             st.rerun()
 
@@ -92,13 +242,24 @@ report = pd.concat([place.report, *[r.report for r in results]], ignore_index=Tr
 
 # ---------------------------------------------------------------- headline figures
 counts = outcome_counts(report)
-cols = st.columns(5)
-cols[0].metric("Holdings on the map", f"{len(holdings):,}")
-cols[1].metric("Partners", holdings["partner"].nunique())
-cols[2].metric("Rows loaded", f"{counts[Outcome.LOADED.value]:,}")
-cols[3].metric("Loaded with warnings", f"{counts[Outcome.WARNING.value]:,}")
-cols[4].metric("Excluded (reason given)", f"{counts[Outcome.EXCLUDED.value]:,}")
+# one row that wraps on a narrow screen (and is lighter for the browser than five columns)
+with st.container(horizontal=True):
+    st.metric("Holdings on the map", f"{len(holdings):,}")
+    st.metric("Partners", holdings["partner"].nunique())
+    st.metric("Rows loaded", f"{counts[Outcome.LOADED.value]:,}")
+    st.metric("Loaded with warnings", f"{counts[Outcome.WARNING.value]:,}")
+    st.metric("Excluded (reason given)", f"{counts[Outcome.EXCLUDED.value]:,}")
 
+# ---------------------------------------------------------------- map
+st.subheader("The whole estate")
+outside = int((holdings["in_boundary"] == False).sum())  # noqa: E712 - nullable boolean
+if outside:
+    st.info(f"{outside} holdings lie outside {place.name}'s boundary: they are kept and flagged in the report.")
+st_folium(
+    estate_map(holdings, place.boundary), height=560, use_container_width=True, returned_objects=[], key="portfolio_map"
+)
+
+# ---------------------------------------------------------------- per partner
 st.subheader("Totals per partner")
 totals = holdings.groupby("partner", sort=False).agg(
     holdings=("holding_id", "size"),
@@ -131,14 +292,8 @@ st.caption(
     f"value {money(holdings['market_value_gbp'].sum())}."
 )
 
-# ---------------------------------------------------------------- map
-st.subheader("The whole estate")
-outside = int((holdings["in_boundary"] == False).sum())  # noqa: E712 - nullable boolean
-if outside:
-    st.info(f"{outside} holdings lie outside {place.name}'s boundary: they are kept and flagged in the report.")
-st_folium(
-    estate_map(holdings, place.boundary), height=560, use_container_width=True, returned_objects=[], key="portfolio_map"
-)
+# a plain table: a few rows a board member reads at a glance, and far lighter on the page than a data grid
+st.markdown(files_markdown(files_table(place, uploads, report, holdings)))
 
 # ---------------------------------------------------------------- validation report
 st.subheader("Validation report")
@@ -146,34 +301,34 @@ st.write(
     "Every input row is listed: loaded, loaded with warnings, or excluded with the reason and "
     "what to do. Row numbers are as a spreadsheet shows them (the header is row 1)."
 )
-f1, f2 = st.columns(2)
-outcomes = f1.multiselect(
-    "Outcome", [o.value for o in Outcome], default=[Outcome.WARNING.value, Outcome.EXCLUDED.value]
-)
-partners = f2.multiselect("Partner", sorted(report["partner"].dropna().unique()))
+with st.container(horizontal=True):
+    outcomes = st.multiselect(
+        "Outcome", [o.value for o in Outcome], default=[Outcome.WARNING.value, Outcome.EXCLUDED.value]
+    )
+    partners = st.multiselect("Partner", sorted(report["partner"].dropna().unique()))
 shown = report[report["outcome"].isin(outcomes)]
 if partners:
     shown = shown[shown["partner"].isin(partners)]
+# the table's own height: ten rows, then it scrolls (an empty selection is one short line, not a blank box)
 st.dataframe(
     shown,
     hide_index=True,
     width="stretch",
-    height=360,
     column_order=("partner", "file", "row", "name", "outcome", "field", "problem", "action", "holding_id"),
 )
-c1, c2 = st.columns(2)
-c1.download_button(
-    "Download the full report (CSV)",
-    lambda: to_csv_bytes(report),
-    file_name=f"{place.name.lower()}_validation_report.csv",
-    mime="text/csv",
-)
-c2.download_button(
-    "Download the report and holdings (Excel)",
-    lambda: to_excel_bytes({"Validation report": report, "Holdings": holdings.drop(columns="geometry")}),
-    file_name=f"{place.name.lower()}_validation_report.xlsx",
-    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-)
+with st.container(horizontal=True):
+    st.download_button(
+        "Download the full report (CSV)",
+        lambda: to_csv_bytes(report),
+        file_name=f"{place.name.lower()}_validation_report.csv",
+        mime="text/csv",
+    )
+    st.download_button(
+        "Download the report and holdings (Excel)",
+        lambda: to_excel_bytes({"Validation report": report, "Holdings": holdings.drop(columns="geometry")}),
+        file_name=f"{place.name.lower()}_validation_report.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 shared = shared_sites(holdings)
 if len(shared):

@@ -1,0 +1,209 @@
+"""The Portfolio page: picking a partner's file from the place folder, and where each partner's data came from."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from estate.place import read_manifest
+from tests.conftest import ROOT, SAMPLE
+
+TIMEOUT = 120
+POLICE = (
+    b"Site Name,Easting,Northing,GIA\n"
+    b"New police hub,378000,392000,900\n"
+    b"Second base,378500,392500,400\n"
+    b"Third base,,,\n"  # no location: excluded, with the reason
+)
+PARTNER = "Greater Manchester Police"
+
+
+def portfolio_of(folder) -> AppTest:
+    """The Portfolio page with ``folder`` opened from the sidebar, as a user opens a place."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/portfolio.py").run()
+    next(t for t in at.sidebar.text_input if t.label == "Place folder").set_value(str(folder)).run()
+    assert not at.exception, at.exception
+    return at
+
+
+@pytest.fixture
+def place_folder(tmp_path):
+    """A copy of the sample place with one more register beside its files, not named in place.toml."""
+    folder = tmp_path / "trafford"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "police_register.csv").write_bytes(POLICE)
+    return folder
+
+
+def metrics(at: AppTest) -> dict[str, int]:
+    return {m.label: int(m.value.replace(",", "")) for m in at.metric}
+
+
+def table_with(at: AppTest, column: str) -> pd.DataFrame:
+    """The page's dataframe that has ``column`` (the totals have ``running_cost``, the report ``outcome``)."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def files_markdown(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("**Where each partner's holdings came from**"))
+
+
+def files_table(at: AppTest) -> pd.DataFrame:
+    """The files table as the page shows it, read back from its Markdown (cells unescaped)."""
+    lines = [line.strip() for line in files_markdown(at).splitlines() if line.startswith("|")]
+
+    def cells(line: str) -> list[str]:
+        return [re.sub(r"\\(.)", r"\1", c.strip()) for c in re.split(r"(?<!\\)\|", line[1:-1])]
+
+    table = pd.DataFrame([cells(line) for line in lines[2:]], columns=cells(lines[0]))
+    for column in ("Rows read", "Holdings"):
+        table[column] = table[column].str.replace(",", "").astype(int)
+    return table
+
+
+def offered(at: AppTest) -> list[str]:
+    """The files the page offers to pick from the place folder."""
+    at.radio(key="register_source").set_value("picked from the place folder").run()
+    assert not at.exception, at.exception
+    return list(at.selectbox(key="pick_file").options)
+
+
+def pick(at: AppTest, name: str, partner: str = PARTNER, partner_type: str = "police") -> AppTest:
+    """Choose a file in the place folder and say whose it is, as a user does."""
+    at.radio(key="register_source").set_value("picked from the place folder").run()
+    at.selectbox(key="pick_file").set_value(name).run()
+    at.text_input(key="upload_partner").set_value(partner).run()
+    at.selectbox(key="upload_type").set_value(partner_type).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_picked_file_is_loaded_for_its_partner(place_folder):
+    at = portfolio_of(place_folder)
+    before = metrics(at)
+    assert before["Holdings on the map"] == 435 and before["Partners"] == 7
+    # only the file the manifest does not use is offered: not the registers, boundary, postcodes or demand
+    assert offered(at) == ["police_register.csv"]
+
+    pick(at, "police_register.csv")
+    mapping = table_with(at, "field").set_index("column")["field"].to_dict()
+    assert mapping == {"Site Name": "name", "Easting": "x", "Northing": "y", "GIA": "gia_m2"}
+    at.button(key="load_register").click().run()
+    assert not at.exception, at.exception
+    assert any(s.value == f"police_register.csv: 2 holdings loaded for {PARTNER}." for s in at.success)
+
+    after = metrics(at)
+    assert after["Holdings on the map"] == 437
+    assert after["Partners"] == 8
+    assert after["Rows loaded"] == before["Rows loaded"] + 2
+    assert after["Loaded with warnings"] == before["Loaded with warnings"]
+    assert after["Excluded (reason given)"] == before["Excluded (reason given)"] + 1
+
+    totals = table_with(at, "running_cost").set_index("partner")
+    assert len(totals) == 8
+    assert totals.loc[PARTNER, "holdings"] == 2
+    assert totals.loc[PARTNER, "gia_m2"] == pytest.approx(1300.0)
+    assert totals.loc["Trafford Council", "holdings"] == 395
+
+    at.multiselect[0].set_value(["loaded", "loaded with warnings", "excluded"]).run()
+    report = table_with(at, "outcome")
+    mine = report[report["file"] == "police_register.csv"].set_index("row")
+    assert list(mine.index) == [2, 3, 4]
+    assert set(mine["partner"]) == {PARTNER}
+    assert list(mine["outcome"]) == ["loaded", "loaded", "excluded"]
+    assert list(mine["name"]) == ["New police hub", "Second base", "Third base"]
+    assert mine.loc[4, "field"] == "location" and pd.isna(mine.loc[4, "holding_id"])
+
+    files = files_table(at)
+    assert files["File"].tolist()[:-1] == [f.path.name for f in read_manifest(place_folder).files]
+    assert files.iloc[-1].to_dict() == {
+        "Partner": PARTNER,
+        "File": "police_register.csv",
+        "How it came in": "picked from the place folder",
+        "Rows read": 3,
+        "Holdings": 2,
+    }
+    assert "| police\\_register.csv |" in files_markdown(at)  # shown as named, not as Markdown emphasis
+    # once loaded, the file is no longer offered
+    assert not any(w.key == "pick_file" for w in at.selectbox)
+    assert any("already loaded" in i.value for i in at.info)
+
+
+def test_the_files_table_lists_every_file_the_manifest_loads():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/portfolio.py").run()
+    assert not at.exception, at.exception
+    files = files_table(at)
+    manifest = read_manifest(SAMPLE)
+    assert list(zip(files["Partner"], files["File"], strict=True)) == [
+        (f.spec.partner, f.path.name) for f in manifest.files
+    ]
+    assert set(files["How it came in"]) == {"named in place.toml"}
+    by_file = files.set_index("File")
+    assert by_file.loc["council_land_and_buildings.csv", ["Rows read", "Holdings"]].tolist() == [608, 395]
+    assert by_file.loc["nhs_gp_practices.csv", ["Rows read", "Holdings"]].tolist() == [26, 26]
+    assert by_file.loc["nhs_hospitals.geojson", ["Rows read", "Holdings"]].tolist() == [2, 2]
+    assert by_file.loc["fire_stations.csv", ["Rows read", "Holdings"]].tolist() == [3, 3]
+    assert files["Holdings"].sum() == 435 == metrics(at)["Holdings on the map"]
+    assert list(files.columns) == ["Partner", "File", "How it came in", "Rows read", "Holdings"]  # no notes
+
+
+def test_a_picked_file_that_is_not_a_register_is_refused_and_earlier_ones_kept(place_folder):
+    (place_folder / "photo.csv").write_bytes(bytes(range(256)) * 8)
+    (place_folder / "scan.xlsx").write_bytes(b"PK\x03\x04 not really a workbook" * 10)
+    at = portfolio_of(place_folder)
+    assert offered(at) == ["photo.csv", "police_register.csv", "scan.xlsx"]
+    pick(at, "police_register.csv").button(key="load_register").click().run()
+    assert metrics(at)["Holdings on the map"] == 437
+
+    for name, words in (("photo.csv", "its content is binary"), ("scan.xlsx", "damaged zip archive")):
+        pick(at, name, partner="Somebody else", partner_type="other")
+        assert not at.exception, at.exception
+        errors = [e.value for e in at.error]
+        assert any(f"'{name}'" in e and words in e for e in errors), errors
+        assert not any(w.key == "load_register" for w in at.button)  # nothing to load from it
+        assert metrics(at)["Holdings on the map"] == 437
+        files = files_table(at)
+        assert files["File"].tolist()[-1] == "police_register.csv"
+        assert name not in files["File"].tolist()
+        assert any(f"police_register.csv ({PARTNER})" in m.value for m in at.markdown)
+    assert offered(at) == ["photo.csv", "scan.xlsx"]
+
+
+def test_a_partner_named_like_a_template_tag_is_loaded_and_mapped():
+    """Names are the user's words: ``{%`` in one must not stop the page or change what is shown."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/portfolio.py").run()
+    at.file_uploader(key="register_upload").set_value(("police.csv", POLICE, "text/csv")).run()
+    at.text_input(key="upload_partner").set_value("Police {% HQ {{ 7*7 }}").run()
+    at.button(key="load_register").click().run()
+    assert not at.exception, at.exception
+    assert metrics(at)["Holdings on the map"] == 437
+    totals = table_with(at, "running_cost").set_index("partner")
+    assert totals.loc["Police {% HQ {{ 7*7 }}", "holdings"] == 2
+    assert files_table(at).iloc[-1][["Partner", "File", "How it came in"]].tolist() == [
+        "Police {% HQ {{ 7*7 }}",
+        "police.csv",
+        "uploaded",
+    ]
+
+
+def test_a_manifest_file_that_cannot_be_read_is_listed_with_a_note(tmp_path):
+    folder = tmp_path / "trafford"
+    shutil.copytree(SAMPLE, folder)
+    (folder / "probation_offices.csv").write_bytes(bytes(range(256)) * 8)
+    at = portfolio_of(folder)
+    assert metrics(at)["Holdings on the map"] == 434  # the sample's one probation office is missing
+    files = files_table(at).set_index("File")
+    assert files.loc["probation_offices.csv", ["Partner", "Rows read", "Holdings", "Note"]].tolist() == [
+        "Probation Service",
+        0,
+        0,
+        "could not be read: see the validation report",
+    ]
+    assert files.loc["fire_stations.csv", "Note"] == ""
