@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+from pages.common import mark_routed, wanted_page
+
 st.set_page_config(page_title="Public estate planner", page_icon=":office:", layout="wide")
 
 pages = [
@@ -12,4 +14,10 @@ pages = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare:"),
     st.Page("pages/export.py", title="Export", icon=":material/download:"),
 ]
-st.navigation(pages).run()
+mark_routed()
+page = st.navigation(pages)
+wanted = wanted_page()
+if wanted is not None:
+    # the visitor opened this page's address before the app first ran: open it now
+    st.switch_page(wanted)
+page.run()

@@ -47,6 +47,32 @@ _DECIMALS = 5  # coordinates on the estate map: about a metre
 _SAMPLE_CENTRE = [53.42, -2.33]  # where a map with no holdings opens
 
 
+_ROUTED = "routed_by_the_app"
+_WANTED = "page_wanted"
+
+
+def mark_routed() -> None:
+    """Called by ``app.py`` on every run: the pages it runs have its navigation and page frame."""
+    st.session_state[_ROUTED] = True
+
+
+def wanted_page() -> str | None:
+    """The page a visitor asked for before the app first ran (see :func:`routed_by_the_app`), once."""
+    return st.session_state.pop(_WANTED, None)
+
+
+def routed_by_the_app(page_file: str) -> None:
+    """Send a visitor who opened a page's address directly, before the app has ever run, through it.
+
+    Until ``app.py`` has run once in a fresh server, Streamlit serves ``/portfolio`` from the
+    ``pages/`` folder on its own: no navigation of the app, every helper module listed as
+    a page. The visitor is sent to ``app.py``, which opens the page they asked for.
+    """
+    if not st.session_state.get(_ROUTED):
+        st.session_state[_WANTED] = f"pages/{Path(page_file).name}"
+        st.switch_page("app.py")
+
+
 def place_dir() -> Path:
     """The folder of the place being planned (``ESTATE_PLACE`` or the sample place)."""
     if PLACE_DIR not in st.session_state:

@@ -7,8 +7,10 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from optimiser.boardpack import headline_figures
-from pages.common import current_place, place_picker, plan_map
+from pages.common import current_place, place_picker, plan_map, routed_by_the_app
 from pages.runs import finished_plans
+
+routed_by_the_app(__file__)
 
 place_picker()
 place = current_place()

@@ -6,8 +6,10 @@ import streamlit as st
 
 from estate.export import to_csv_bytes, to_excel_bytes, to_geopackage_bytes
 from optimiser.boardpack import board_pack_html, board_pack_pdf
-from pages.common import current_place, place_picker
+from pages.common import current_place, place_picker, routed_by_the_app
 from pages.runs import finished_plans
+
+routed_by_the_app(__file__)
 
 place_picker()
 place = current_place()

@@ -7,7 +7,9 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from estate.errors import EstateError
-from pages.common import baseline_access, current_place, estate_map, money, place_picker, zones_map
+from pages.common import baseline_access, current_place, estate_map, money, place_picker, routed_by_the_app, zones_map
+
+routed_by_the_app(__file__)
 
 place_picker()
 place = current_place()

@@ -19,7 +19,9 @@ from estate.locate import PostcodeLookup
 from estate.place import WHOLE_FILE, Manifest, Place, shared_sites
 from estate.readers import MAX_FILE_BYTES, read_table
 from estate.schema import Outcome, PartnerType
-from pages.common import UPLOADS, current_place, estate_map, money, place_picker, show_error
+from pages.common import UPLOADS, current_place, estate_map, money, place_picker, routed_by_the_app, show_error
+
+routed_by_the_app(__file__)
 
 # What a partner's register can be saved as (see estate.readers); other files in a place folder are not offered.
 READABLE = (".csv", ".xlsx", ".xls", ".geojson", ".json", ".gpkg", ".zip")

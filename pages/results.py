@@ -7,8 +7,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from pages.common import current_place, money, place_picker, plan_map, status_words
+from pages.common import current_place, money, place_picker, plan_map, routed_by_the_app, status_words
 from pages.runs import plan_of, run_panel, saved_specs, status_of
+
+routed_by_the_app(__file__)
 
 place_picker()
 place = current_place()

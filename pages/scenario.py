@@ -11,8 +11,10 @@ from streamlit_folium import st_folium
 from optimiser.errors import ScenarioError
 from optimiser.inputs import load_compatibility
 from optimiser.scenario import OBJECTIVES, SOLVERS, Scenario
-from pages.common import current_place, estate_map, money, place_picker, show_error
+from pages.common import current_place, estate_map, money, place_picker, routed_by_the_app, show_error
 from pages.runs import ScenarioSpec, run_panel, saved_specs
+
+routed_by_the_app(__file__)
 
 place_picker()
 place = current_place()

@@ -141,3 +141,20 @@ def test_default_scenario_end_to_end(server, page):
     page.goto(f"{server}/compare")
     wait_for_app(page)
     page.screenshot(path=str(ARTEFACTS / "compare.png"), full_page=True)
+
+
+def test_a_page_address_opened_first_on_a_fresh_server_gets_the_apps_navigation(browser):
+    """Before app.py has ever run, Streamlit would serve /portfolio from pages/ alone (helpers listed as pages)."""
+    with open(ARTEFACTS / "streamlit_fresh.log", "w") as log, serve_app(ROOT / "data" / "trafford", log) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        try:
+            page.goto(f"{url}/portfolio")
+            page.get_by_role("heading", name="Portfolio").wait_for(timeout=90_000)
+            nav = page.locator("[data-testid='stSidebarNav'] a")
+            nav.first.wait_for(timeout=30_000)
+            labels = [text.split("\n")[-1] for text in nav.all_inner_texts()]
+            assert labels == ["Place", "Portfolio", "Scenario", "Results", "Compare", "Export"]
+            assert page.url.endswith("/portfolio")
+        finally:
+            context.close()
