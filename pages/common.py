@@ -205,7 +205,7 @@ class PointsLayer(MacroElement):
         {% macro script(this, kwargs) %}
         (function () {
             var style = {{ this.style|tojson }};
-            {{ this.rows|tojson }}.forEach(function (row) {
+            {{ this.rows_js }}.forEach(function (row) {
                 L.circleMarker([row[0], row[1]], style).bindTooltip(row[2]).addTo({{ this._parent.get_name() }});
             });
         })();
@@ -216,10 +216,11 @@ class PointsLayer(MacroElement):
     def __init__(self, points: gpd.GeoDataFrame, tooltips: pd.Series, style: dict[str, object]) -> None:
         super().__init__()
         lonlat = points.geometry.to_crs("EPSG:4326")
-        self.rows = [
+        rows = [
             [round(lat, 6), round(lon, 6), html.escape(str(tip))]
             for lat, lon, tip in zip(lonlat.y.tolist(), lonlat.x.tolist(), tooltips.tolist(), strict=True)
         ]
+        self.rows_js = _js_literal(rows)  # safe inside the script and its second template pass
         self.style = style
 
 
@@ -227,10 +228,10 @@ def add_legend(fmap: folium.Map, title: str, entries: list[tuple[str, str]]) -> 
     """Add a legend box of colour chips and labels to a map."""
     rows = "".join(
         f'<div><span style="display:inline-block;width:12px;height:12px;background:{colour};'
-        f'border:1px solid #555;margin-right:6px"></span>{html.escape(label)}</div>'
+        f'border:1px solid #555;margin-right:6px"></span>{_inert(html.escape(label))}</div>'
         for colour, label in entries
     )
-    fmap.add_child(_Legend(f"<b>{html.escape(title)}</b>{rows}"))
+    fmap.add_child(_Legend(f"<b>{_inert(html.escape(title))}</b>{rows}"))
 
 
 def partner_colours(partners: list[str]) -> dict[str, str]:
@@ -422,7 +423,7 @@ def estate_map(holdings: pd.DataFrame, boundary=None, *, height: int = 560) -> f
             name="Boundary",
             style_function=lambda _: {"color": "#333", "weight": 2, "fill": False},
         ).add_to(fmap)
-    add_legend(fmap, "Partner", [(layer.colour, _inert(layer.partner)) for layer in layers.partners])
+    add_legend(fmap, "Partner", [(layer.colour, layer.partner) for layer in layers.partners])
     for layer in layers.partners:
         chip = f'<span style="color:{layer.colour};font-size:1.2em">&#9679;</span>'
         group = folium.FeatureGroup(name=f"{chip} {html.escape(_inert(layer.partner))} ({layer.count:,})")
@@ -554,13 +555,14 @@ def plan_map(place: Place, plan, shade_service: str | None = None, *, height: in
     if len(plan.moves):
         moves = plan.moves
         heads = [Polygon(_arrow(line.coords[0], line.coords[-1])) for line in moves.geometry]
-        arrows = gpd.GeoDataFrame(
-            moves[["partner", "team_id", "fte", "from_name", "to_name"]], geometry=moves.geometry, crs=moves.crs
-        )
+        shown = moves[["partner", "team_id", "fte", "from_name", "to_name"]].copy()
+        for column in ("team_id", "from_name", "to_name"):
+            shown[column] = shown[column].astype(str).map(_inert)
+        arrows = gpd.GeoDataFrame(shown, geometry=moves.geometry, crs=moves.crs)
         tips = gpd.GeoDataFrame(moves[["partner"]], geometry=heads, crs=moves.crs)
         for partner, colour in colours.items():
             mine = arrows[arrows["partner"] == partner].to_crs("EPSG:4326")
-            group = folium.FeatureGroup(name=f"Moves: {partner} ({len(mine)})")
+            group = folium.FeatureGroup(name=_inert(f"Moves: {partner} ({len(mine)})"))
             folium.GeoJson(
                 mine.to_json(),
                 style_function=lambda _, c=colour: {"color": c, "weight": 3, "opacity": 0.85},

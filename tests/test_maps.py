@@ -1,0 +1,36 @@
+"""Maps survive whatever the registers call things: a name is shown as typed, never run as a template."""
+
+from __future__ import annotations
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from shapely.geometry import Point
+
+from pages.common import PointsLayer, add_legend
+
+HOSTILE = "Police {% HQ {{ 7*7 }}"
+
+
+def _html(fmap: folium.Map) -> str:
+    # folium compiles each layer's script a second time as a template: a name with {% would stop here
+    return fmap.get_root().render()
+
+
+def test_point_tooltips_keep_a_name_that_looks_like_a_template_tag():
+    points = gpd.GeoDataFrame(geometry=[Point(378000, 392000)], crs=27700)
+    fmap = folium.Map(location=[53.42, -2.33])
+    PointsLayer(points, pd.Series([f"{HOSTILE} <b>"]), {"radius": 5}).add_to(fmap)
+    page = _html(fmap)
+    assert "49" not in page.split("Police", 1)[1][:40]  # {{ 7*7 }} was not evaluated
+    # the name arrives as JavaScript escapes that read back as the typed text, HTML-escaped
+    assert "Police \\u007b% HQ \\u007b\\u007b 7*7 \\u007d\\u007d \\u0026lt;b\\u0026gt;" in page
+
+
+def test_legend_labels_keep_a_name_that_looks_like_a_template_tag():
+    fmap = folium.Map(location=[53.42, -2.33])
+    add_legend(fmap, "Partner", [("#1f77b4", HOSTILE)])
+    page = _html(fmap)
+    # a zero-width space (written as the JSON escape \u200b) after each brace: invisible on the map
+    shown = page.replace("\\u200b", "")
+    assert HOSTILE in shown and "HQ 49" not in shown
