@@ -151,7 +151,9 @@ def files_table(place: Place, uploads: list[dict], report: pd.DataFrame, holding
     ).drop_duplicates(["partner", "file"])
     rows = row_outcomes(report).groupby(["partner", "file"]).size().rename("rows")
     held = holdings.groupby(["partner", "source_file"]).size().rename("holdings").rename_axis(["partner", "file"])
-    unread = report.loc[report["field"] == WHOLE_FILE, ["partner", "file"]].drop_duplicates()
+    # a whole-file line that excluded the file; a note on how a file was read is not one
+    not_read = (report["field"] == WHOLE_FILE) & (report["outcome"] == Outcome.EXCLUDED.value)
+    unread = report.loc[not_read, ["partner", "file"]].drop_duplicates()
     unread["note"] = "could not be read: see the validation report"
     table = sources.join(rows, on=["partner", "file"]).join(held, on=["partner", "file"])
     table = table.merge(unread, on=["partner", "file"], how="left")

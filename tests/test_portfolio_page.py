@@ -197,6 +197,9 @@ def test_a_manifest_file_that_cannot_be_read_is_listed_with_a_note(tmp_path):
     folder = tmp_path / "trafford"
     shutil.copytree(SAMPLE, folder)
     (folder / "probation_offices.csv").write_bytes(bytes(range(256)) * 8)
+    # read, with a note that it was read as Windows-1252: not a file that could not be read
+    fire = folder / "fire_stations.csv"
+    fire.write_bytes(fire.read_text(encoding="utf-8").replace("Altrincham", "Altrincham caf\u00e9").encode("cp1252"))
     at = portfolio_of(folder)
     assert metrics(at)["Holdings on the map"] == 434  # the sample's one probation office is missing
     files = files_table(at).set_index("File")
