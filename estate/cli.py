@@ -40,6 +40,11 @@ def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--partner-type", default=PartnerType.OTHER.value, choices=[t.value for t in PartnerType])
     p.add_argument("--postcodes", type=Path, help="postcode lookup CSV (ONS postcode directory style)")
     p.add_argument("--boundary", type=Path, help="the place's boundary, to flag holdings outside it")
+    p.add_argument(
+        "--teams",
+        type=Path,
+        help="a teams file (holding, partner, service, FTE per row) to place in the holdings loaded",
+    )
     p.add_argument("--report", type=Path, help="write the validation report to this CSV")
     p.set_defaults(run=_run_validate)
 
@@ -54,7 +59,7 @@ def _run_validate(args: argparse.Namespace) -> int:
         return 2
     if args.place is not None:
         place = load_place(args.place)
-        holdings, report, title = place.holdings, place.report, f"place {place.name}"
+        holdings, teams, report, title = place.holdings, place.teams, place.report, f"place {place.name}"
         unread = (report["field"] == WHOLE_FILE) & (report["outcome"] == Outcome.EXCLUDED.value)
         for line in report[unread].itertuples(index=False):
             print(f"not loaded: {line.problem}", file=sys.stderr)
@@ -69,7 +74,14 @@ def _run_validate(args: argparse.Namespace) -> int:
             except EstateError as exc:
                 print(f"not loaded: {exc}", file=sys.stderr)
         combined = combine(results)
-        holdings, report, title = combined.holdings, combined.report, f"{len(results)} of {len(args.files)} file(s)"
+        holdings, teams, report = combined.holdings, combined.teams, combined.report
+        title = f"{len(results)} of {len(args.files)} file(s)"
+    if args.teams is not None:
+        from estate.teams import load_teams
+
+        teams, lines = load_teams(args.teams, holdings, teams)
+        report = pd.concat([report, lines], ignore_index=True)
+        title += f" and teams file {args.teams.name}"
 
     counts = outcome_counts(report)
     print(f"Validated {title}: {sum(counts.values())} rows")
@@ -79,6 +91,8 @@ def _run_validate(args: argparse.Namespace) -> int:
     for outcome in Outcome:
         print(f"  {outcome.value:<22} {counts[outcome.value]:>6}")
     print(f"  holdings on the map     {len(holdings):>6}")
+    supplied = int((teams["fte_source"] == "supplied").sum())
+    print(f"  teams                   {len(teams):>6}  ({supplied} supplied, {len(teams) - supplied} modelled)")
     excluded = report[report["outcome"] == Outcome.EXCLUDED.value]
     if len(excluded):
         print("Reasons for exclusion:")

@@ -62,6 +62,37 @@ def test_validate_prints_how_a_file_was_read(tmp_path: Path, capsys):
     assert "1 rows" in out
 
 
+def test_validate_places_a_teams_file_in_the_registers_loaded(tmp_path: Path, capsys):
+    register = tmp_path / "council.csv"
+    register.write_text("UPRN,Site Name,Easting,Northing\n1001,Civic Centre,378000,392000\n")
+    teams = tmp_path / "teams.csv"
+    teams.write_text(
+        "UPRN,Partner,Service,FTE\n"
+        "1001,Council,adult social care,40\n"
+        "1001,NHS,community nursing,25\n"
+        "9999,NHS,district nursing,5\n"
+    )
+    report = tmp_path / "report.csv"
+    code = main(["validate", str(register), "--partner", "Council", "--teams", str(teams), "--report", str(report)])
+    assert code == 0
+    out = capsys.readouterr().out
+    assert "Validated 1 of 1 file(s) and teams file teams.csv: 4 rows" in out
+    assert "teams                        2  (2 supplied, 0 modelled)" in out
+    lines = pd.read_csv(report, encoding="utf-8-sig")
+    excluded = lines[(lines["file"] == "teams.csv") & (lines["outcome"] == "excluded")]
+    assert list(excluded["row"]) == [4] and "no holding in the place has uprn '9999'" in excluded.iloc[0]["problem"]
+
+
+def test_validate_with_an_unreadable_teams_file_says_so_in_one_line(tmp_path: Path, capsys):
+    register = tmp_path / "council.csv"
+    register.write_text("Site Name,Easting,Northing\nCivic Centre,378000,392000\n")
+    teams = tmp_path / "teams.csv"
+    teams.write_bytes(b"")
+    assert main(["validate", str(register), "--teams", str(teams)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "teams.csv" in err[0] and "empty" in err[0]
+
+
 def test_access_without_a_place_measures_the_sample_place(tmp_path, capsys):
     assert main(["access", "--out", str(tmp_path)]) == 0
     by_service = pd.read_csv(tmp_path / "access_by_service.csv", encoding="utf-8-sig").set_index("service")
