@@ -14,7 +14,7 @@ digits only), so ``Post Code``, ``post_code`` and ``POSTCODE`` are one heading.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from estate.errors import ColumnMappingError
@@ -193,9 +193,9 @@ def normalise_heading(heading: str) -> str:
     return re.sub(r"[^a-z0-9]", "", str(heading).lower())
 
 
-_ALIAS_INDEX: dict[str, str] = {
-    normalise_heading(alias): field for field, aliases in ALIASES.items() for alias in aliases
-}
+def _index(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """``{normalised spelling: field}``."""
+    return {normalise_heading(alias): field for field, spellings in aliases.items() for alias in spellings}
 
 
 @dataclass(frozen=True)
@@ -254,35 +254,7 @@ def match_columns(
 
     """
     headings = [h for h in headings if not str(h).startswith("_")]
-    user_mapping = dict(user_mapping or {})
-    unknown_fields = sorted({f for f in user_mapping.values() if f and f not in ALIASES})
-    if unknown_fields:
-        raise ColumnMappingError(
-            f"{label}: the column mapping names unknown field(s) {', '.join(unknown_fields)}; "
-            f"use one of: {', '.join(SOURCE_FIELDS)}."
-        )
-    missing = sorted(set(user_mapping) - set(headings))
-    if missing:
-        raise ColumnMappingError(
-            f"{label}: the column mapping names column(s) {', '.join(map(repr, missing))} "
-            f"that the file does not have; its columns are {', '.join(map(repr, headings))}."
-        )
-
-    fields: dict[str, str] = {}
-    taken: set[str] = set()
-    for heading, field in user_mapping.items():
-        taken.add(heading)
-        if field:
-            fields[field] = heading
-    unmatched = []
-    for heading in headings:
-        if heading in taken:
-            continue
-        field = _ALIAS_INDEX.get(normalise_heading(heading))
-        if field is None or field in fields:
-            unmatched.append(heading)
-            continue
-        fields[field] = heading
+    fields, unmatched = match_headings(headings, user_mapping or {}, ALIASES, label=label)
 
     if not ({"name", "address", "uprn", "local_id"} & fields.keys()) or not (
         has_geometry or _LOCATION_FIELDS & fields.keys()
@@ -294,3 +266,60 @@ def match_columns(
             "Map the columns on the Portfolio page or in place.toml under [partners.files.columns]."
         )
     return ColumnMapping(fields=fields, unmatched=tuple(unmatched))
+
+
+def match_headings(
+    headings: Sequence[str],
+    user_mapping: Mapping[str, str],
+    aliases: Mapping[str, Sequence[str]],
+    *,
+    label: str,
+) -> tuple[dict[str, str], list[str]]:
+    """Match headings to fields: the user's mapping first, then the first heading spelt like each field.
+
+    Parameters
+    ----------
+    headings
+        The file's headings (internal ``_`` columns already left out).
+    user_mapping
+        ``{file heading: field}``; a field of ``""`` ignores the column.
+    aliases
+        ``{field: spellings}`` recognised for the kind of file (a register, a teams file).
+    label
+        The file's name, used in messages.
+
+    Returns
+    -------
+    tuple
+        ``{field: heading}`` and the headings matched to nothing.
+
+    Raises
+    ------
+    ColumnMappingError
+        When the user's mapping names a field not in ``aliases`` or a heading the file lacks.
+
+    """
+    unknown = sorted({f for f in user_mapping.values() if f and f not in aliases})
+    if unknown:
+        raise ColumnMappingError(
+            f"{label}: the column mapping names unknown field(s) {', '.join(unknown)}; "
+            f"use one of: {', '.join(aliases)}."
+        )
+    missing = sorted(set(user_mapping) - set(headings))
+    if missing:
+        raise ColumnMappingError(
+            f"{label}: the column mapping names column(s) {', '.join(map(repr, missing))} "
+            f"that the file does not have; its columns are {', '.join(map(repr, headings))}."
+        )
+    index = _index(aliases)  # a few hundred spellings: rebuilt per file in under a millisecond
+    fields = {field: heading for heading, field in user_mapping.items() if field}
+    unmatched = []
+    for heading in headings:
+        if heading in user_mapping:
+            continue
+        field = index.get(normalise_heading(heading))
+        if field is None or field in fields:
+            unmatched.append(heading)
+        else:
+            fields[field] = heading
+    return fields, unmatched

@@ -14,7 +14,7 @@ exact copy of an earlier row, or records a site that has closed.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import BinaryIO
@@ -530,23 +530,36 @@ def _outlines(kept: list[_Row], crs: str | None) -> list[str | None]:
     return [None if g is None or g.is_empty else g.wkt for g in shapes]
 
 
-def file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
-    """The reader's notes on how a file was read, as report lines of the whole file."""
+def whole_file_lines(
+    partner: str, file: str, problems: Sequence[str], *, outcome: Outcome, action: str
+) -> pd.DataFrame:
+    """Report lines about a whole file (field :data:`WHOLE_FILE`, no row), one per problem."""
     lines = [
         {
             "partner": partner,
-            "file": raw.label,
+            "file": file,
             "row": pd.NA,
             "name": None,
             "holding_id": None,
-            "outcome": Outcome.WARNING.value,
+            "outcome": outcome.value,
             "field": WHOLE_FILE,
-            "problem": note,
-            "action": "check the file was read as intended; save it as the format and encoding named to be sure",
+            "problem": problem,
+            "action": action,
         }
-        for note in raw.warnings
+        for problem in problems
     ]
     return pd.DataFrame(lines, columns=list(REPORT_COLUMNS)).astype({"row": "Int64"})
+
+
+def file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
+    """The reader's notes on how a file was read, as report lines of the whole file."""
+    return whole_file_lines(
+        partner,
+        raw.label,
+        raw.warnings,
+        outcome=Outcome.WARNING,
+        action="check the file was read as intended; save it as the format and encoding named to be sure",
+    )
 
 
 def _frame(kept: list[_Row], spec: PartnerFile, label: str, prefix: str) -> gpd.GeoDataFrame:

@@ -30,6 +30,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from estate.errors import EstateError, InputFileError
+from estate.readers import looks_binary, sniff_delimiter
 from estate.schema import CRS
 
 WGS84 = "EPSG:4326"
@@ -189,7 +190,6 @@ _NORTH_HEADINGS = ("osnrth1m", "northing", "y")
 _LOOKUP_NEEDS = "a postcode column (pcd, pcds or postcode) and oseast1m/osnrth1m (or easting/northing) in metres"
 _ONSPD = "the ONS Postcode Directory CSV"
 _HEAD_BYTES = 64 * 1024
-_DELIMITERS = (",", ";", "\t", "|")
 _NOT_TEXT = {
     b"PK\x03\x04": "a zip archive or an Excel workbook",
     b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1": "an Excel workbook",
@@ -360,12 +360,6 @@ def _near_line(exc: Exception) -> str:
     return ""
 
 
-def _looks_binary(head: bytes) -> bool:
-    """More than 1 in 100 characters are control characters (text has only tabs and line ends)."""
-    controls = sum(byte < 32 and byte not in b"\t\n\r\f" for byte in head)
-    return controls > len(head) / 100
-
-
 def _lookup_header(path: Path) -> tuple[list[str], str]:
     """Read a lookup's header row and delimiter, refusing a missing, empty or binary file."""
     title = f"postcode lookup {path.name or str(path)!r}"
@@ -390,17 +384,18 @@ def _lookup_header(path: Path) -> tuple[list[str], str]:
             raise InputFileError(f"{title} is {what}, not a CSV text file: save it as CSV (UTF-8), or use {_ONSPD}.")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputFileError(f"{title} is saved as UTF-16 text: save it as CSV (UTF-8) and reload.")
-    if b"\x00" in head or _looks_binary(head):
+    text = head.decode("utf-8-sig", errors="replace")
+    if looks_binary(text):
         raise InputFileError(
             f"{title} is not a CSV text file (its content is binary): save it as CSV (UTF-8), or use {_ONSPD}."
         )
-    lines = head.decode("utf-8-sig", errors="replace").splitlines()
+    lines = text.splitlines()
     first = next(line for line in lines if line.strip())  # pandas skips blank lines too
     if first.lstrip().startswith(("<", "{", "[")):
         raise InputFileError(
             f"{title} is a web page, XML or JSON document, not a CSV: save it as CSV (UTF-8), or use {_ONSPD}."
         )
-    delimiter = max(_DELIMITERS, key=first.count)  # commas win ties: they come first
+    delimiter = sniff_delimiter(text)
     return next(csv.reader([first], delimiter=delimiter), []), delimiter
 
 

@@ -55,7 +55,7 @@ from shapely.geometry.base import BaseGeometry
 from estate.assumptions import Assumptions, load_assumptions
 from estate.demand import load_demand, load_zones
 from estate.errors import EstateError, ManifestError
-from estate.load import LoadResult, PartnerFile, load_file
+from estate.load import LoadResult, PartnerFile, load_file, whole_file_lines
 from estate.locate import PostcodeLookup, load_boundary
 from estate.schema import (
     CRS,
@@ -63,7 +63,6 @@ from estate.schema import (
     REPORT_COLUMNS,
     SERVICE_SEPARATOR,
     TEAM_COLUMNS,
-    WHOLE_FILE,
     Outcome,
     PartnerType,
     Source,
@@ -352,10 +351,6 @@ def shared_sites(holdings: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-TEAMS_FILE = TEAMS_PARTNER
-"""The report's ``partner`` for a teams file that could not be read at all."""
-
-
 def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     """Load and validate a whole place from its folder.
 
@@ -376,7 +371,7 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         For an assumptions, postcode or boundary file that cannot be read. A partner's
         file that cannot be read at all is one report line (field :data:`WHOLE_FILE`,
         outcome excluded) and the other files still load; a row-level problem is a
-        report line of its row. So is a teams file (partner :data:`TEAMS_FILE`).
+        report line of its row. So is a teams file (partner :data:`estate.teams.TEAMS_PARTNER`).
 
     """
     manifest = read_manifest(directory)
@@ -388,9 +383,17 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         per_partner[f.spec.partner] = per_partner.get(f.spec.partner, 0) + 1
     results: list[LoadResult] = []
     # lines about whole files: an unreadable partner file, postcodes the lookup left out
-    file_lines: list[dict[str, object]] = []
+    file_lines: list[pd.DataFrame] = []
     if postcodes is not None and postcodes.skipped:
-        file_lines.append(_lookup_note(postcodes))
+        file_lines.append(
+            whole_file_lines(
+                "postcode lookup",
+                postcodes.label,
+                [postcodes.skipped_note],
+                outcome=Outcome.WARNING,
+                action="rows with these postcodes and no coordinates are excluded, each with its own line",
+            )
+        )
     for f in manifest.files:
         prefix = _prefix(f, per_partner[f.spec.partner])
         try:
@@ -404,8 +407,7 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
             file_lines.append(_unreadable(f.spec.partner, f.path, exc))
     combined = combine(results)
     if file_lines:
-        lines = pd.DataFrame(file_lines, columns=list(REPORT_COLUMNS)).astype({"row": "Int64"})
-        combined = dataclasses.replace(combined, report=pd.concat([combined.report, lines], ignore_index=True))
+        combined = dataclasses.replace(combined, report=pd.concat([combined.report, *file_lines], ignore_index=True))
     for points in manifest.service_points:
         combined = attach_service_points(combined, points, postcodes=postcodes, assumptions=assumptions)
     for teams_file in manifest.teams:
@@ -432,34 +434,15 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     )
 
 
-def _unreadable(partner: str, path: Path, exc: EstateError) -> dict[str, object]:
+def _unreadable(partner: str, path: Path, exc: EstateError) -> pd.DataFrame:
     """The one report line of a file that could not be read at all."""
-    return {
-        "partner": partner,
-        "file": path.name,
-        "row": pd.NA,
-        "name": None,
-        "holding_id": None,
-        "outcome": Outcome.EXCLUDED.value,
-        "field": WHOLE_FILE,
-        "problem": str(exc),
-        "action": "correct or replace the file and reload; the place's other files are loaded",
-    }
-
-
-def _lookup_note(postcodes: PostcodeLookup) -> dict[str, object]:
-    """The report's line for postcodes the lookup left out (no usable grid reference)."""
-    return {
-        "partner": "postcode lookup",
-        "file": postcodes.label,
-        "row": pd.NA,
-        "name": None,
-        "holding_id": None,
-        "outcome": Outcome.WARNING.value,
-        "field": WHOLE_FILE,
-        "problem": postcodes.skipped_note,
-        "action": "rows with these postcodes and no coordinates are excluded, each with its own line",
-    }
+    return whole_file_lines(
+        partner,
+        path.name,
+        [str(exc)],
+        outcome=Outcome.EXCLUDED,
+        action="correct or replace the file and reload; the place's other files are loaded",
+    )
 
 
 def _apply_teams(estate: LoadResult, teams_file: TeamsFile, assumptions: Assumptions) -> LoadResult:
@@ -469,9 +452,7 @@ def _apply_teams(estate: LoadResult, teams_file: TeamsFile, assumptions: Assumpt
             teams_file.path, estate.holdings, estate.teams, columns=teams_file.columns, assumptions=assumptions
         )
     except EstateError as exc:
-        teams = estate.teams
-        lines = pd.DataFrame([_unreadable(TEAMS_FILE, teams_file.path, exc)], columns=list(REPORT_COLUMNS))
-        lines = lines.astype({"row": "Int64"})
+        teams, lines = estate.teams, _unreadable(TEAMS_PARTNER, teams_file.path, exc)
     return dataclasses.replace(estate, teams=teams, report=pd.concat([estate.report, lines], ignore_index=True))
 
 

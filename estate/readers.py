@@ -507,7 +507,7 @@ def _read_csv(data: bytes, label: str, sheet: str | int | None) -> RawTable:
             f"'{label}' is a web page or XML document, not a table: open it in Excel, save it "
             "as .xlsx or CSV and upload that."
         )
-    delimiter = _delimiter(text[:_SNIFF_CHARS])
+    delimiter = sniff_delimiter(text[:_SNIFF_CHARS])
     notes = []
     if encoding is not None:
         notes.append(f"read as {encoding} (not UTF-8)")
@@ -555,7 +555,7 @@ def _decode(data: bytes, label: str) -> tuple[str, str | None]:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise _binary_error(label) from exc
-    if _looks_binary(text[:_SNIFF_CHARS]):
+    if looks_binary(text[:_SNIFF_CHARS]):
         raise _binary_error(label)
     return text, _ENCODING_NAMES.get(encoding, codecs.lookup(encoding).name.upper())
 
@@ -585,12 +585,13 @@ def _binary_error(label: str) -> InputFileError:
     )
 
 
-def _looks_binary(sample: str) -> bool:
+def looks_binary(sample: str) -> bool:
+    """More than 1 in 100 characters are control characters (text has only tabs, line ends and form feeds)."""
     controls = sum(ch < " " and ch not in "\t\r\n\f" for ch in sample)
     return controls > len(sample) / 100
 
 
-def _delimiter(sample: str) -> str:
+def sniff_delimiter(sample: str) -> str:
     """Choose the delimiter that gives the most usual record the most values (commas win ties)."""
     lines = sample.splitlines(keepends=True)[:-1] or [sample]
     best, best_width = ",", 0

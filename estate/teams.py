@@ -45,7 +45,7 @@ import pandas as pd
 
 from estate._tables import listing
 from estate.assumptions import Assumptions, load_assumptions
-from estate.columns import normalise_heading
+from estate.columns import match_headings
 from estate.errors import ColumnMappingError
 from estate.load import cell_text, file_notes, parse_number, parse_uprn, slug
 from estate.readers import ROW, read_table
@@ -81,7 +81,6 @@ TEAMS_PARTNER = "teams file"
 """The report's ``partner`` for lines about a teams file as a whole."""
 
 _REFERENCES = ("holding_id", "uprn", "name")
-_INDEX = {normalise_heading(alias): field for field, aliases in ALIASES.items() for alias in aliases}
 
 
 def load_teams(
@@ -180,23 +179,7 @@ def load_teams(
 def _match(headings: list[str], user_mapping: Mapping[str, str], label: str) -> dict[str, str]:
     """Field -> the file's heading, the user's mapping first; refuse a file that cannot give one team."""
     headings = [h for h in headings if not str(h).startswith("_")]
-    unknown = sorted({f for f in user_mapping.values() if f and f not in ALIASES})
-    if unknown:
-        raise ColumnMappingError(
-            f"{label}: the column mapping names unknown field(s) {', '.join(unknown)}; "
-            f"use one of: {', '.join(ALIASES)}."
-        )
-    missing = sorted(set(user_mapping) - set(headings))
-    if missing:
-        raise ColumnMappingError(
-            f"{label}: the column mapping names column(s) {', '.join(map(repr, missing))} "
-            f"that the file does not have; its columns are {', '.join(map(repr, headings))}."
-        )
-    fields = {field: heading for heading, field in user_mapping.items() if field}
-    for heading in headings:
-        field = _INDEX.get(normalise_heading(heading))
-        if heading not in user_mapping and field is not None and field not in fields:
-            fields[field] = heading
+    fields, _ = match_headings(headings, user_mapping, ALIASES, label=label)
     needed = [
         what
         for what, present in (

@@ -16,9 +16,9 @@ from estate.errors import EstateError, InputFileError
 from estate.export import to_csv_bytes, to_excel_bytes
 from estate.load import PartnerFile, load_file, outcome_counts, row_outcomes
 from estate.locate import PostcodeLookup
-from estate.place import WHOLE_FILE, Manifest, Place, shared_sites
+from estate.place import Manifest, Place, shared_sites
 from estate.readers import MAX_FILE_BYTES, read_table
-from estate.schema import Outcome, PartnerType
+from estate.schema import WHOLE_FILE, Outcome, PartnerType
 from pages.common import UPLOADS, current_place, estate_map, money, place_picker, routed_by_the_app, show_error
 
 routed_by_the_app(__file__)

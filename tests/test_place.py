@@ -6,7 +6,8 @@ import pytest
 
 from estate.errors import ManifestError
 from estate.load import outcome_counts, row_outcomes
-from estate.place import WHOLE_FILE, load_place, read_manifest
+from estate.place import load_place, read_manifest
+from estate.schema import WHOLE_FILE
 
 
 def test_sample_place_accounts_for_every_row_of_every_file(trafford):

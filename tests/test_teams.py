@@ -9,9 +9,9 @@ import pytest
 
 from estate.errors import ColumnMappingError, ManifestError
 from estate.load import row_outcomes
-from estate.place import TEAMS_FILE, WHOLE_FILE, load_place, read_manifest
-from estate.schema import REPORT_COLUMNS, TEAM_COLUMNS, TEAM_DTYPES
-from estate.teams import NO_PARTNER, load_teams
+from estate.place import load_place, read_manifest
+from estate.schema import REPORT_COLUMNS, TEAM_COLUMNS, TEAM_DTYPES, WHOLE_FILE
+from estate.teams import NO_PARTNER, TEAMS_PARTNER, load_teams
 from tests.conftest import SAMPLE
 
 # Six holdings: UPRN 100003 is a shared site (the NHS clinic and the fire station on one
@@ -362,7 +362,7 @@ def test_an_unreadable_teams_file_is_one_line_and_the_place_still_loads(tmp_path
     lines = place.report[place.report["file"] == "teams.xlsx"]
     assert len(lines) == 1
     line = lines.iloc[0]
-    assert (line["partner"], line["field"], line["outcome"]) == (TEAMS_FILE, WHOLE_FILE, "excluded")
+    assert (line["partner"], line["field"], line["outcome"]) == (TEAMS_PARTNER, WHOLE_FILE, "excluded")
     assert "teams.xlsx" in line["problem"]
 
 
