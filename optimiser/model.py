@@ -72,7 +72,10 @@ Constraints (one function per family below)
   teams;
 - service_delivery (services move with the teams that deliver them):
   :math:`serve_{hs} \le \phi_{hs}\, retain_h + \sum_{t \in T_s:(t,h) \in A} assign_{th} \;\; \forall (h,s) \in V`;
-- coverage:  :math:`cover_{zs} \le \sum_{h \in R_{zs}} serve_{hs} \;\; \forall (z,s) \in K`;
+- coverage:  :math:`cover_{zs} \le \sum_{h \in R_{zs}} serve_{hs} \;\; \forall (z,s) \in K`,
+  written as :math:`cover_{zs} \le cover_{z's} + \sum_{h \in R_{zs} \setminus R_{z's}} serve_{hs}`
+  where a zone :math:`z'` has :math:`R_{z's} \subseteq R_{zs}` (the largest such): the same
+  optimum, since a cover is only pressed upwards, with a fraction of the terms;
 - access_standard:  :math:`\sum_z \frac{w_{zs}}{W_s} cover_{zs} \ge \rho_s \;\; \forall s`
   (not for ``max_coverage``, nor when ``enforce_access`` is off);
 - budget:  :math:`\sum_{h,o} k_{ho}\, exit_{ho} + \sum_{(t,h), h \ne home(t)} m_{th}\, assign_{th} \le B`;
@@ -106,6 +109,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 
 from optimiser.inputs import ModelData
 from optimiser.linear import INF, LinearModel
@@ -421,7 +425,14 @@ def _service_delivery(model: LinearModel, data: ModelData, pairs: pd.DataFrame, 
 
 
 def _coverage(model: LinearModel, data: ModelData, cols: _Columns) -> None:
-    """cover[z,s] <= sum of serve[h,s] over providers h within the threshold of z."""
+    """cover[z,s] <= sum of serve[h,s] over R[z,s], written through a nested zone where one exists.
+
+    When another zone's providers ``R[z',s]`` are all among ``R[z,s]``, the row is
+    ``cover[z,s] <= cover[z',s] + sum of serve[h,s] over R[z,s] minus R[z',s]``: the same
+    plans and the same optimum (a cover is only ever pressed up, so ``cover[z',s]`` can
+    always be as large as its own providers allow), in a fraction of the terms. Zones
+    share most of their providers, so the relaxation is solved about twice as fast.
+    """
     if not len(cols.cover):
         return
     reach = data.reach
@@ -429,14 +440,54 @@ def _coverage(model: LinearModel, data: ModelData, cols: _Columns) -> None:
     n = len(keys)
     rows = keys.get_indexer(pd.MultiIndex.from_arrays([reach["zone_id"], reach["service"]]))
     serve = cols.serve.reindex(pd.MultiIndex.from_arrays([reach["holding_id"], reach["service"]])).to_numpy()
+    serve = serve.astype(np.int64)
+    parent = _nested_zones(rows, serve, n)
+    nested = parent >= 0
+    # a provider term stays unless the nested zone has the same provider
+    member = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, serve)), shape=(n, model.n_cols))
+    own = np.ones(len(rows), dtype=bool)
+    inherit = nested[rows]
+    if inherit.any():
+        own[inherit] = ~np.asarray(member[parent[rows[inherit]], serve[inherit]]).ravel().astype(bool)
+    at = np.flatnonzero(nested)
     model.add_constraints(
         "coverage",
         keys,
-        rows=np.concatenate([np.arange(n), rows]),
-        cols=np.concatenate([cols.cover.to_numpy(), serve.astype(np.int64)]),
-        coefs=np.concatenate([np.ones(n), -np.ones(len(rows))]),
+        rows=np.concatenate([np.arange(n), at, rows[own]]),
+        cols=np.concatenate([cols.cover.to_numpy(), cols.cover.to_numpy()[parent[at]], serve[own]]),
+        coefs=np.concatenate([np.ones(n), -np.ones(len(at)), -np.ones(int(own.sum()))]),
         upper=0.0,
     )
+
+
+NESTING_PAIRS = 400_000_000
+"""Zone pairs sharing a provider (counted with repeats) above which coverage rows are written
+flat: finding nested zones takes about a second per 100 million (a county: 52 million)."""
+
+
+def _nested_zones(rows: np.ndarray, serve: np.ndarray, n: int) -> np.ndarray:
+    """For each coverage row, the largest other row whose providers are all among its own (-1: none).
+
+    Ties between equal sets go to the lower row, so following parents always reaches a
+    row with none (no cycles).
+    """
+    parent = np.full(n, -1)
+    if not len(rows):
+        return parent
+    _, provider = np.unique(serve, return_inverse=True)
+    member = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, provider)), shape=(n, int(provider.max()) + 1))
+    if float((np.bincount(provider).astype(float) ** 2).sum()) > NESTING_PAIRS:
+        return parent
+    size = np.diff(member.indptr)
+    shared = (member @ member.T).tocoo()
+    i, j, common = shared.row, shared.col, shared.data
+    inside = (common == size[j]) & ((size[j] < size[i]) | ((size[j] == size[i]) & (j < i)))
+    i, j = i[inside], j[inside]
+    order = np.lexsort((j, -size[j], i))
+    i, j = i[order], j[order]
+    first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, dtype=bool)
+    parent[i[first]] = j[first]
+    return parent
 
 
 def _cover_weights(data: ModelData, cols: _Columns) -> np.ndarray:

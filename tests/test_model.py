@@ -623,3 +623,28 @@ def test_progress_reports_each_stage_and_the_gap_while_searching():
         assert stages[-1] == "checking"
         # the last gap reported during the search is no better than the plan's proven gap
         assert plan.gap is None or min(gaps) >= plan.gap - 1e-9
+
+
+@pytest.mark.parametrize("objective", ["npv", "max_coverage"])
+def test_nested_coverage_rows_keep_the_flat_formulations_optimum(objective, monkeypatch):
+    import optimiser.model as model_module
+
+    instance = county(n_holdings=120, n_zones=90, n_services=3, n_partners=4, seed=5)
+    access = AccessInputs(
+        instance["zones"], straight_line_costs(instance["zones"], instance["holdings"], 10.0), instance["standards"]
+    )
+    s = scenario(start_date=instance["start"], relocation_limit_km=8.0, objective=objective, p=15)
+    data = prepare(instance["holdings"], instance["teams"], s, access=access)
+    nested = build_model(data)
+    monkeypatch.setattr(model_module, "NESTING_PAIRS", -1)  # every row written in full
+    flat = build_model(data)
+    cover = nested.model.variables["cover"].positions
+    rows = nested.model.constraints["coverage"]
+    coverage = nested.model.arrays()[6].tocsr()[rows.start : rows.stop]
+    covers_per_row = np.diff(coverage[:, cover].tocsr().indptr)
+    terms = lambda built: built.model.arrays()[6].tocsr()[rows.start : rows.stop].nnz  # noqa: E731
+    assert (covers_per_row == 2).sum() > len(cover) / 4  # a quarter of the rows lean on a nested zone
+    assert terms(nested) < 0.75 * terms(flat)
+    one, two = solve(nested.model, s), solve(flat.model, s)
+    assert one.status == two.status == "optimal"
+    assert one.objective == pytest.approx(two.objective, rel=1e-7, abs=1e-7)
