@@ -189,7 +189,7 @@ def solve(
                 return proven
             watch.report(proven.gap, "improving the plan from the relaxation")
     remaining = max(limit - (time.perf_counter() - started), 0.05 * limit)
-    result = _solve_highs(model, remaining, gap, scenario.threads, log, start, watch)
+    result = _solve_highs(model, remaining, gap, scenario.threads, log, start, watch, lp_bound)
     return _with_bound(result, lp_bound, model.sense, time.perf_counter() - started)
 
 
@@ -213,9 +213,10 @@ def _solve_highs(
     log: bool,
     start: np.ndarray | None,
     watch: _Watch,
+    bound: float | None = None,
 ) -> SolveResult:
     highs = model.to_highs()
-    watch.attach(highs, "branch and bound")
+    watch.attach(highs, "branch and bound", bound=bound, sense=model.sense)
     if start is not None:
         solution = highspy.HighsSolution()
         solution.col_value = list(np.asarray(start, dtype=float))
@@ -497,8 +498,16 @@ class _Watch:
         self.every = every
         self.last = -math.inf
 
-    def attach(self, highs: highspy.Highs, what: str) -> None:
-        """Report from this HiGHS instance's MIP search, describing it as ``what``."""
+    def attach(
+        self, highs: highspy.Highs, what: str, bound: float | None = None, sense: str = "max", part: bool = False
+    ) -> None:
+        """Report from this HiGHS instance's MIP search, describing it as ``what``.
+
+        ``bound`` is one known to hold for the whole model (the LP relaxation's): the gap
+        is reported against the tighter of it and the search's own, or against it alone
+        when the search is over a ``part`` of the model (some decisions fixed), whose own
+        bound holds only for that part.
+        """
         if self.progress is None:
             return
 
@@ -506,8 +515,14 @@ class _Watch:
             improved = e.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
             if not improved and time.perf_counter() - self.last < self.every:
                 return
+            own = float(e.data_out.mip_dual_bound)
+            if bound is not None:
+                if part or not math.isfinite(own):
+                    own = bound
+                else:
+                    own = min(own, bound) if sense == "max" else max(own, bound)
             # the same measure as the finished plan's gap (:func:`_gap`)
-            self.report(_gap(float(e.data_out.mip_primal_bound), float(e.data_out.mip_dual_bound)), what)
+            self.report(_gap(float(e.data_out.mip_primal_bound), own), what)
 
         highs.cbMipImprovingSolution.subscribe(event)
         highs.cbMipInterrupt.subscribe(event)
@@ -566,7 +581,8 @@ def _guided_start(
     sub = model.to_highs()
     _options(sub, max(remaining if last else 0.35 * remaining, 0.01), threads, log)
     watch.report(None, f"relaxation solved; fixing {len(fixed):,} decisions it settles")
-    watch.attach(sub, "the decisions the relaxation leaves open")
+    # the part's own bound holds only for the part; the LP's for the whole model
+    watch.attach(sub, "the decisions the relaxation leaves open", bound=bound, sense=model.sense, part=True)
     sub.setOptionValue("mip_rel_gap", 1e-4)
     sub.changeColsBounds(len(fixed), fixed.astype(np.int32), rounded, rounded)
     sub.run()
