@@ -154,7 +154,9 @@ def solve(
         Columns of the key decisions (the planner passes ``retain``). With HiGHS, the LP
         relaxation is solved first; the decisions it leaves whole are fixed and the
         rest solved as a small MIP, whose plan starts the full solve (see
-        :func:`_guided_start`). The LP's value is kept as a bound.
+        :func:`_guided_start`). The LP's value is kept as a bound. The full solve's
+        root LP is then solved by interior point (the dual simplex can take minutes
+        on such models once access standards bind).
     candidates
         A large family of columns (the planner passes ``assign`` for ``least_travel``)
         to solve with a few candidates per group first and the rest priced out with a
@@ -175,7 +177,8 @@ def solve(
         return solve_with_candidates(model, candidates, limit, gap, scenario.threads, log, watch)
     started = time.perf_counter()
     lp_bound = None
-    if guide is not None and len(guide) and model.arrays()[3].any() and model.n_cols >= GUIDED_COLUMNS:
+    guided = guide is not None and len(guide) and model.arrays()[3].any() and model.n_cols >= GUIDED_COLUMNS
+    if guided:
         found, lp_bound, used_up = _guided_start(model, guide, limit, scenario.threads, log, watch)
         if found is not None:
             start = found.x
@@ -189,7 +192,9 @@ def solve(
                 return proven
             watch.report(proven.gap, "improving the plan from the relaxation")
     remaining = max(limit - (time.perf_counter() - started), 0.05 * limit)
-    result = _solve_highs(model, remaining, gap, scenario.threads, log, start, watch, lp_bound)
+    # a model large enough for the guided start has a root LP the dual simplex may take
+    # minutes over (binding access standards); the interior point takes seconds
+    result = _solve_highs(model, remaining, gap, scenario.threads, log, start, watch, lp_bound, bool(guided))
     return _with_bound(result, lp_bound, model.sense, time.perf_counter() - started)
 
 
@@ -214,8 +219,11 @@ def _solve_highs(
     start: np.ndarray | None,
     watch: _Watch,
     bound: float | None = None,
+    root_ipm: bool = False,
 ) -> SolveResult:
     highs = model.to_highs()
+    if root_ipm:
+        highs.setOptionValue("mip_lp_solver", "ipm")  # the root's first LP only; nodes use the dual simplex
     watch.attach(highs, "branch and bound", bound=bound, sense=model.sense)
     if start is not None:
         solution = highspy.HighsSolution()
