@@ -92,8 +92,10 @@ Solving
 with many assignments are solved over a few nearest hosts per team first, the rest
 priced out with a proof (:func:`optimiser.solve.solve_with_candidates`); large ``npv``
 models start from a plan found around their LP relaxation
-(:func:`optimiser.solve._guided_start`). Neither changes the model, only the route to
-its optimum, and both report a bound that holds for the whole model.
+(:func:`optimiser.solve._guided_start`), and their full search solves its root LP by
+interior point (once access standards bind, the dual simplex can take minutes there).
+None of these changes the model, only the route to its optimum, and each reports a
+bound that holds for the whole model.
 
 Diagnosis
 ---------
