@@ -478,6 +478,7 @@ def _nested_zones(rows: np.ndarray, serve: np.ndarray, n: int) -> np.ndarray:
         return parent
     _, provider = np.unique(serve, return_inverse=True)
     member = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, provider)), shape=(n, int(provider.max()) + 1))
+    member.data[:] = 1  # a provider listed twice for a zone is still one provider
     if float((np.bincount(provider).astype(float) ** 2).sum()) > NESTING_PAIRS:
         return parent
     size = np.diff(member.indptr)

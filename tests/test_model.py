@@ -678,3 +678,15 @@ def test_progress_from_the_guided_start_measures_against_a_bound_for_the_whole_m
     # model, never against the fixed part's own bound, so no report beats the final proof
     assert result.gap is not None
     assert min(part) >= result.gap - 1e-9
+
+
+def test_a_zone_leans_only_on_a_zone_whose_providers_it_all_has():
+    from optimiser.model import _nested_zones
+
+    a, b, c, q, r = 10, 11, 12, 13, 14
+    zones = {0: [a, b], 1: [a], 2: [a, b, c], 3: [b, c], 4: [a, a, q], 5: [a, r]}  # zone 4 lists a twice
+    rows = np.array([z for z, providers in zones.items() for _ in providers])
+    serve = np.array([p for providers in zones.values() for p in providers])
+    # 2 leans on the larger of its nested zones (0, not 1); 3 has none; 5 must not lean on 4,
+    # which shares a with it (twice over) but has q
+    assert _nested_zones(rows, serve, len(zones)).tolist() == [1, -1, 0, -1, 1, 1]
