@@ -19,6 +19,7 @@ from estate.locate import PostcodeLookup
 from estate.place import Manifest, Place, shared_sites
 from estate.readers import MAX_FILE_BYTES, read_table
 from estate.schema import WHOLE_FILE, Outcome, PartnerType
+from estate.teams import load_teams
 from pages.common import UPLOADS, current_place, estate_map, money, place_picker, routed_by_the_app, show_error
 
 routed_by_the_app(__file__)
@@ -188,6 +189,55 @@ st.caption(
     "and marked as such in every table and export."
 )
 
+
+def teams_check(place: Place, holdings: pd.DataFrame, data: bytes, label: str) -> None:
+    """Check a teams file against the holdings on the page: its teams, and a line for every row.
+
+    The check reads the file as a run would (:func:`estate.teams.load_teams`) but does not
+    change the place: a run uses the teams files named in the place's ``place.toml``.
+    """
+    try:
+        teams, lines = load_teams(data, holdings, place.teams, label=label, assumptions=place.assumptions)
+    except EstateError as exc:
+        show_error(exc)
+        return
+    supplied = teams[(teams["fte_source"] == "supplied") & teams["team_id"].notna()]
+    mine = lines[lines["file"] == label]
+    excluded = int((mine["outcome"] == Outcome.EXCLUDED.value).sum())
+    st.write(
+        f"**{label}**: {len(supplied):,} teams, {supplied['fte'].sum():,.1f} FTE, in "
+        f"{supplied['holding_id'].nunique():,} holdings; {excluded:,} rows excluded (reason given below)."
+    )
+    named = holdings.drop_duplicates("holding_id").set_index("holding_id")["name"]
+    st.dataframe(
+        supplied.assign(holding=supplied["holding_id"].map(named)),
+        hide_index=True,
+        width="stretch",
+        column_order=("holding", "holding_id", "partner", "service", "fte", "space_m2"),
+        column_config={
+            "holding": "Holding",
+            "holding_id": "Holding id",
+            "partner": "Partner",
+            "service": "Service",
+            "fte": st.column_config.NumberColumn("FTE", format="%.1f"),
+            "space_m2": st.column_config.NumberColumn("Space (m²)", format="%,.0f"),
+        },
+    )
+    st.dataframe(
+        mine,
+        hide_index=True,
+        width="stretch",
+        column_order=("row", "name", "outcome", "field", "problem", "action", "holding_id"),
+    )
+    st.download_button(
+        "Download the checked teams and every row's outcome (Excel)",
+        lambda: to_excel_bytes({"Teams": supplied, "Rows": mine}),
+        file_name=f"{Path(label).stem}_checked.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="teams_download",
+    )
+
+
 place_picker()
 place = current_place()
 if place is None:
@@ -333,6 +383,18 @@ with st.container(horizontal=True):
         file_name=f"{place.name.lower()}_validation_report.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+# ---------------------------------------------------------------- teams
+with st.expander("Check a teams file", expanded=False):
+    st.write(
+        "Who works where: one row per team, naming its holding (holding id, UPRN or name), partner, "
+        "service, FTE and, where known, space in m². Every row is checked against the holdings above "
+        "and listed. Plans use the teams files named under [[teams]] in the place's place.toml; "
+        "this check does not change them."
+    )
+    teams_upload = st.file_uploader("Teams file", key="teams_upload")
+    if teams_upload is not None:
+        teams_check(place, holdings, teams_upload.getvalue(), teams_upload.name)
 
 shared = shared_sites(holdings)
 if len(shared):

@@ -210,3 +210,36 @@ def test_a_manifest_file_that_cannot_be_read_is_listed_with_a_note(tmp_path):
         "could not be read: see the validation report",
     ]
     assert files.loc["fire_stations.csv", "Note"] == ""
+
+
+def test_a_teams_file_is_checked_row_by_row_against_the_holdings_on_the_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/portfolio.py").run()
+    teams = (
+        b"UPRN,Partner,Service,FTE\n"
+        b"100012797623,Trafford Council,adult social care,40\n"  # Altrincham Town Hall
+        b"100012797623,NHS Trafford,community nursing,25.5\n"
+        b"9999,NHS Trafford,district nursing,5\n"  # no such holding: excluded, with the reason
+    )
+    at.file_uploader(key="teams_upload").set_value(("teams.csv", teams, "text/csv")).run()
+    assert not at.exception, at.exception
+    summary = next(m.value for m in at.markdown if m.value.startswith("**teams.csv**"))
+    assert "2 teams, 65.5 FTE, in 1 holdings; 1 rows excluded" in summary
+    checked = table_with(at, "fte")
+    assert sorted(checked["partner"]) == ["NHS Trafford", "Trafford Council"]
+    assert set(checked["holding"]) == {"Altrincham Town Hall"}
+    # the teams file's own lines: one per row, apart from the place's validation report
+    rows = [d.value for d in at.dataframe if "outcome" in d.value.columns][-1]
+    assert set(rows["file"]) == {"teams.csv"} and set(rows["row"]) == {2, 3, 4}
+    excluded = rows[rows["outcome"] == "excluded"]
+    assert excluded["row"].tolist() == [4] and "9999" in excluded.iloc[0]["problem"]
+    # the place itself is unchanged: its runs use the teams files named in place.toml
+    assert metrics(at)["Holdings on the map"] == 435
+
+
+def test_an_unreadable_teams_file_is_refused_by_name_without_a_traceback():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/portfolio.py").run()
+    at.file_uploader(key="teams_upload").set_value(("teams.csv", b"", "text/csv")).run()
+    assert not at.exception, at.exception
+    assert any("teams.csv" in e.value and "empty" in e.value for e in at.error), [e.value for e in at.error]
