@@ -204,9 +204,11 @@ def teams_check(place: Place, holdings: pd.DataFrame, data: bytes, label: str) -
     supplied = teams[(teams["fte_source"] == "supplied") & teams["team_id"].notna()]
     mine = lines[lines["file"] == label]
     excluded = int((mine["outcome"] == Outcome.EXCLUDED.value).sum())
+    places = supplied["holding_id"].nunique()
     st.write(
-        f"**{label}**: {len(supplied):,} teams, {supplied['fte'].sum():,.1f} FTE, in "
-        f"{supplied['holding_id'].nunique():,} holdings; {excluded:,} rows excluded (reason given below)."
+        f"**{label}**: {len(supplied):,} team{'' if len(supplied) == 1 else 's'}, "
+        f"{supplied['fte'].sum():,.1f} FTE, in {places:,} holding{'' if places == 1 else 's'}; "
+        f"{excluded:,} row{'' if excluded == 1 else 's'} excluded (reason given below)."
     )
     named = holdings.drop_duplicates("holding_id").set_index("holding_id")["name"]
     st.dataframe(

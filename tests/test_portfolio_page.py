@@ -224,7 +224,7 @@ def test_a_teams_file_is_checked_row_by_row_against_the_holdings_on_the_page():
     at.file_uploader(key="teams_upload").set_value(("teams.csv", teams, "text/csv")).run()
     assert not at.exception, at.exception
     summary = next(m.value for m in at.markdown if m.value.startswith("**teams.csv**"))
-    assert "2 teams, 65.5 FTE, in 1 holdings; 1 rows excluded" in summary
+    assert "2 teams, 65.5 FTE, in 1 holding; 1 row excluded" in summary
     checked = table_with(at, "fte")
     assert sorted(checked["partner"]) == ["NHS Trafford", "Trafford Council"]
     assert set(checked["holding"]) == {"Altrincham Town Hall"}
