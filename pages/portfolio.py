@@ -201,8 +201,10 @@ def teams_check(place: Place, holdings: pd.DataFrame, data: bytes, label: str) -
     except EstateError as exc:
         show_error(exc)
         return
-    supplied = teams[(teams["fte_source"] == "supplied") & teams["team_id"].notna()]
     mine = lines[lines["file"] == label]
+    # the file's teams replace every other team at the holdings it names, so those are its own
+    named = mine.loc[mine["outcome"] != Outcome.EXCLUDED.value, "holding_id"].dropna()
+    supplied = teams[teams["holding_id"].isin(named)]
     excluded = int((mine["outcome"] == Outcome.EXCLUDED.value).sum())
     places = supplied["holding_id"].nunique()
     st.write(
@@ -210,9 +212,9 @@ def teams_check(place: Place, holdings: pd.DataFrame, data: bytes, label: str) -
         f"{supplied['fte'].sum():,.1f} FTE, in {places:,} holding{'' if places == 1 else 's'}; "
         f"{excluded:,} row{'' if excluded == 1 else 's'} excluded (reason given below)."
     )
-    named = holdings.drop_duplicates("holding_id").set_index("holding_id")["name"]
+    names = holdings.drop_duplicates("holding_id").set_index("holding_id")["name"]
     st.dataframe(
-        supplied.assign(holding=supplied["holding_id"].map(named)),
+        supplied.assign(holding=supplied["holding_id"].map(names)),
         hide_index=True,
         width="stretch",
         column_order=("holding", "holding_id", "partner", "service", "fte", "space_m2"),

@@ -243,3 +243,17 @@ def test_an_unreadable_teams_file_is_refused_by_name_without_a_traceback():
     at.file_uploader(key="teams_upload").set_value(("teams.csv", b"", "text/csv")).run()
     assert not at.exception, at.exception
     assert any("teams.csv" in e.value and "empty" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_checked_teams_file_lists_its_own_teams_not_the_place_s(place_folder):
+    """The place's own teams file (named in place.toml) is not mixed into the check of another."""
+    own = b"UPRN,Partner,Service,FTE\n100012800714,Trafford Council,youth service,12\n"  # Broomwood Centre
+    (place_folder / "teams.csv").write_bytes(own)
+    with (place_folder / "place.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write('\n[[teams]]\npath = "teams.csv"\n')
+    at = portfolio_of(place_folder)
+    other = b"UPRN,Partner,Service,FTE\n100012797623,NHS Trafford,community nursing,25.5\n"
+    at.file_uploader(key="teams_upload").set_value(("more_teams.csv", other, "text/csv")).run()
+    assert not at.exception, at.exception
+    checked = table_with(at, "fte")
+    assert checked[["holding", "partner", "fte"]].values.tolist() == [["Altrincham Town Hall", "NHS Trafford", 25.5]]
