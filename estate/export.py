@@ -20,6 +20,8 @@ import pandas as pd
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_WIDTH = 60
 _EXCEL_CELL_CHARS = 32_767
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+"""The media type of what :func:`to_excel_bytes` writes, for a download."""
 
 
 def neutralise(value: object) -> object:

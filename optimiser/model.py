@@ -443,15 +443,9 @@ def _coverage(model: LinearModel, data: ModelData, cols: _Columns) -> None:
     rows = keys.get_indexer(pd.MultiIndex.from_arrays([reach["zone_id"], reach["service"]]))
     serve = cols.serve.reindex(pd.MultiIndex.from_arrays([reach["holding_id"], reach["service"]])).to_numpy()
     serve = serve.astype(np.int64)
-    parent = _nested_zones(rows, serve, n)
-    nested = parent >= 0
-    # a provider term stays unless the nested zone has the same provider
-    member = sp.csr_matrix((np.ones(len(rows), dtype=np.int8), (rows, serve)), shape=(n, model.n_cols))
-    own = np.ones(len(rows), dtype=bool)
-    inherit = nested[rows]
-    if inherit.any():
-        own[inherit] = ~np.asarray(member[parent[rows[inherit]], serve[inherit]]).ravel().astype(bool)
-    at = np.flatnonzero(nested)
+    parent, inherited = _nested_zones(rows, serve, n)
+    own = ~inherited  # a provider term stays unless the nested zone has the same provider
+    at = np.flatnonzero(parent >= 0)
     model.add_constraints(
         "coverage",
         keys,
@@ -467,20 +461,22 @@ NESTING_PAIRS = 400_000_000
 flat: finding nested zones takes about a second per 100 million (a county: 52 million)."""
 
 
-def _nested_zones(rows: np.ndarray, serve: np.ndarray, n: int) -> np.ndarray:
+def _nested_zones(rows: np.ndarray, serve: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """For each coverage row, the largest other row whose providers are all among its own (-1: none).
 
     Ties between equal sets go to the lower row, so following parents always reaches a
-    row with none (no cycles).
+    row with none (no cycles). Also returns, for each (row, provider) term, whether the
+    row's nested zone has that provider too (the terms its row no longer needs).
     """
     parent = np.full(n, -1)
+    inherited = np.zeros(len(rows), dtype=bool)
     if not len(rows):
-        return parent
+        return parent, inherited
     _, provider = np.unique(serve, return_inverse=True)
     member = sp.csr_matrix((np.ones(len(rows), dtype=np.int32), (rows, provider)), shape=(n, int(provider.max()) + 1))
     member.data[:] = 1  # a provider listed twice for a zone is still one provider
     if float((np.bincount(provider).astype(float) ** 2).sum()) > NESTING_PAIRS:
-        return parent
+        return parent, inherited
     size = np.diff(member.indptr)
     shared = (member @ member.T).tocoo()
     i, j, common = shared.row, shared.col, shared.data
@@ -490,7 +486,10 @@ def _nested_zones(rows: np.ndarray, serve: np.ndarray, n: int) -> np.ndarray:
     i, j = i[order], j[order]
     first = np.r_[True, i[1:] != i[:-1]] if len(i) else np.zeros(0, dtype=bool)
     parent[i[first]] = j[first]
-    return parent
+    nested = parent[rows] >= 0
+    if nested.any():
+        inherited[nested] = np.asarray(member[parent[rows[nested]], provider[nested]]).ravel() > 0
+    return parent, inherited
 
 
 def _cover_weights(data: ModelData, cols: _Columns) -> np.ndarray:

@@ -177,7 +177,7 @@ def solve(
         return solve_with_candidates(model, candidates, limit, gap, scenario.threads, log, watch)
     started = time.perf_counter()
     lp_bound = None
-    guided = guide is not None and len(guide) and model.arrays()[3].any() and model.n_cols >= GUIDED_COLUMNS
+    guided = bool(guide is not None and len(guide) and model.arrays()[3].any() and model.n_cols >= GUIDED_COLUMNS)
     if guided:
         found, lp_bound, used_up = _guided_start(model, guide, limit, scenario.threads, log, watch)
         if found is not None:
@@ -194,7 +194,7 @@ def solve(
     remaining = max(limit - (time.perf_counter() - started), 0.05 * limit)
     # a model large enough for the guided start has a root LP the dual simplex may take
     # minutes over (binding access standards); the interior point takes seconds
-    result = _solve_highs(model, remaining, gap, scenario.threads, log, start, watch, lp_bound, bool(guided))
+    result = _solve_highs(model, remaining, gap, scenario.threads, log, start, watch, lp_bound, guided)
     return _with_bound(result, lp_bound, model.sense, time.perf_counter() - started)
 
 

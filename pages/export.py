@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from estate.export import to_csv_bytes, to_excel_bytes, to_geopackage_bytes
+from estate.export import XLSX_MIME, to_csv_bytes, to_excel_bytes, to_geopackage_bytes
 from optimiser.boardpack import board_pack_html, board_pack_pdf
 from pages.common import current_place, place_picker, routed_by_the_app
 from pages.runs import finished_plans
@@ -70,7 +70,7 @@ c3.download_button(
         {"Disposals": disposals, "Moves": moves, "Hubs": hubs, "Cash flow (£)": plan.cashflow, "Access": plan.access}
     ),
     f"{stem}.xlsx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    XLSX_MIME,
     key="download_excel",
 )
 st.download_button(

@@ -13,7 +13,7 @@ from streamlit_folium import st_folium
 
 from estate.columns import SOURCE_FIELDS, match_columns
 from estate.errors import EstateError, InputFileError
-from estate.export import to_csv_bytes, to_excel_bytes
+from estate.export import XLSX_MIME, to_csv_bytes, to_excel_bytes
 from estate.load import PartnerFile, load_file, outcome_counts, row_outcomes
 from estate.locate import PostcodeLookup
 from estate.place import Manifest, Place, shared_sites
@@ -237,7 +237,7 @@ def teams_check(place: Place, holdings: pd.DataFrame, data: bytes, label: str) -
         "Download the checked teams and every row's outcome (Excel)",
         lambda: to_excel_bytes({"Teams": supplied, "Rows": mine}),
         file_name=f"{Path(label).stem}_checked.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=XLSX_MIME,
         key="teams_download",
     )
 
@@ -385,7 +385,7 @@ with st.container(horizontal=True):
         "Download the report and holdings (Excel)",
         lambda: to_excel_bytes({"Validation report": report, "Holdings": holdings.drop(columns="geometry")}),
         file_name=f"{place.name.lower()}_validation_report.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        mime=XLSX_MIME,
     )
 
 # ---------------------------------------------------------------- teams
