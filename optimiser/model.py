@@ -723,3 +723,30 @@ def candidates(built: PlanModel):  # noqa: ANN201 - returns optimiser.solve.Cand
         rank=built.pairs["travel"].to_numpy(float),
         per_group=per_group,
     )
+
+
+def areas(built: PlanModel):  # noqa: ANN201 - returns optimiser.areas.Areas
+    """For ``npv``: the holding and team each column decides about, to improve a plan area by area.
+
+    ``None`` for the other objectives and for a diagnosis.
+    """
+    from optimiser.areas import Areas
+
+    data = built.data
+    if data.scenario.objective != "npv" or built.relaxed:
+        return None
+    model = built.model
+    holding_pos = pd.Series(np.arange(len(data.holdings)), index=data.holdings.index)
+    team_pos = pd.Series(np.arange(len(data.teams)), index=data.teams.index)
+    holding = np.full(model.n_cols, -1, dtype=np.int64)
+    team = np.full(model.n_cols, -1, dtype=np.int64)
+    variables = model.variables
+    holding[variables["retain"].positions] = holding_pos.to_numpy()
+    for family in ("exit", "serve"):
+        holding[variables[family].positions] = holding_pos[variables[family].keys.get_level_values(0)].to_numpy()
+    assign = variables["assign"]
+    holding[assign.positions] = holding_pos[assign.keys.get_level_values(1)].to_numpy()
+    team[assign.positions] = team_pos[assign.keys.get_level_values(0)].to_numpy()
+    serve = np.zeros(model.n_cols, dtype=bool)
+    serve[variables["serve"].positions] = True
+    return Areas(holding=holding, team=team, serve=serve, xy=data.holdings[["x", "y"]].to_numpy(float))

@@ -11,7 +11,7 @@ from optimiser.checker import check_plan
 from optimiser.diagnose import diagnose
 from optimiser.errors import PlanViolation
 from optimiser.inputs import AccessInputs, load_compatibility, prepare
-from optimiser.model import build_model, candidates, status_quo
+from optimiser.model import areas, build_model, candidates, status_quo
 from optimiser.plan import Plan, empty_plan, extract_plan, package_versions, run_manifest
 from optimiser.scenario import Scenario
 from optimiser.solve import Progress, solve
@@ -107,6 +107,7 @@ def optimise(
         start=status_quo(built),
         guide=guide,
         candidates=candidates(built),
+        areas=areas(built),
         progress=progress,
     )
     versions = package_versions()

@@ -1,0 +1,180 @@
+"""Improving a plan one area at a time (large-neighbourhood search).
+
+On a county-scale NPV model HiGHS spends most of a minute on its root cuts before its
+own heuristics find better plans. A plan is improved faster by freeing the decisions
+of one area (the ``size`` holdings nearest a seed holding: whether each is kept or left,
+which services it delivers, where the teams housed there go) with everything else held
+as it is, and solving that small MIP; a better plan replaces the incumbent and the next
+area follows. Every plan found this way meets every constraint of the whole model: the
+held columns keep their values and the freed ones are solved against all rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
+import numpy as np
+
+from optimiser.linear import LinearModel
+
+AREA_SECONDS = 1.5
+"""Time given to one area's MIP. On the county benchmark, areas of 60 holdings at 1.5 s
+reached better plans within the minute than 150 at 3 s, 250 at 4 s or 30 at 1 s."""
+
+
+@dataclass(frozen=True)
+class Areas:
+    """Where each column of a model lies.
+
+    Attributes
+    ----------
+    holding
+        Per column, the position of the holding it decides about (an assignment: its
+        host); -1 for columns tied to no holding (zone covers), which are always free.
+    team
+        Per column, the position of the team an assignment houses; -1 for the rest.
+    serve
+        Per column, whether it says that a holding delivers a service.
+    xy
+        Holdings' coordinates in metres, one row per holding position.
+    size
+        Holdings per area.
+
+    """
+
+    holding: np.ndarray
+    team: np.ndarray
+    serve: np.ndarray
+    xy: np.ndarray
+    size: int = 60
+
+
+def free_columns(areas: Areas, centre: int, x: np.ndarray) -> np.ndarray:
+    """The columns freed for the area around holding ``centre``, given the plan ``x``.
+
+    They are the area's own decisions, every assignment of each team the plan houses in
+    the area (so it may move anywhere it is allowed), the services of every holding such
+    a team could go to, and the columns tied to no holding.
+    """
+    distance = np.nan_to_num(((areas.xy - areas.xy[centre]) ** 2).sum(axis=1), nan=np.inf)
+    inside = np.zeros(len(areas.xy), dtype=bool)
+    inside[np.argsort(distance, kind="stable")[: areas.size]] = True
+    assign = areas.team >= 0
+    tied = areas.holding >= 0
+    housed = assign & (x > 0.5) & tied & inside[np.maximum(areas.holding, 0)]
+    moving = np.zeros(int(areas.team.max(initial=-1)) + 1, dtype=bool)
+    moving[areas.team[housed]] = True
+    free = ~tied | (tied & ~assign & inside[np.maximum(areas.holding, 0)])
+    free |= assign & moving[np.maximum(areas.team, 0)]
+    reachable = np.zeros(len(areas.xy), dtype=bool)
+    reachable[areas.holding[free & assign]] = True
+    free |= areas.serve & reachable[np.maximum(areas.holding, 0)]
+    return free
+
+
+def improve_by_areas(
+    model: LinearModel,
+    areas: Areas,
+    x: np.ndarray,
+    deadline: float,
+    *,
+    threads: int | None = None,
+    stop: Callable[[], bool] = lambda: False,
+    report: Callable[[float], None] = lambda value: None,
+) -> tuple[np.ndarray, float, int]:
+    """Improve the plan ``x`` area by area until ``deadline`` (``time.perf_counter()``) or ``stop()``.
+
+    Areas are centred on the holdings in a seeded random order, so the same inputs visit
+    the same areas. ``report`` receives each better objective value. ``threads`` is
+    HiGHS's thread count (HiGHS fixes it for each calling thread at its first solve).
+
+    Returns the best plan, its objective value and the number of areas searched.
+    """
+    cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
+    columns = matrix.tocsc()
+    best = np.where(integer, np.round(x), x)
+    value = model.objective_value(best)
+    better = (lambda a, b: a > b) if model.sense == "max" else (lambda a, b: a < b)
+    sense = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
+    located = np.flatnonzero(~np.isnan(areas.xy).any(axis=1))
+    order = located[np.random.default_rng(0).permutation(len(located))]
+    searched = 0
+    while len(order) and not stop():
+        left = deadline - time.perf_counter()
+        if left < 0.2:
+            break
+        free = free_columns(areas, int(order[searched % len(order)]), best)
+        searched += 1
+        limit = min(AREA_SECONDS, left)
+        found = _solve_area(columns, cost, lower, upper, integer, row_lo, row_hi, sense, free, best, limit, threads)
+        if found is None:
+            continue
+        found_value = model.objective_value(found)
+        if better(found_value, value + (1e-9 if model.sense == "max" else -1e-9) * max(1.0, abs(value))):
+            best, value = found, found_value
+            report(value)
+    return best, value, searched
+
+
+def _solve_area(
+    columns: Any,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    integer: np.ndarray,
+    row_lo: np.ndarray,
+    row_hi: np.ndarray,
+    sense: Any,
+    free: np.ndarray,
+    x: np.ndarray,
+    limit: float,
+    threads: int | None,
+) -> np.ndarray | None:
+    """The plan ``x`` with its ``free`` columns re-solved (the rest held); ``None`` if none found.
+
+    Only the free columns and the rows they appear in are passed to HiGHS; the held
+    columns' share of each row moves into the row's bounds.
+    """
+    held = np.where(free, 0.0, x)
+    activity = columns @ held
+    part = columns[:, free]
+    rows = np.flatnonzero(np.diff(part.tocsr().indptr) > 0)
+    part = part.tocsr()[rows].tocsc()
+    lp = highspy.HighsLp()
+    lp.num_col_ = int(free.sum())
+    lp.num_row_ = len(rows)
+    lp.col_cost_ = cost[free]
+    lp.col_lower_ = lower[free]
+    lp.col_upper_ = upper[free]
+    lp.row_lower_ = row_lo[rows] - activity[rows]
+    lp.row_upper_ = row_hi[rows] - activity[rows]
+    lp.sense_ = sense
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = part.indptr.astype(np.int32)
+    lp.a_matrix_.index_ = part.indices.astype(np.int32)
+    lp.a_matrix_.value_ = part.data.astype(float)
+    whole = integer[free]
+    lp.integrality_ = [highspy.HighsVarType.kInteger if w else highspy.HighsVarType.kContinuous for w in whole]
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    highs.passModel(lp)
+    highs.setOptionValue("random_seed", 0)
+    highs.setOptionValue("mip_rel_gap", 1e-4)
+    highs.setOptionValue("time_limit", float(limit))
+    if threads is not None:
+        highs.setOptionValue("threads", int(threads))
+    start = highspy.HighsSolution()
+    start.col_value = list(x[free])
+    start.value_valid = True
+    highs.setSolution(start)
+    if highs.run() == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS could not solve an area of the plan (see its log)")
+    if highs.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
+        return None
+    found = x.copy()
+    found[free] = np.asarray(highs.getSolution().col_value, dtype=float)
+    return np.where(integer, np.round(found), found)
