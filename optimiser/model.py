@@ -94,6 +94,9 @@ priced out with a proof (:func:`optimiser.solve.solve_with_candidates`); large `
 models start from a plan found around their LP relaxation
 (:func:`optimiser.solve._guided_start`), and their full search solves its root LP by
 interior point (once access standards bind, the dual simplex can take minutes there).
+With two cores, the full search runs for its bound while that plan is improved area by
+area (:mod:`optimiser.areas`: the decisions of a few dozen neighbouring holdings freed,
+the rest held; see :func:`areas`).
 None of these changes the model, only the route to its optimum, and each reports a
 bound that holds for the whole model.
 
