@@ -699,7 +699,7 @@ def _two_searches(
             x, value, searched = improve_by_areas(
                 model, areas, found.x, deadline - 1.0, threads=1, stop=done.is_set, report=report
             )
-            detail = f"{found.detail}; {searched} areas searched"
+            detail = f"plan from the relaxation improved area by area ({searched:,} areas searched)"
             found = SolveResult("feasible", value, None, None, 0.0, "highs", detail, x, "time limit")
             done.set()  # the time is up: the full search stops too
         # without a plan of its own, the full search goes on to its time limit
@@ -749,7 +749,8 @@ def _two_searches(
     bound = tighter(full.get("bound"), None)
     gap_now = _gap(best.objective, bound) if bound is not None else None
     stopped = "gap tolerance" if gap_now is not None and gap_now <= gap else "time limit"
-    merged = SolveResult("feasible", best.objective, bound, gap_now, seconds, "highs", best.detail, best.x, stopped)
+    detail = best.detail if other is None or best is other else f"{best.detail}; full search: {other.detail}"
+    merged = SolveResult("feasible", best.objective, bound, gap_now, seconds, "highs", detail, best.x, stopped)
     return _with_bound(merged, lp_bound, model.sense, seconds)
 
 

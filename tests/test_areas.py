@@ -118,3 +118,21 @@ def test_a_plan_from_the_two_searches_passes_the_independent_check(small_county,
     plan = optimise(instance["holdings"], instance["teams"], quick, access=access)  # raises if the check fails
     assert plan.status in ("optimal", "feasible")
     assert plan.objective_value > 0
+
+
+def test_two_searches_say_infeasible_when_no_plan_exists(small_county, monkeypatch):
+    instance, access, s, *_ = small_county
+    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
+    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    # one hub cannot house every team: they are spread over 60 km, with an 8 km move limit
+    impossible = dataclasses.replace(s, time_limit_s=8.0, max_hubs=1)
+    built = build_model(prepare(instance["holdings"], instance["teams"], impossible, access=access))
+    result = solve(
+        built.model,
+        impossible,
+        start=status_quo(built),
+        guide=built.model.variables["retain"].positions,
+        areas=areas(built),
+    )
+    assert result.status == "infeasible"
+    assert result.x is None
