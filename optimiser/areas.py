@@ -66,7 +66,7 @@ def free_columns(areas: Areas, centre: int, x: np.ndarray) -> np.ndarray:
     assign = areas.team >= 0
     tied = areas.holding >= 0
     housed = assign & (x > 0.5) & tied & inside[np.maximum(areas.holding, 0)]
-    moving = np.zeros(int(areas.team.max(initial=-1)) + 1, dtype=bool)
+    moving = np.zeros(max(int(areas.team.max(initial=-1)) + 1, 1), dtype=bool)  # a model may have no teams
     moving[areas.team[housed]] = True
     free = ~tied | (tied & ~assign & inside[np.maximum(areas.holding, 0)])
     free |= assign & moving[np.maximum(areas.team, 0)]
@@ -98,7 +98,6 @@ def improve_by_areas(
     columns = matrix.tocsc()
     best = np.where(integer, np.round(x), x)
     value = model.objective_value(best)
-    better = (lambda a, b: a > b) if model.sense == "max" else (lambda a, b: a < b)
     sense = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
     located = np.flatnonzero(~np.isnan(areas.xy).any(axis=1))
     order = located[np.random.default_rng(0).permutation(len(located))]
@@ -114,7 +113,8 @@ def improve_by_areas(
         if found is None:
             continue
         found_value = model.objective_value(found)
-        if better(found_value, value + (1e-9 if model.sense == "max" else -1e-9) * max(1.0, abs(value))):
+        margin = 1e-9 * max(1.0, abs(value))
+        if found_value > value + margin if model.sense == "max" else found_value < value - margin:
             best, value = found, found_value
             report(value)
     return best, value, searched

@@ -724,13 +724,18 @@ def _two_searches(
     ]
     for thread in threads:
         thread.start()
-    while any(thread.is_alive() for thread in threads) or not messages.empty():
-        try:
-            message = messages.get(timeout=0.2)
-        except queue.Empty:
-            continue
-        if watch.progress is not None:
-            watch.progress(message)
+    try:
+        while any(thread.is_alive() for thread in threads) or not messages.empty():
+            try:
+                message = messages.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            if watch.progress is not None:
+                watch.progress(message)
+    finally:
+        done.set()  # also when the caller is interrupted: neither search outlives the solve
+        for thread in threads:
+            thread.join()
     for record in (full, plan):
         if "error" in record:
             raise record["error"]

@@ -136,3 +136,11 @@ def test_two_searches_say_infeasible_when_no_plan_exists(small_county, monkeypat
     )
     assert result.status == "infeasible"
     assert result.x is None
+
+
+def test_an_estate_without_teams_still_has_areas():
+    xy = np.array([[0.0, 0.0], [5.0, 0.0]])
+    holding, team = np.array([0, 1, -1]), np.array([-1, -1, -1])
+    serve = np.zeros(3, dtype=bool)
+    free = free_columns(Areas(holding=holding, team=team, serve=serve, xy=xy, size=1), 1, np.ones(3))
+    assert free.tolist() == [False, True, True]
