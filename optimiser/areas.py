@@ -14,12 +14,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import highspy
 import numpy as np
 
-from optimiser.linear import LinearModel
+from optimiser.linear import LinearModel, set_start
 
 AREA_SECONDS = 1.5
 """Time given to one area's MIP. On the county benchmark, areas of 60 holdings at 1.5 s
@@ -94,11 +93,9 @@ def improve_by_areas(
 
     Returns the best plan, its objective value and the number of areas searched.
     """
-    cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
-    columns = matrix.tocsc()
+    integer = model.arrays()[3]
     best = np.where(integer, np.round(x), x)
     value = model.objective_value(best)
-    sense = highspy.ObjSense.kMaximize if model.sense == "max" else highspy.ObjSense.kMinimize
     located = np.flatnonzero(~np.isnan(areas.xy).any(axis=1))
     order = located[np.random.default_rng(0).permutation(len(located))]
     searched = 0
@@ -109,7 +106,7 @@ def improve_by_areas(
         free = free_columns(areas, int(order[searched % len(order)]), best)
         searched += 1
         limit = min(AREA_SECONDS, left)
-        found = _solve_area(columns, cost, lower, upper, integer, row_lo, row_hi, sense, free, best, limit, threads)
+        found = _solve_area(model, free, best, limit, threads)
         if found is None:
             continue
         found_value = model.objective_value(found)
@@ -121,60 +118,24 @@ def improve_by_areas(
 
 
 def _solve_area(
-    columns: Any,
-    cost: np.ndarray,
-    lower: np.ndarray,
-    upper: np.ndarray,
-    integer: np.ndarray,
-    row_lo: np.ndarray,
-    row_hi: np.ndarray,
-    sense: Any,
-    free: np.ndarray,
-    x: np.ndarray,
-    limit: float,
-    threads: int | None,
+    model: LinearModel, free: np.ndarray, x: np.ndarray, limit: float, threads: int | None
 ) -> np.ndarray | None:
     """The plan ``x`` with its ``free`` columns re-solved (the rest held); ``None`` if none found.
 
-    Only the free columns and the rows they appear in are passed to HiGHS; the held
-    columns' share of each row moves into the row's bounds.
+    Only the free columns and the rows they can change are passed to HiGHS; the held
+    columns' share of each row moves into the row's bounds (:meth:`LinearModel.to_highs`).
     """
-    held = np.where(free, 0.0, x)
-    activity = columns @ held
-    part = columns[:, free]
-    rows = np.flatnonzero(np.diff(part.tocsr().indptr) > 0)
-    part = part.tocsr()[rows].tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_ = int(free.sum())
-    lp.num_row_ = len(rows)
-    lp.col_cost_ = cost[free]
-    lp.col_lower_ = lower[free]
-    lp.col_upper_ = upper[free]
-    lp.row_lower_ = row_lo[rows] - activity[rows]
-    lp.row_upper_ = row_hi[rows] - activity[rows]
-    lp.sense_ = sense
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = part.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = part.indices.astype(np.int32)
-    lp.a_matrix_.value_ = part.data.astype(float)
-    whole = integer[free]
-    lp.integrality_ = [highspy.HighsVarType.kInteger if w else highspy.HighsVarType.kContinuous for w in whole]
-    highs = highspy.Highs()
-    highs.setOptionValue("output_flag", False)
-    highs.passModel(lp)
+    highs = model.to_highs(columns=free, held=x)
     highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("mip_rel_gap", 1e-4)
     highs.setOptionValue("time_limit", float(limit))
     if threads is not None:
         highs.setOptionValue("threads", int(threads))
-    start = highspy.HighsSolution()
-    start.col_value = list(x[free])
-    start.value_valid = True
-    highs.setSolution(start)
+    set_start(highs, x[free])
     if highs.run() == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS could not solve an area of the plan (see its log)")
     if highs.getInfo().primal_solution_status != 2:  # kSolutionStatusFeasible
         return None
     found = x.copy()
     found[free] = np.asarray(highs.getSolution().col_value, dtype=float)
-    return np.where(integer, np.round(found), found)
+    return np.where(model.arrays()[3], np.round(found), found)

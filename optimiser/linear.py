@@ -222,11 +222,14 @@ class LinearModel:
 
     # --- handing over to a solver ---------------------------------------------------------
 
-    def restricted(self, columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Rows that still matter when only ``columns`` (a boolean mask) may be non-zero.
+    def restricted(self, columns: np.ndarray, held: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Rows that still matter when only ``columns`` (a boolean mask) may change.
 
-        A row is dropped when, over the kept columns' bounds, it can never be violated
-        (e.g. ``assign[t,h] <= retain[h]`` once ``assign[t,h]`` is left out).
+        The other columns are 0: a row is dropped when, over the kept columns' bounds, it
+        can never be violated (e.g. ``assign[t,h] <= retain[h]`` once ``assign[t,h]`` is
+        left out). With ``held`` (a whole plan) the other columns keep its values instead,
+        and the rows kept are those a kept column appears in: nothing left can change the
+        others.
 
         Returns
         -------
@@ -236,6 +239,8 @@ class LinearModel:
         """
         cost, lower, upper, integer, row_lo, row_hi, matrix = self.arrays()
         sub = matrix[:, columns].tocsr()
+        if held is not None:
+            return np.flatnonzero(columns), np.flatnonzero(np.diff(sub.indptr) > 0)
         positive = sub.maximum(0)
         negative = sub.minimum(0)
         lo, hi = lower[columns], upper[columns]
@@ -245,18 +250,22 @@ class LinearModel:
         redundant = (bottom >= row_lo - 1e-9) & (top <= row_hi + 1e-9)
         return np.flatnonzero(columns), np.flatnonzero(~redundant)
 
-    def to_highs(self, *, names: bool = False, columns: np.ndarray | None = None) -> highspy.Highs:
+    def to_highs(
+        self, *, names: bool = False, columns: np.ndarray | None = None, held: np.ndarray | None = None
+    ) -> highspy.Highs:
         """The model as a ``highspy.Highs`` object, passed in one call (no solve yet).
 
         With ``columns`` (a boolean mask), only those columns and the rows that still
-        matter (:meth:`restricted`) are passed.
+        matter (:meth:`restricted`) are passed; the other columns are 0, or hold their
+        values in ``held``, whose share of each row moves into the row's bounds.
         """
         cost, lower, upper, integer, row_lo, row_hi, matrix = self.arrays()
         if columns is not None:
-            kept_cols, kept_rows = self.restricted(columns)
-            matrix = matrix[kept_rows][:, kept_cols].tocsc()
+            kept_cols, kept_rows = self.restricted(columns, held)
+            fixed = np.zeros(len(kept_rows)) if held is None else (matrix @ np.where(columns, 0.0, held))[kept_rows]
+            matrix = matrix[:, kept_cols].tocsr()[kept_rows].tocsc()  # columns first: the matrix is by column
             cost, lower, upper, integer = cost[kept_cols], lower[kept_cols], upper[kept_cols], integer[kept_cols]
-            row_lo, row_hi = row_lo[kept_rows], row_hi[kept_rows]
+            row_lo, row_hi = row_lo[kept_rows] - fixed, row_hi[kept_rows] - fixed
             names = False
         lp = highspy.HighsLp()
         lp.num_col_ = len(cost)
@@ -353,3 +362,11 @@ class LinearModel:
     def objective_value(self, x: np.ndarray) -> float:
         """The objective at ``x``."""
         return float(self.arrays()[0] @ x + self.objective_offset)
+
+
+def set_start(highs: highspy.Highs, values: np.ndarray) -> None:
+    """Give HiGHS a plan to start from (its column values; ignored if it breaks a row)."""
+    solution = highspy.HighsSolution()
+    solution.col_value = list(np.asarray(values, dtype=float))
+    solution.value_valid = True
+    highs.setSolution(solution)

@@ -739,17 +739,16 @@ def areas(built: PlanModel):  # noqa: ANN201 - returns optimiser.areas.Areas
     if data.scenario.objective != "npv" or built.relaxed:
         return None
     model = built.model
-    holding_pos = pd.Series(np.arange(len(data.holdings)), index=data.holdings.index)
-    team_pos = pd.Series(np.arange(len(data.teams)), index=data.teams.index)
     holding = np.full(model.n_cols, -1, dtype=np.int64)
     team = np.full(model.n_cols, -1, dtype=np.int64)
     variables = model.variables
-    holding[variables["retain"].positions] = holding_pos.to_numpy()
+    where = data.holdings.index.get_indexer
+    holding[variables["retain"].positions] = where(variables["retain"].keys)
     for family in ("exit", "serve"):
-        holding[variables[family].positions] = holding_pos[variables[family].keys.get_level_values(0)].to_numpy()
+        holding[variables[family].positions] = where(variables[family].keys.get_level_values(0))
     assign = variables["assign"]
-    holding[assign.positions] = holding_pos[assign.keys.get_level_values(1)].to_numpy()
-    team[assign.positions] = team_pos[assign.keys.get_level_values(0)].to_numpy()
+    holding[assign.positions] = where(assign.keys.get_level_values(1))
+    team[assign.positions] = data.teams.index.get_indexer(assign.keys.get_level_values(0))
     serve = np.zeros(model.n_cols, dtype=bool)
     serve[variables["serve"].positions] = True
     return Areas(holding=holding, team=team, serve=serve, xy=data.holdings[["x", "y"]].to_numpy(float))

@@ -42,7 +42,7 @@ import highspy
 import numpy as np
 
 from optimiser.areas import Areas, improve_by_areas
-from optimiser.linear import INF, LinearModel
+from optimiser.linear import INF, LinearModel, set_start
 from optimiser.scenario import Scenario
 
 SOLVED = ("optimal", "feasible")
@@ -232,25 +232,32 @@ def _solve_highs(
     bound: float | None = None,
     root_ipm: bool = False,
 ) -> SolveResult:
-    highs = model.to_highs()
-    if root_ipm:
-        highs.setOptionValue("mip_lp_solver", "ipm")  # the root's first LP only; nodes use the dual simplex
+    highs = _full_search(model, limit, gap, threads, log, start, root_ipm)
     watch.attach(highs, "branch and bound", bound=bound, sense=model.sense)
-    if start is not None:
-        solution = highspy.HighsSolution()
-        solution.col_value = list(np.asarray(start, dtype=float))
-        solution.value_valid = True
-        highs.setSolution(solution)
-    highs.setOptionValue("output_flag", bool(log))
-    highs.setOptionValue("time_limit", float(limit))
-    highs.setOptionValue("mip_rel_gap", float(gap))
-    highs.setOptionValue("random_seed", 0)
-    if threads is not None:
-        highs.setOptionValue("threads", int(threads))
     started = time.perf_counter()
     highs.run()
     seconds = time.perf_counter() - started
     return read_highs(highs, model, seconds)
+
+
+def _full_search(
+    model: LinearModel,
+    limit: float,
+    gap: float,
+    threads: int | None,
+    log: bool,
+    start: np.ndarray | None,
+    root_ipm: bool,
+) -> highspy.Highs:
+    """HiGHS set up to search the whole model (not yet run)."""
+    highs = model.to_highs()
+    _options(highs, limit, threads, log)
+    highs.setOptionValue("mip_rel_gap", float(gap))
+    if root_ipm:
+        highs.setOptionValue("mip_lp_solver", "ipm")  # the root's first LP only; nodes use the dual simplex
+    if start is not None:
+        set_start(highs, start)
+    return highs
 
 
 def solve_with_candidates(
@@ -343,10 +350,7 @@ def solve_with_candidates(
             watch.attach(mip, f"nearest {int(active[candidates.columns].sum()):,} of {len(candidates.columns):,} moves")
             mip.setOptionValue("mip_rel_gap", float(gap))
             if start is not None:
-                warm = highspy.HighsSolution()
-                warm.col_value = list(start[kept_cols])
-                warm.value_valid = True
-                mip.setSolution(warm)
+                set_start(mip, start[kept_cols])
             mip.run()
             info = mip.getInfo()
             if info.primal_solution_status != 2:
@@ -534,14 +538,9 @@ class _Watch:
             improved = e.callback_type == highspy.cb.HighsCallbackType.kCallbackMipImprovingSolution
             if not improved and time.perf_counter() - self.last < self.every:
                 return
-            own = float(e.data_out.mip_dual_bound)
-            if bound is not None:
-                if part or not math.isfinite(own):
-                    own = bound
-                else:
-                    own = min(own, bound) if sense == "max" else max(own, bound)
+            own = bound if part else _tighter(float(e.data_out.mip_dual_bound), bound, sense)
             # the same measure as the finished plan's gap (:func:`_gap`)
-            self.report(_gap(float(e.data_out.mip_primal_bound), own), what)
+            self.report(_gap(float(e.data_out.mip_primal_bound), own) if own is not None else None, what)
 
         highs.cbMipImprovingSolution.subscribe(event)
         highs.cbMipInterrupt.subscribe(event)
@@ -659,23 +658,9 @@ def _two_searches(
     full: dict[str, Any] = {}
     plan: dict[str, Any] = {}
 
-    def tighter(own: float | None, lp_bound: float | None) -> float | None:
-        if own is None or not math.isfinite(own):
-            return lp_bound
-        if lp_bound is None:
-            return own
-        return min(own, lp_bound) if model.sense == "max" else max(own, lp_bound)
-
     def full_search() -> None:
-        highs = model.to_highs()
-        _options(highs, max(limit - 1.0, 0.05 * limit), 1, log)  # a second to merge and stop
-        highs.setOptionValue("mip_rel_gap", float(gap))
-        highs.setOptionValue("mip_lp_solver", "ipm")  # the root's first LP only, as in _solve_highs
-        if start is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = list(np.asarray(start, dtype=float))
-            solution.value_valid = True
-            highs.setSolution(solution)
+        # a second to merge and stop
+        highs = _full_search(model, max(limit - 1.0, 0.05 * limit), gap, 1, log, start, root_ipm=True)
 
         def listen(e: Any) -> None:
             full["bound"] = float(e.data_out.mip_dual_bound)
@@ -693,7 +678,7 @@ def _two_searches(
         if found is not None and not done.is_set():
 
             def report(value: float) -> None:
-                bound = tighter(full.get("bound"), lp_bound)
+                bound = _tighter(full.get("bound"), lp_bound, model.sense)
                 relay.report(_gap(value, bound) if bound is not None else None, "improving the plan area by area")
 
             report(found.objective)
@@ -752,16 +737,23 @@ def _two_searches(
     best = max(plans, key=lambda r: r.objective) if model.sense == "max" else min(plans, key=lambda r: r.objective)
     if other is not None and other.status == "optimal" and best is other:
         return _with_bound(other, lp_bound, model.sense, seconds)
-    bound = tighter(full.get("bound"), None)
+    bound = _tighter(full.get("bound"), None, model.sense)
     gap_now = _gap(best.objective, bound) if bound is not None else None
     stopped = "gap tolerance" if gap_now is not None and gap_now <= gap else "time limit"
     detail = best.detail
     if best is not other:
-        own = tighter(bound, None)
-        from_full = own is not None and (lp_bound is None or tighter(own, lp_bound) == own)
+        from_full = bound is not None and _tighter(bound, lp_bound, model.sense) == bound
         detail += "; bound from the full search" if from_full else "; bound from the LP relaxation"
     merged = SolveResult("feasible", best.objective, bound, gap_now, seconds, "highs", detail, best.x, stopped)
     return _with_bound(merged, lp_bound, model.sense, seconds)
+
+
+def _tighter(one: float | None, other: float | None, sense: str) -> float | None:
+    """The tighter of two bounds that hold (``None`` or not finite: no bound)."""
+    known = [b for b in (one, other) if b is not None and math.isfinite(b)]
+    if not known:
+        return None
+    return min(known) if sense == "max" else max(known)
 
 
 def _with_bound(result: SolveResult, lp_bound: float | None, sense: str, seconds: float) -> SolveResult:
@@ -770,9 +762,7 @@ def _with_bound(result: SolveResult, lp_bound: float | None, sense: str, seconds
     if result.solved and lp_bound is not None:
         # a tiny margin for the LP's own tolerances keeps the bound valid
         margin = 1e-7 * max(1.0, abs(lp_bound))
-        lp_bound = lp_bound + margin if sense == "max" else lp_bound - margin
-        if bound is None or (sense == "max" and lp_bound < bound) or (sense == "min" and lp_bound > bound):
-            bound = lp_bound
+        bound = _tighter(bound, lp_bound + margin if sense == "max" else lp_bound - margin, sense)
     if not result.solved:
         return SolveResult(result.status, None, None, None, seconds, result.solver, result.detail, None, result.stopped)
     gap = _gap(result.objective, bound) if bound is not None else result.gap
