@@ -14,6 +14,7 @@ import itertools
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 
 from optimiser import AccessInputs, Scenario, ScenarioError, build_model, optimise, prepare, solve
 from optimiser.synthetic import county, estate, standards, straight_line_costs, zones
@@ -578,6 +579,26 @@ def test_the_model_is_keyed_by_domain_ids(tmp_path):
     path = built.model.write(tmp_path / "plan.lp")
     text = path.read_text()
     assert "retain(A)" in text and "capacity(B)" in text
+
+
+def test_highs_receives_the_model_as_built():
+    import highspy
+
+    holdings, teams = three_offices()
+    model = build_model(prepare(holdings, teams, scenario())).model
+    cost, lower, upper, integer, row_lo, row_hi, matrix = model.arrays()
+    lp = model.to_highs().getLp()
+    assert (lp.num_col_, lp.num_row_) == (model.n_cols, model.n_rows)
+    assert lp.sense_ == highspy.ObjSense.kMaximize and lp.offset_ == model.objective_offset
+    for got, want in ((lp.col_cost_, cost), (lp.col_lower_, lower), (lp.col_upper_, upper)):
+        np.testing.assert_array_equal(np.asarray(got), want)
+    np.testing.assert_array_equal(np.asarray(lp.row_lower_), row_lo)
+    np.testing.assert_array_equal(np.asarray(lp.row_upper_), row_hi)
+    got = [t == highspy.HighsVarType.kInteger for t in lp.integrality_]
+    assert got == integer.tolist()
+    a = lp.a_matrix_
+    passed = sp.csc_matrix((np.asarray(a.value_), np.asarray(a.index_), np.asarray(a.start_)), shape=matrix.shape)
+    assert (passed != matrix).nnz == 0
 
 
 @pytest.mark.parametrize("seed", [0, 1])
