@@ -366,6 +366,16 @@ class LinearModel:
         """The objective at ``x``."""
         return float(self.arrays()[0] @ x + self.objective_offset)
 
+    def satisfies(self, x: np.ndarray, tolerance: float = 1e-6) -> bool:
+        """Whether ``x`` meets every bound, row and integrality of the model (within ``tolerance``)."""
+        cost, lower, upper, integer, row_lo, row_hi, matrix = self.arrays()
+        if len(x) != self.n_cols or np.any(x < lower - tolerance) or np.any(x > upper + tolerance):
+            return False
+        if np.any(np.abs(x[integer] - np.round(x[integer])) > tolerance):
+            return False
+        activity = matrix @ x
+        return bool(np.all(activity >= row_lo - tolerance) and np.all(activity <= row_hi + tolerance))
+
 
 def set_start(highs: highspy.Highs, values: np.ndarray) -> None:
     """Give HiGHS a plan to start from (its column values; ignored if it breaks a row)."""

@@ -643,7 +643,9 @@ def _two_searches(
       plan counts too, when it is the better one.
     - The plan search takes the guided start's first plan (:func:`_guided_start`) and
       improves it area by area (:func:`optimiser.areas.improve_by_areas`) until the time
-      is up or the full search has finished.
+      is up or the full search has finished. When the decisions the relaxation settles
+      admit no plan, the areas start from ``start`` instead (the planner passes today's
+      estate), if it meets every row.
 
     The plan is the better of the two; the bound is the tighter of the full search's and
     the LP relaxation's, both valid for the whole model. Both run in threads of their own
@@ -675,6 +677,13 @@ def _two_searches(
     def plan_search() -> None:
         found, lp_bound, _ = _guided_start(model, guide, limit, 1, log, relay, first_plan=True)
         plan["lp_bound"] = lp_bound
+        origin = "the relaxation"
+        if found is None and start is not None and model.satisfies(start):
+            # the decisions the relaxation settles admit no plan (its fractions cover
+            # more than whole decisions can): the areas start from the plan given instead
+            value = model.objective_value(start)
+            found = SolveResult("feasible", value, None, None, 0.0, "highs", "start", start, "time limit")
+            origin = "the starting plan"
         if found is not None and not done.is_set():
 
             def report(value: float) -> None:
@@ -685,7 +694,7 @@ def _two_searches(
             x, value, searched = improve_by_areas(
                 model, areas, found.x, deadline - 1.0, threads=1, stop=done.is_set, report=report
             )
-            detail = f"plan from the relaxation improved area by area ({searched:,} areas searched)"
+            detail = f"plan from {origin} improved area by area ({searched:,} areas searched)"
             found = SolveResult("feasible", value, None, None, 0.0, "highs", detail, x, "time limit")
             done.set()  # the time is up: the full search stops too
         # without a plan of its own, the full search goes on to its time limit

@@ -496,12 +496,18 @@ DECISION_STYLE = {
 MOVE_COLOURS = ("#1f77b4", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#393b79")
 
 
+def gap_words(gap: float) -> str:
+    """A relative gap as a percentage; a plan still worth nothing against a positive bound has one in the
+    trillions, which says no more than "over 1,000%"."""
+    return f"{gap:.2%}" if gap < 10 else "over 1,000%"
+
+
 def status_words(plan) -> tuple[str, str]:
     """The solver's status as a sentence, and the Streamlit call to show it with."""
     if plan.status == "optimal":
         return "Optimal: no better plan exists under these settings (within the gap asked for).", "success"
     if plan.status == "feasible":
-        gap = f"{plan.gap:.2%}" if plan.gap is not None else "unknown"
+        gap = gap_words(plan.gap) if plan.gap is not None else "unknown"
         return (
             f"A good plan, not proven best: the time limit stopped the search {gap} from the best possible "
             "bound. Give the solver more time to close the gap."

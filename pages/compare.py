@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from optimiser.boardpack import headline_figures
-from pages.common import current_place, place_picker, plan_map, routed_by_the_app
+from pages.common import current_place, gap_words, place_picker, plan_map, routed_by_the_app
 from pages.runs import finished_plans
 
 routed_by_the_app(__file__)
@@ -31,7 +31,7 @@ if len(chosen) < 2:
 
 figures = pd.DataFrame({name: dict(headline_figures(plans[name])) for name in chosen})
 figures.loc["Solver status"] = [
-    plans[n].status + (f" (gap {plans[n].gap:.2%})" if plans[n].status == "feasible" else "") for n in chosen
+    plans[n].status + (f" (gap {gap_words(plans[n].gap)})" if plans[n].status == "feasible" else "") for n in chosen
 ]
 st.subheader("Figures")
 st.dataframe(figures, width="stretch")

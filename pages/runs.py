@@ -26,6 +26,7 @@ import streamlit as st
 
 from estate.place import Place
 from optimiser.scenario import Scenario
+from pages.common import gap_words
 
 _RUN_DIR = Path(tempfile.gettempdir()) / "estate-planner-runs"
 
@@ -242,7 +243,8 @@ def run_panel(place: Place) -> None:
         if status is None:
             continue
         words = STAGE_WORDS.get(status["stage"], status["stage"])
-        gap = f", gap so far {status['gap']:.2%}" if status["gap"] is not None and status["stage"] == "solving" else ""
+        solving = status["gap"] is not None and status["stage"] == "solving"
+        gap = f", gap so far {gap_words(status['gap'])}" if solving else ""
         line = f"**{spec.name}**: {words}{gap} ({status['seconds']:.0f} s)"
         if status["stage"] == "done":
             st.success(f"{line}: {status['detail']}.")

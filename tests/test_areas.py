@@ -110,6 +110,55 @@ def test_two_searches_report_a_plan_and_a_bound_that_hold_against_the_optimum(sm
     assert "improving the plan area by area" in {m["detail"] for m in messages}
 
 
+def test_when_the_relaxation_settles_decisions_that_admit_no_plan_the_areas_start_from_the_given_plan(
+    small_county, monkeypatch
+):
+    _, _, s, built, optimum = small_county
+    model = built.model
+    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
+    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    # as on a county whose relaxation spreads teams thinly to keep coverage: fixing the
+    # decisions it leaves whole leaves no plan, and only its bound comes back
+    monkeypatch.setattr(solve_module, "_guided_start", lambda *a, **k: (None, None, False))
+    searched: list[tuple[np.ndarray, float]] = []
+
+    def recorded(model, areas, x, *args, **kwargs):
+        found = improve_by_areas(model, areas, x, *args, **kwargs)
+        searched.append((x, found[1]))
+        return found
+
+    monkeypatch.setattr(solve_module, "improve_by_areas", recorded)
+    start = status_quo(built)
+    assert model.satisfies(start)
+    result = solve(
+        model,
+        dataclasses.replace(s, time_limit_s=8.0),
+        start=start,
+        guide=model.variables["retain"].positions,
+        areas=areas(built),
+    )
+    [(first, reached)] = searched
+    np.testing.assert_array_equal(first, start)
+    assert reached > model.objective_value(start) + 1.0  # the areas improved on today's estate
+    # the better of the two searches' plans is shown, and it meets every row
+    assert result.solved and model.satisfies(result.x)
+    assert reached - 1e-6 <= result.objective <= optimum + 1e-6
+
+
+def test_a_plan_meets_the_model_or_it_does_not(small_county):
+    _, _, _, built, _ = small_county
+    model = built.model
+    plan = status_quo(built)
+    assert model.satisfies(plan)
+    retain = model.variables["retain"].positions
+    broken = plan.copy()
+    broken[retain[0]] = 0.5  # half a holding
+    assert not model.satisfies(broken)
+    broken = plan.copy()
+    broken[retain] = 0.0  # every holding left: its teams have nowhere to be
+    assert not model.satisfies(broken)
+
+
 def test_a_plan_from_the_two_searches_passes_the_independent_check(small_county, monkeypatch):
     instance, access, s, *_ = small_county
     monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)

@@ -34,3 +34,12 @@ def test_legend_labels_keep_a_name_that_looks_like_a_template_tag():
     # a zero-width space (written as the JSON escape \u200b) after each brace: invisible on the map
     shown = page.replace("\\u200b", "")
     assert HOSTILE in shown and "HQ 49" not in shown
+
+
+def test_a_gap_reads_as_a_percentage_and_a_plan_worth_nothing_yet_as_far_off():
+    from pages.common import gap_words
+
+    assert gap_words(0.0123) == "1.23%"
+    assert gap_words(1.372) == "137.20%"
+    # today's estate (NPV 0) against a bound of GBP 4.7bn: a gap in the trillions of per cent
+    assert gap_words(4.7e12) == "over 1,000%"
