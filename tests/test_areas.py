@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from optimiser import AccessInputs, Scenario, build_model, optimise, prepare, solve
-from optimiser.areas import Areas, free_columns, improve_by_areas
+from optimiser.areas import Areas, free_columns, improve_by_areas, unattached_columns
 from optimiser.model import areas, status_quo
 from optimiser.synthetic import county, straight_line_costs
 
@@ -42,6 +42,8 @@ def test_an_area_frees_its_own_decisions_the_teams_it_houses_and_where_they_may_
     # team 1's move into the area stays held (it is housed outside it), and so does
     # holding 2's own decision: the team may go there only if it is kept anyway
     assert not free[9] and not free[2]
+    # holding 0 is the only one no team or service is tied to: settled on its own first
+    assert np.flatnonzero(unattached_columns(Areas(holding=holding, team=team, serve=serve, xy=xy))).tolist() == [0]
 
 
 @pytest.fixture(scope="module")
