@@ -677,13 +677,13 @@ def _two_searches(
     def plan_search() -> None:
         found, lp_bound, _ = _guided_start(model, guide, limit, 1, log, relay, first_plan=True)
         plan["lp_bound"] = lp_bound
-        origin = "the relaxation"
+        origin = "plan from the relaxation"
         if found is None and start is not None and model.satisfies(start):
             # the decisions the relaxation settles admit no plan (its fractions cover
             # more than whole decisions can): the areas start from the plan given instead
             value = model.objective_value(start)
-            found = SolveResult("feasible", value, None, None, 0.0, "highs", "start", start, "time limit")
-            origin = "the starting plan"
+            found = SolveResult("feasible", value, None, None, 0.0, "highs", "starting plan", start, "time limit")
+            origin = "starting plan"
         if found is not None and not done.is_set():
 
             def report(value: float) -> None:
@@ -694,7 +694,7 @@ def _two_searches(
             x, value, searched = improve_by_areas(
                 model, areas, found.x, deadline - 1.0, threads=1, stop=done.is_set, report=report
             )
-            detail = f"plan from {origin} improved area by area ({searched:,} areas searched)"
+            detail = f"{origin} improved area by area ({searched:,} areas searched)"
             found = SolveResult("feasible", value, None, None, 0.0, "highs", detail, x, "time limit")
             done.set()  # the time is up: the full search stops too
         # without a plan of its own, the full search goes on to its time limit

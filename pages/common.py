@@ -497,8 +497,11 @@ MOVE_COLOURS = ("#1f77b4", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"
 
 
 def gap_words(gap: float) -> str:
-    """A relative gap as a percentage; a plan still worth nothing against a positive bound has one in the
-    trillions, which says no more than "over 1,000%"."""
+    """A relative gap in words: a percentage, or "over 1,000%".
+
+    A plan still worth nothing against a positive bound has a gap in the trillions of per
+    cent, which says no more than that.
+    """
     return f"{gap:.2%}" if gap < 10 else "over 1,000%"
 
 
