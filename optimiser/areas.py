@@ -111,34 +111,28 @@ def improve_by_areas(
     best = np.where(integer, np.round(x), x)
     value = model.objective_value(best)
     unattached = unattached_columns(areas)
-    if unattached.any() and deadline - time.perf_counter() >= 0.2:
-        found = _solve_area(model, unattached, best, min(AREA_SECONDS, deadline - time.perf_counter()), threads)
-        if found is not None and _better(model, model.objective_value(found), value):
-            best, value = found, model.objective_value(found)
-            report(value)
+    first = unattached if unattached.any() else None  # searched once, before the areas
     located = np.flatnonzero(~np.isnan(areas.xy).any(axis=1))
     order = located[np.random.default_rng(0).permutation(len(located))]
     searched = 0
-    while len(order) and not stop():
+    while (first is not None or len(order)) and not stop():
         left = deadline - time.perf_counter()
         if left < 0.2:
             break
-        free = free_columns(areas, int(order[searched % len(order)]), best)
-        searched += 1
-        limit = min(AREA_SECONDS, left)
-        found = _solve_area(model, free, best, limit, threads)
+        if first is not None:
+            free, first = first, None
+        else:
+            free = free_columns(areas, int(order[searched % len(order)]), best)
+            searched += 1
+        found = _solve_area(model, free, best, min(AREA_SECONDS, left), threads)
         if found is None:
             continue
         found_value = model.objective_value(found)
-        if _better(model, found_value, value):
+        margin = 1e-9 * max(1.0, abs(value))
+        if found_value > value + margin if model.sense == "max" else found_value < value - margin:
             best, value = found, found_value
             report(value)
     return best, value, searched
-
-
-def _better(model: LinearModel, found: float, value: float) -> bool:
-    margin = 1e-9 * max(1.0, abs(value))
-    return found > value + margin if model.sense == "max" else found < value - margin
 
 
 def _solve_area(
