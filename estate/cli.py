@@ -11,9 +11,9 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pandas as pd
@@ -21,8 +21,11 @@ import pandas as pd
 from estate.errors import EstateError
 from estate.schema import WHOLE_FILE, Outcome, PartnerType
 
-# Subcommands that live beside the code they run: module -> its add_parser/run pair.
-_PLUGINS: tuple[str, ...] = ("estate.cli_access",)
+COMMANDS_GROUP = "estate.commands"
+"""Entry-point group of the subcommands that live beside the code they run (``access`` in
+``estate.cli_access``, ``optimise`` in ``optimiser.cli_optimise``; see ``pyproject.toml``).
+Each names a module with ``add_parser(subparsers)``; the parser it adds sets ``run``. The
+``estate`` package so never imports the optimiser."""
 
 
 def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -111,9 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="estate", description="Plan a place's whole public estate.")
     subparsers = parser.add_subparsers(dest="command", required=True)
     _validate_parser(subparsers)
-    for name in _PLUGINS:
-        module = importlib.import_module(name)
-        module.add_parser(subparsers)
+    for command in sorted(entry_points(group=COMMANDS_GROUP), key=lambda point: point.name):
+        command.load().add_parser(subparsers)
     return parser
 
 
@@ -123,18 +125,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     pd.set_option("display.width", 120)
     try:
-        run = getattr(args, "run", None)
-        if run is None:
-            module = importlib.import_module(_owner(args.command))
-            return int(module.run(args))
-        return int(run(args))
+        return int(args.run(args))
     except EstateError as exc:
         print(f"estate {args.command}: {exc}", file=sys.stderr)
         return 2
-
-
-def _owner(command: str) -> str:
-    return {"access": "estate.cli_access", "optimise": "optimiser.cli_optimise"}[command]
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -20,6 +19,7 @@ from estate.access import (
     access_report,
     compare_access,
 )
+from estate.cli import build_parser
 from estate.services import SERVICES, StandardsError, load_standards, providers_of
 from estate.travel import TravelCostError, load_matrix, zone_site_costs
 
@@ -272,9 +272,8 @@ def test_providers_of(holdings):
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="estate")
-    cli_access.add_parser(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(argv)
+    # the estate command's own parser: the subcommand is registered as a user meets it
+    return build_parser().parse_args(argv)
 
 
 def test_cli_writes_the_tables(tmp_path, demand, holdings, capsys):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 
@@ -159,21 +158,17 @@ def dataclasses_equal(a: Scenario, b: Scenario) -> bool:
     return a.to_dict() | {"source": ""} == b.to_dict() | {"source": ""}
 
 
-def test_command_line(tmp_path, monkeypatch, trafford):
-    from optimiser import cli_optimise
+def test_command_line(tmp_path, monkeypatch, capsys, trafford):
+    # through the estate command itself, as a user types it: the subcommand must be registered
+    from estate.cli import main
 
-    parser = argparse.ArgumentParser()
-    subparsers = parser.add_subparsers(dest="command")
-    cli_optimise.add_parser(subparsers)
     scenario = tmp_path / "quick.toml"
     scenario.write_text(
         'objective = "npv"\n[money]\nstart_date = "2025-04-01"\n[solver]\ntime_limit_s = 30.0\nmip_gap = 0.05\n'
     )
     monkeypatch.setattr("estate.place.load_place", lambda directory=None: trafford)
-    args = parser.parse_args(
-        ["optimise", "--scenario", str(scenario), "--time-limit", "5", "--out", str(tmp_path / "out")]
-    )
-    assert args.run(args) == 0
+    assert main(["optimise", "--scenario", str(scenario), "--time-limit", "5", "--out", str(tmp_path / "out")]) == 0
+    assert "disposals" in capsys.readouterr().out
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["status"] in ("optimal", "feasible")
     assert summary["manifest"]["scenario"]["time_limit_s"] == 5.0
