@@ -253,7 +253,7 @@ def prepare(
     pairs = _pairs(h, t, s, distances, compatibility)
     costs = _plain_costs(access, h) if access is not None else pd.DataFrame(columns=["zone_id", "holding_id", "cost"])
     services, zone_weights, providers, reach, measure = _access(h, t, pairs, access, costs, s, notes)
-    _check_feasibility(h, t, pairs, s, problems)
+    _check_feasibility(h, t, pairs, s, problems, distances, compatibility)
     if problems:
         raise ScenarioError("The scenario cannot be met whatever the plan.", problems)
     hashes = {
@@ -806,22 +806,17 @@ def _threshold(standard: object, unit: str) -> float | None:
 
 
 def _check_feasibility(
-    h: pd.DataFrame, t: pd.DataFrame, pairs: pd.DataFrame, s: Scenario, problems: list[dict[str, object]]
+    h: pd.DataFrame,
+    t: pd.DataFrame,
+    pairs: pd.DataFrame,
+    s: Scenario,
+    problems: list[dict[str, object]],
+    distances: pd.DataFrame | None,
+    compatibility: pd.DataFrame,
 ) -> None:
     homeless = t.index.difference(pairs["team_id"].unique())
-    for tid in homeless:
-        home = t.at[tid, "home"]
-        problems.append(
-            {
-                "what": "team",
-                "id": tid,
-                "problem": (
-                    f"its holding {h.at[home, 'name']} is locked for disposal and no compatible hub is within "
-                    f"{s.relocation_limit_km} km"
-                ),
-                "action": "unlock the holding, raise relocation_limit_km or allow more hubs in the compatibility table",
-            }
-        )
+    if len(homeless):
+        problems += _homeless(h, t.loc[homeless], s, distances, compatibility)
     hubs = h[h["can_host"]]
     locked_hubs = int((hubs["lock"] == "retain").sum())
     open_hubs = int((hubs["lock"] != "dispose").sum())
@@ -880,6 +875,64 @@ def _check_feasibility(
                     "action": "raise p",
                 }
             )
+
+
+def _homeless(
+    h: pd.DataFrame, t: pd.DataFrame, s: Scenario, distances: pd.DataFrame | None, compatibility: pd.DataFrame
+) -> list[dict[str, object]]:
+    """Why each team whose holding is locked for disposal has nowhere to go, and what would give it somewhere.
+
+    Every hub not locked for disposal is measured, whatever the relocation limit, so the
+    problem names the rule that rules each one out: distance, the compatibility table or
+    room for the team's FTE.
+    """
+    hubs = np.flatnonzero((h["can_host"] & (h["lock"] != "dispose")).to_numpy())
+    home_pos = h.index.get_indexer(t["home"])
+    if distances is not None:
+        team_pos, host_pos, km = _pairs_from_table(h, hubs, home_pos, distances, None)
+    else:
+        team_pos, host_pos, km = _pairs_from_points(h, hubs, home_pos, None)
+    compatible = _compatible(t["partner_type"], h["use_class"], compatibility, team_pos, host_pos)
+    room = h["capacity_fte"].to_numpy(float)[host_pos]
+    fits = room >= t["fte"].to_numpy(float)[team_pos] - 1e-9
+    limit = s.relocation_limit_km
+    problems: list[dict[str, object]] = []
+    for position, (tid, team) in enumerate(t.iterrows()):
+        home = str(h.at[team["home"], "name"])
+        fte = float(team["fte"])
+        mine = team_pos == position
+        kind = str(team["partner_type"])
+        if not len(hubs):
+            problem = f"its holding {home} is locked for disposal and every hub is locked for disposal too"
+            action = "unlock the holding or some hubs"
+        elif not mine.any():
+            where = "has no location" if distances is None else "is in no row of the distance table"
+            problem = f"its holding {home} is locked for disposal and {where}, so no move from it can be measured"
+            action = "unlock the holding or " + ("give it a location" if distances is None else "add its distances")
+        elif not (mine & compatible).any():
+            problem = (
+                f"its holding {home} is locked for disposal and the compatibility table lets a {kind} team into "
+                "none of the hubs"
+            )
+            action = f"unlock the holding or allow {kind} teams in more use classes in the compatibility table"
+        elif not (mine & compatible & fits).any():
+            largest = float(room[mine & compatible].max())
+            problem = (
+                f"its holding {home} is locked for disposal and its {fte:,.1f} FTE fit in no hub it may use "
+                f"(the largest has room for {largest:,.1f} FTE)"
+            )
+            action = "unlock the holding, or split the team in the teams file"
+        else:  # only the relocation limit rules every usable hub out
+            usable = mine & compatible & fits
+            nearest = int(np.flatnonzero(usable)[np.argmin(km[usable])])
+            problem = (
+                f"its holding {home} is locked for disposal and no hub it may use with room for its {fte:,.1f} FTE "
+                f"is within {limit:g} km (the nearest, {h['name'].iloc[host_pos[nearest]]}, is {km[nearest]:.1f} km "
+                "away)"
+            )
+            action = f"unlock the holding or raise relocation_limit_km to at least {np.ceil(km[nearest] * 10) / 10:.1f}"
+        problems.append({"what": "team", "id": tid, "problem": problem, "action": action})
+    return problems
 
 
 def _hash_frame(frame: pd.DataFrame) -> str:

@@ -161,9 +161,72 @@ def test_impossible_inputs_are_refused_before_solving_with_the_numbers():
         optimise(holdings, teams, scenario(max_hubs=1))
     with pytest.raises(ScenarioError, match="needs the access inputs"):
         optimise(holdings, teams, scenario(objective="max_coverage", p=2))
-    homeless = holdings.assign(locked_dispose=holdings["holding_id"].eq("C").astype("boolean"))
-    with pytest.raises(ScenarioError, match="locked for disposal and no compatible hub is within"):
-        optimise(homeless, teams, scenario(relocation_limit_km=0.05))
+
+
+def homeless_team(fte: float, use_class: str = "office"):
+    """Probation team T in holding C, locked for disposal; hubs 0.1 km (10 FTE) and 0.2 km (30 FTE) away."""
+    return estate(
+        [
+            {"holding_id": "A", "name": "Near Hub", "x": 300, "y": 0, "workstations": 10, "use_class": use_class},
+            {"holding_id": "B", "name": "Far Hub", "x": 400, "y": 0, "workstations": 30, "use_class": use_class},
+            {
+                "holding_id": "C",
+                "name": "Old Depot",
+                "x": 200,
+                "y": 0,
+                "workstations": 60,
+                "locked_dispose": True,
+                "partner": "Probation",
+                "partner_type": "probation",
+            },
+        ],
+        [{"team_id": "T", "holding_id": "C", "fte": fte, "partner": "Probation"}],
+    )
+
+
+@pytest.mark.parametrize(
+    ("fte", "use_class", "limit", "problem", "action"),
+    [
+        (
+            5,
+            "office",
+            0.05,
+            "no hub it may use with room for its 5.0 FTE is within 0.05 km (the nearest, Near Hub, is 0.1 km away)",
+            "raise relocation_limit_km to at least 0.1",
+        ),
+        (
+            20,
+            "office",
+            0.15,
+            "no hub it may use with room for its 20.0 FTE is within 0.15 km (the nearest, Far Hub, is 0.2 km away)",
+            "raise relocation_limit_km to at least 0.2",
+        ),
+        (
+            50,
+            "office",
+            5.0,
+            "its 50.0 FTE fit in no hub it may use (the largest has room for 30.0 FTE)",
+            "split the team in the teams file",
+        ),
+        (
+            5,
+            "library",
+            5.0,
+            "the compatibility table lets a probation team into none of the hubs",
+            "allow probation teams in more use classes",
+        ),
+    ],
+)
+def test_a_team_with_nowhere_to_go_is_refused_with_the_rule_that_shuts_each_hub_out(
+    fte, use_class, limit, problem, action
+):
+    holdings, teams = homeless_team(fte, use_class)
+    with pytest.raises(ScenarioError) as error:
+        optimise(holdings, teams, scenario(relocation_limit_km=limit))
+    row = error.value.problems.set_index("id").loc["T"]
+    assert row["problem"].startswith("its holding Old Depot is locked for disposal and ")
+    assert problem in row["problem"]
+    assert action in row["action"]
 
 
 def test_a_bad_scenario_file_lists_every_problem(tmp_path):
