@@ -8,7 +8,8 @@
 Writes ``disposals.csv``, ``moves.csv``, ``hubs.csv``, ``cashflow.csv``, ``access.csv``,
 ``summary.json`` and ``plan.gpkg``. Without ``--place`` the bundled sample place is used;
 without ``--scenario``, ``data/scenario_default.toml``. When no plan meets the scenario,
-``summary.json`` and ``diagnosis.csv`` say why, and the exit status is 1.
+``summary.json`` and ``diagnosis.csv`` say why (``problems.csv`` instead when the scenario
+is refused before solving, e.g. a team with nowhere to go), and the exit status is 1.
 """
 
 from __future__ import annotations
@@ -54,13 +55,15 @@ def run(args: argparse.Namespace) -> int:
     -------
     int
         0 with a plan (optimal or feasible), 1 when no plan meets the scenario (the
-        diagnosis is printed and written). Input errors are raised as
+        diagnosis, or the reasons it was refused before solving, printed and written).
+        Errors in the place or the scenario file are raised as
         :class:`estate.errors.EstateError` for the caller to print.
 
     """
     from estate.place import DEFAULT_PLACE, load_place
+    from optimiser.errors import ScenarioError
     from optimiser.pipeline import optimise
-    from optimiser.plan import write_plan
+    from optimiser.plan import write_plan, write_refusal
     from optimiser.scenario import Scenario
 
     changes: dict[str, Any] = {}
@@ -75,7 +78,15 @@ def run(args: argparse.Namespace) -> int:
     scenario = Scenario.from_toml(args.scenario, **changes)
     place = load_place(args.place if args.place is not None else DEFAULT_PLACE)
     access = access_inputs(place, circuity=args.circuity, matrix=args.matrix)
-    plan = optimise(place.holdings, place.teams, scenario, access=access)
+    try:
+        plan = optimise(place.holdings, place.teams, scenario, access=access)
+    except ScenarioError as refusal:
+        # refused before any solve (e.g. a team with nowhere to go): the reasons are written
+        # where the plan would have been, so a script or an officer finds them there
+        written = write_refusal(refusal, scenario, args.out)
+        print(f"{place.name}: no plan. {refusal}")
+        print("Written: " + ", ".join(str(p) for p in written))
+        return 1
     written = write_plan(plan, args.out)
     print(f"{place.name}: {plan.describe()}")
     for note in plan.notes:

@@ -40,6 +40,7 @@ class ScenarioError(EstateError):
     def __init__(self, headline: str, problems: list[dict[str, object]] | pd.DataFrame | None = None) -> None:
         table = pd.DataFrame(problems if problems is not None else [], columns=list(PROBLEM_COLUMNS))
         super().__init__(_listing(headline, table, ("what", "id", "problem", "action")) if len(table) else headline)
+        self.headline = headline
         self.problems = table
 
 

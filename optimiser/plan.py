@@ -22,6 +22,7 @@ import shapely
 
 from estate.access import access_report
 from estate.schema import CRS
+from optimiser.errors import ScenarioError
 from optimiser.finance import CASHFLOW_COLUMNS, COST_CATEGORIES, discount_factors, exits_cashflow, payback_year
 from optimiser.model import MILLION, PlanModel
 from optimiser.solve import SolveResult
@@ -674,6 +675,36 @@ def _json_ready(value: Any) -> Any:
     if isinstance(value, np.bool_):
         return bool(value)
     return value
+
+
+def write_refusal(error: ScenarioError, scenario: Any, out_dir: str | Path) -> list[Path]:
+    """Write why a scenario was refused before any solve, where its plan would have gone.
+
+    ``summary.json`` has the status ``refused``, the headline and every problem;
+    ``problems.csv`` lists them (what, id, problem, action), one a row.
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written.
+
+    """
+    from estate.export import safe_table
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    problems = out / "problems.csv"
+    safe_table(error.problems).to_csv(problems, index=False, encoding="utf-8-sig")
+    summary = {
+        "status": "refused",
+        "objective": getattr(scenario, "objective", None),
+        "refusal": error.headline,
+        "problems": error.problems.astype(object).where(error.problems.notna(), None).to_dict(orient="records"),
+        "scenario": scenario.to_dict() if hasattr(scenario, "to_dict") else None,
+    }
+    path = out / "summary.json"
+    path.write_text(json.dumps(_json_ready(summary), indent=2), encoding="utf-8")
+    return [problems, path]
 
 
 def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
