@@ -71,7 +71,12 @@ def headline_figures(plan: Any) -> list[tuple[str, str]]:
         ("Capital receipts", gbp(s["capital_receipts_gbp"])),
         ("One-off costs", gbp(s["one_off_costs_gbp"]["total"])),
         (f"NPV over {s['horizon_years']} years at {s['discount_rate']:.1%}", gbp(s["npv_gbp"])),
-        ("Payback", f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon"),
+        (
+            "Payback",
+            f"year {s['payback_year']}" + (f" (by {s['payback_by_date']})" if s.get("payback_by_date") else "")
+            if s["payback_year"]
+            else "beyond the horizon",
+        ),
         ("Carbon saved a year", f"{s['carbon_saved_tco2e_per_year']:,.0f} tCO2e"),
         ("Holdings kept", f"{s['holdings_after']} of {s['holdings_before']}"),
         ("Team moves", f"{len(plan.moves)} ({s['fte_moved']:,.0f} FTE)"),

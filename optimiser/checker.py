@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
+from dateutil.relativedelta import relativedelta
 
 from estate.schema import services_of
 from optimiser.errors import VIOLATION_COLUMNS, PlanViolation
@@ -300,9 +301,14 @@ def _check_distance(h: pd.DataFrame, moved: pd.DataFrame, scenario: Any, out: li
 
 
 def _years(start: dt.date, when: object) -> float:
+    """Plan years from ``start``: whole years to the last anniversary, then that year's share of days."""
     if when is None or pd.isna(when):
         return np.nan
-    return (pd.Timestamp(when).date() - start).days / 365.25
+    day = pd.Timestamp(when).date()
+    whole = relativedelta(day, start).years
+    last = start + relativedelta(years=whole)
+    following = start + relativedelta(years=whole + 1)
+    return whole + (day - last).days / (following - last).days
 
 
 def _check_budget(
@@ -394,7 +400,7 @@ def _check_lease_timing(h: pd.DataFrame, plan: Any, scenario: Any, out: list[dic
             date = h.at[hid, "lease_break" if exit_option == "break" else "lease_expiry"]
             if exit_option == "expiry" and not pd.isna(date) and _years(start, date) < 0:
                 continue  # holding over: ends after the lead time
-            if pd.isna(date) or abs(_years(start, date) - when) > 2 / 365.25:
+            if pd.isna(date) or abs((pd.Timestamp(date).date() - pd.Timestamp(exit_date).date()).days) > 2:
                 _add(
                     out,
                     "lease timing",

@@ -2,8 +2,11 @@
 
 Conventions (HM Treasury Green Book):
 
-- Year ``y`` (0, 1, ..., horizon - 1) runs from ``start + y`` years to ``start + y + 1``
-  years; its cash is discounted by ``(1 + r) ** -y`` (year 0 is not discounted).
+- Year ``y`` (0, 1, ..., horizon - 1) runs from the ``y``-th anniversary of the start to
+  the next (plan year ``y + 1``); its cash is discounted by ``(1 + r) ** -y`` (year 0 is
+  not discounted). A date is ``tau`` years after the start: the anniversaries passed, plus
+  the share of the days of the year it falls in (:func:`years_after`), so an exit on the
+  first anniversary is at ``tau = 1`` exactly and falls in year 1, never in year 0.
 - A holding exited at ``tau`` years after the start saves its running cost (and the value
   of its carbon, if a carbon price is set) for the part of each year after ``tau``; its
   receipt and one-off exit costs fall in year ``floor(tau)``. An exit at or after the end
@@ -14,7 +17,7 @@ Conventions (HM Treasury Green Book):
 Exit options per holding:
 
 ``sale``
-    a freehold sold ``disposal_lead_months`` after the decision; receipt = market value
+    a freehold sold ``disposal_lead_months`` (calendar months) after the decision; receipt = market value
     less ``disposal_cost_rate``.
 ``vacate``
     tenure unknown: vacated after the lead time; no receipt is counted (nobody knows
@@ -40,7 +43,8 @@ import pandas as pd
 
 from optimiser.scenario import Scenario
 
-DAYS_PER_YEAR = 365.25
+DAYS_PER_MONTH = 365.25 / 12
+"""Days in the part of a month left over when a lead time is not a whole number of months."""
 
 CASHFLOW_COLUMNS: tuple[str, ...] = (
     "running_cost_avoided",
@@ -94,17 +98,38 @@ def year_fractions(tau: float | np.ndarray, horizon: int) -> np.ndarray:
     return np.clip(np.arange(horizon) + 1 - np.asarray(tau, dtype=float)[..., None], 0.0, 1.0)
 
 
+def anniversary(start: dt.date, years: int) -> dt.date:
+    """The ``years``-th anniversary of ``start`` (28 February for a 29 February start in other years)."""
+    return (pd.Timestamp(start) + pd.DateOffset(years=int(years))).date()
+
+
 def years_after(start: dt.date, when: object) -> float:
-    """Years from ``start`` to a date (``nan`` when the date is missing)."""
+    """Years from ``start`` to a date: anniversaries passed plus the share of the year begun.
+
+    ``nan`` when the date is missing.
+    """
     if when is None or when is pd.NaT or (not isinstance(when, dt.date) and pd.isna(when)):
         return math.nan
     day = pd.Timestamp(when).date()
-    return (day - start).days / DAYS_PER_YEAR
+    whole = day.year - start.year
+    if anniversary(start, whole) > day:
+        whole -= 1
+    begun, ends = anniversary(start, whole), anniversary(start, whole + 1)
+    return whole + (day - begun).days / (ends - begun).days
 
 
 def date_after(start: dt.date, tau: float) -> dt.date:
-    """The date ``tau`` years after ``start``."""
-    return start + dt.timedelta(days=round(tau * DAYS_PER_YEAR))
+    """The date ``tau`` years after ``start`` (the inverse of :func:`years_after`, to the day)."""
+    whole = math.floor(tau)
+    begun, ends = anniversary(start, whole), anniversary(start, whole + 1)
+    return begun + dt.timedelta(days=round((tau - whole) * (ends - begun).days))
+
+
+def months_after(start: dt.date, months: float) -> dt.date:
+    """The date ``months`` calendar months after ``start`` (a part month in days)."""
+    whole = math.floor(months)
+    day = (pd.Timestamp(start) + pd.DateOffset(months=whole)).date()
+    return day + dt.timedelta(days=round((months - whole) * DAYS_PER_MONTH))
 
 
 def exit_options(holdings: pd.DataFrame, scenario: Scenario, start: dt.date) -> pd.DataFrame:
@@ -128,7 +153,7 @@ def exit_options(holdings: pd.DataFrame, scenario: Scenario, start: dt.date) -> 
     s = scenario
     horizon = s.horizon_years
     # exits fall on whole days, so every figure can be recomputed from the exit date
-    lead = years_after(start, date_after(start, s.disposal_lead_months / 12.0))
+    lead = years_after(start, months_after(start, s.disposal_lead_months))
     ids = holdings.index.to_numpy(dtype=object)
     tenure = holdings["tenure"].to_numpy(dtype=object)
     brk = _years_of(holdings["lease_break"], start)
@@ -178,10 +203,10 @@ def exit_options(holdings: pd.DataFrame, scenario: Scenario, start: dt.date) -> 
 
 
 def _years_of(dates: pd.Series, start: dt.date) -> np.ndarray:
-    """Years from ``start`` to each date (NaN where missing)."""
-    values = pd.to_datetime(pd.Series(dates.to_numpy()), errors="coerce")
-    days = (values - pd.Timestamp(start)).dt.days.to_numpy(dtype=float, na_value=np.nan)
-    return days / DAYS_PER_YEAR
+    """Years from ``start`` to each date (NaN where missing), by :func:`years_after`."""
+    values = pd.Series(pd.to_datetime(pd.Series(dates.to_numpy()), errors="coerce"))
+    years = {day: years_after(start, day) for day in values.dropna().unique()}
+    return values.map(years).to_numpy(dtype=float, na_value=np.nan)
 
 
 def _option_rows(

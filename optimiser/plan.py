@@ -23,7 +23,14 @@ import shapely
 from estate.access import access_report
 from estate.schema import CRS
 from optimiser.errors import ScenarioError
-from optimiser.finance import CASHFLOW_COLUMNS, COST_CATEGORIES, discount_factors, exits_cashflow, payback_year
+from optimiser.finance import (
+    CASHFLOW_COLUMNS,
+    COST_CATEGORIES,
+    anniversary,
+    discount_factors,
+    exits_cashflow,
+    payback_year,
+)
 from optimiser.model import MILLION, PlanModel
 from optimiser.solve import SolveResult
 
@@ -174,7 +181,7 @@ class Plan:
             f"NPV GBP {s['npv_gbp']:,.0f} over {s['horizon_years']} years; revenue saving GBP "
             f"{s['revenue_savings_gbp_per_year']:,.0f} a year; receipts GBP {s['capital_receipts_gbp']:,.0f}; "
             f"one-off costs GBP {s['one_off_costs_gbp']['total']:,.0f}; payback "
-            + (f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon")
+            + (f"year {s['payback_year']} (by {s['payback_by_date']})" if s["payback_year"] else "beyond the horizon")
             + f"; carbon saved {s['carbon_saved_tco2e_per_year']:,.0f} tCO2e a year.",
         ]
         return "\n".join(lines)
@@ -587,7 +594,8 @@ def _summary(
         "one_off_costs_gbp": one_off,
         "npv_gbp": float(cashflow["discounted"].sum()),
         "payback_year": payback,
-        "payback_calendar_year": data.start.year + payback - 1 if payback else None,
+        # the end of the payback year: its cumulative net cash is no longer negative from then on
+        "payback_by_date": anniversary(data.start, payback).isoformat() if payback else None,
         "carbon_saved_tco2e_per_year": carbon,
         "land_released_m2_gia": float(disposals["gia_m2"].sum()) if len(disposals) else 0.0,
         "access": access.to_dict(orient="records"),

@@ -69,7 +69,12 @@ cols[3].metric(
     money(s["npv_gbp"]),
     help=f"Discounted at {s['discount_rate']:.1%} a year (HM Treasury Green Book).",
 )
-cols[4].metric("Payback", f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon")
+cols[4].metric(
+    "Payback",
+    f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon",
+    help="The plan year by whose end the cumulative net cash stops being negative"
+    + (f": by {s['payback_by_date']}." if s.get("payback_by_date") else "."),
+)
 cols[5].metric(
     "Carbon saved a year",
     f"{s['carbon_saved_tco2e_per_year']:,.0f} t",
