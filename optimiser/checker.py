@@ -456,8 +456,10 @@ def _check_access(
             column = "population"
         weight = pd.to_numeric(zones[column], errors="coerce").fillna(0.0).to_numpy(float)
         building = {hid for hid, offered in h["services"].items() if service in offered}
-        # a team delivers the service only from a building that offers it today
-        delivering = (t["service"] == service) & t["home"].isin(building)
+        # a team delivers the service only from a building that offers it today, when the
+        # team is that service's or the building's own staff (named after its use class)
+        own_staff = t["service"].to_numpy(dtype=object) == h["use_class"].reindex(t["home"]).to_numpy(dtype=object)
+        delivering = ((t["service"] == service) | own_staff) & t["home"].isin(building)
         team_homes = set(t.loc[delivering, "home"])
         before = building & set(h.index)
         now = {hid for hid in building - team_homes if bool(kept.get(hid, False))}

@@ -455,7 +455,7 @@ def _explain_access(
     # zones that had access today and lost it
     before = data.reach[(data.reach["service"] == service)]
     now_providers = set(h.index[[service in v for v in h["building_services"]]]) | set(
-        data.teams.loc[data.teams["delivers"] == service, "home"]
+        data.teams.loc[[service in d for d in data.teams["delivers"]], "home"]
     )
     had = set(before.loc[before["holding_id"].isin(now_providers), "zone_id"])
     lost = [z for z in uncovered if z in had]
@@ -524,7 +524,7 @@ def _providers_after(built: PlanModel, x: np.ndarray, service: str) -> set[str]:
     out = {i for i in fixed if retained.get(i, False)}
     assign = built.model.values(x, "assign").to_numpy() > 0.5
     chosen = built.pairs[assign]
-    delivering = data.teams.index[data.teams["delivers"] == service]
+    delivering = data.teams.index[[service in d for d in data.teams["delivers"]]]
     out |= set(chosen.loc[chosen["team_id"].isin(delivering), "holding_id"])
     return out
 

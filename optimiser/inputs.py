@@ -93,8 +93,9 @@ class ModelData:
         ``services`` (tuple of the services tied to the building).
     teams
         Indexed by ``team_id``: ``home``, ``partner``, ``partner_type``, ``service``,
-        ``fte``, ``delivers`` (its service, where its building offers that service to the
-        public today; else ``""``).
+        ``fte``, ``delivers`` (tuple of the services it delivers to the public: the one it
+        is named after, or every one for a team named after its building's use class,
+        where its building offers them today; else empty).
     exits
         Exit options (:data:`optimiser.finance.EXIT_COLUMNS`).
     pairs
@@ -496,11 +497,17 @@ def _prepare_teams(
     home_type = h["partner_type"].reindex(home).fillna("other").to_numpy(dtype=object)
     partner_type = types.reindex(partner).to_numpy(dtype=object)
     partner_type = np.where(pd.isna(partner_type), home_type, partner_type)
-    # a team delivers its service to the public only where its building offers it today
-    # (a team named after its building's use class, in a former library, delivers nothing)
+    # a team delivers a service to the public only where its building offers it today: the
+    # service it is named after, or, for a team named after its building's use class (the
+    # building's own staff, as the loader models them), every service the building offers
+    # (a GP surgery's staff deliver "gp"; a team in a former library delivers nothing)
     service = _text(teams, "service")
     offered = h["building_services"].reindex(home).to_numpy(dtype=object)
-    delivers = [s if isinstance(here, tuple) and s in here else "" for s, here in zip(service, offered, strict=True)]
+    use = h["use_class"].reindex(home).to_numpy(dtype=object)
+    delivers = [
+        (tuple(here) if s == u else ((s,) if s in here else ())) if isinstance(here, tuple) else ()
+        for s, u, here in zip(service, use, offered, strict=True)
+    ]
     return pd.DataFrame(
         {
             "home": home,
@@ -710,7 +717,7 @@ def _access(
         w = np.maximum(w, 0.0)
         # which teams deliver it, and which buildings offer it without such a team
         offers = np.array([service in v for v in h["building_services"]], dtype=bool)
-        delivering = team_delivers == service
+        delivering = np.array([service in d for d in team_delivers], dtype=bool)
         team_homes = np.zeros(len(h), dtype=bool)
         team_homes[team_home[delivering]] = True
         fixed = offers & ~team_homes

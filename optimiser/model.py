@@ -414,15 +414,25 @@ def _service_delivery(model: LinearModel, data: ModelData, pairs: pd.DataFrame, 
     r.append(fixed)
     c.append(cols.retain[providers["holding_id"].to_numpy()[fixed]].to_numpy())
     v.append(-np.ones(len(fixed)))
-    delivers = data.teams["delivers"].reindex(pairs["team_id"]).to_numpy(dtype=object)
-    mask = delivers != ""
-    if mask.any():
+    # one term per (assignment, service its team delivers)
+    delivered = (
+        pd.DataFrame(
+            {
+                "holding_id": pairs["holding_id"].to_numpy(dtype=object),
+                "service": data.teams["delivers"].reindex(pairs["team_id"]).to_numpy(dtype=object),
+                "column": cols.assign.to_numpy(),
+            }
+        )
+        .explode("service")
+        .dropna(subset=["service"])
+    )
+    if len(delivered):
         lookup = pd.Series(np.arange(n), index=keys)
-        wanted = pd.MultiIndex.from_arrays([pairs["holding_id"].to_numpy()[mask], delivers[mask]])
+        wanted = pd.MultiIndex.from_arrays([delivered["holding_id"].to_numpy(), delivered["service"].to_numpy()])
         position = lookup.reindex(wanted).to_numpy()
         ok = ~np.isnan(position)
         r.append(position[ok].astype(np.int64))
-        c.append(cols.assign.to_numpy()[mask][ok])
+        c.append(delivered["column"].to_numpy(dtype=np.int64)[ok])
         v.append(-np.ones(int(ok.sum())))
     model.add_constraints(
         "service_delivery", keys, rows=np.concatenate(r), cols=np.concatenate(c), coefs=np.concatenate(v), upper=0.0
@@ -681,9 +691,11 @@ def status_quo(built: PlanModel) -> np.ndarray:
         fixed = data.providers["fixed"].to_numpy(bool) & retained.reindex(data.providers["holding_id"]).to_numpy(bool)
         staying = built.pairs[stay]
         delivers = data.teams["delivers"].reindex(staying["team_id"]).to_numpy(dtype=object)
-        served = set(
-            zip(staying["holding_id"].to_numpy(dtype=object)[delivers != ""], delivers[delivers != ""], strict=True)
-        )
+        served = {
+            (home, service)
+            for home, services in zip(staying["holding_id"].to_numpy(dtype=object), delivers, strict=True)
+            for service in services
+        }
         by_team = np.array(
             [(a, b) in served for a, b in zip(data.providers["holding_id"], data.providers["service"], strict=True)]
         )

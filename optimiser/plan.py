@@ -348,16 +348,16 @@ def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -
     """
     delivers = teams["delivers"].to_numpy(dtype=object)
     delivered_at_home: dict[str, set[str]] = {}
-    for home, service in zip(teams["home"].to_numpy(dtype=object), delivers, strict=True):
-        delivered_at_home.setdefault(home, set()).add(service)
+    for home, services in zip(teams["home"].to_numpy(dtype=object), delivers, strict=True):
+        delivered_at_home.setdefault(home, set()).update(services)
     kept = h.index[retained.reindex(h.index).to_numpy(bool)]
     out = {
         hid: set(services) - delivered_at_home.get(hid, set())
         for hid, services in zip(kept, h.loc[kept, "building_services"], strict=True)
     }
-    for host, service in zip(teams["to"].to_numpy(dtype=object), delivers, strict=True):
-        if host in out and service:
-            out[host].add(service)
+    for host, services in zip(teams["to"].to_numpy(dtype=object), delivers, strict=True):
+        if host in out:
+            out[host].update(services)
     return out
 
 

@@ -156,7 +156,8 @@ def test_fewest_sites_keeps_the_smallest_set_that_houses_everyone_and_meets_acce
             {"team_id": "TA", "holding_id": "A", "fte": 30},
             {"team_id": "TB", "holding_id": "B", "fte": 30},
             {"team_id": "TC", "holding_id": "C", "fte": 20},
-            {"team_id": "TD", "holding_id": "D", "fte": 5},
+            # not the library's staff: the library stays with its building
+            {"team_id": "TD", "holding_id": "D", "fte": 5, "service": "admin"},
         ],
     )
     z = zones([("Z1", 6000, 0, 100.0), ("Z2", 0, 0, 100.0)])
@@ -185,7 +186,7 @@ def test_a_team_named_after_a_service_delivers_it_only_where_its_building_offers
     access = AccessInputs(z, straight_line_costs(z, holdings, 5.0), standards([("library", 1.0, 0.5)]))
     data = prepare(holdings, teams, scenario(), access=access)
     assert data.services.set_index("service").at["library", "baseline_share"] == pytest.approx(0.75)
-    assert data.teams["delivers"].to_dict() == {"TA": "", "TB": "library"}
+    assert data.teams["delivers"].to_dict() == {"TA": (), "TB": ("library",)}
     plan = optimise(holdings, teams, scenario(objective="fewest_sites"), access=access)
     assert plan.status == "optimal"
     # one site is enough: the library team stays at B; A's team moves in
@@ -193,6 +194,37 @@ def test_a_team_named_after_a_service_delivers_it_only_where_its_building_offers
     access_table = plan.access.set_index("service")
     assert access_table.at["library", "share_before"] == pytest.approx(0.75)
     assert access_table.at["library", "share_after"] == pytest.approx(0.75)
+
+
+def test_a_buildings_own_staff_deliver_what_it_offers_and_take_it_with_them():
+    # the loader models a GP surgery's staff as one team named after the use class; the
+    # service it offers is "gp". Closing the surgery moves the GP service with its staff
+    holdings, teams = estate(
+        [
+            {
+                "holding_id": "S",
+                "x": 0,
+                "y": 0,
+                "workstations": 20,
+                "use_class": "gp_surgery",
+                "services": "gp",
+                "running_cost_gbp": 100_000,
+            },
+            {"holding_id": "H", "x": 1000, "y": 0, "workstations": 100, "running_cost_gbp": 1.0, "market_value_gbp": 0},
+        ],
+        [{"team_id": "TS", "holding_id": "S", "fte": 10, "service": "gp_surgery"}],
+    )
+    z = zones([("Z1", 0, 0, 100.0), ("Z2", 1000, 0, 300.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 0.5), standards([("gp", 0.5, 0.25)]))
+    data = prepare(holdings, teams, scenario(), access=access)
+    assert data.teams["delivers"].to_dict() == {"TS": ("gp",)}
+    plan = optimise(holdings, teams, scenario(relocation_cost_per_fte=0.0, fitout_cost_per_m2=0.0), access=access)
+    assert kept(plan) == {"H"}
+    hub = plan.hubs.set_index("holding_id").loc["H"]
+    assert "gp" in hub["services"]
+    access_table = plan.access.set_index("service")
+    assert access_table.at["gp", "share_before"] == pytest.approx(0.25)
+    assert access_table.at["gp", "share_after"] == pytest.approx(0.75)
 
 
 def test_max_coverage_picks_the_p_hubs_that_reach_most_residents():
