@@ -697,12 +697,12 @@ def write_refusal(error: ScenarioError, scenario: Any, out_dir: str | Path) -> l
         The files written.
 
     """
-    from estate.export import safe_table
+    from estate.export import to_csv_bytes
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     problems = out / "problems.csv"
-    safe_table(error.problems).to_csv(problems, index=False, encoding="utf-8-sig")
+    problems.write_bytes(to_csv_bytes(error.problems))
     summary = {
         "status": "refused",
         "objective": getattr(scenario, "objective", None),
@@ -719,7 +719,8 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
     """Write a plan for estates officers and GIS.
 
     Files: ``disposals.csv``, ``moves.csv``, ``hubs.csv``, ``cashflow.csv``,
-    ``access.csv``, ``summary.json`` and ``plan.gpkg`` (layers ``holdings``,
+    ``access.csv`` (UTF-8 with a byte-order mark, so Excel reads '£' and accents),
+    ``summary.json`` and ``plan.gpkg`` (layers ``holdings``,
     ``disposals``, ``hubs``, ``moves``). Without a plan, ``summary.json`` carries the
     diagnosis and ``diagnosis.csv`` its findings.
 
@@ -729,7 +730,7 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
         The files written.
 
     """
-    from estate.export import outline_layer, safe_table, to_geopackage
+    from estate.export import outline_layer, to_csv_bytes, to_geopackage
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -739,7 +740,7 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
     if plan.diagnosis is not None:
         summary["diagnosis"] = plan.diagnosis.to_dict()
         path = out / "diagnosis.csv"
-        safe_table(plan.diagnosis.findings).to_csv(path, index=False)
+        path.write_bytes(to_csv_bytes(plan.diagnosis.findings))
         written.append(path)
     if plan.has_plan:
         for name, table in (
@@ -751,7 +752,7 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
         ):
             path = out / f"{name}.csv"
             frame = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
-            safe_table(frame).to_csv(path, index=False)
+            path.write_bytes(to_csv_bytes(frame))
             written.append(path)
         layers = {
             "holdings": plan.decisions[plan.decisions.geometry.notna()],

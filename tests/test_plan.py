@@ -117,8 +117,10 @@ def test_write_plan(plan, tmp_path):
     written = write_plan(plan[0], tmp_path)
     names = {p.name for p in written}
     assert names >= {"disposals.csv", "moves.csv", "hubs.csv", "summary.json", "plan.gpkg", "cashflow.csv"}
-    disposals = pd.read_csv(tmp_path / "disposals.csv")
+    disposals = pd.read_csv(tmp_path / "disposals.csv", encoding="utf-8-sig")
     assert list(disposals.columns) == list(DISPOSAL_COLUMNS)
+    for name in ("disposals", "moves", "hubs", "cashflow", "access"):  # Excel reads '£' only after a BOM
+        assert (tmp_path / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["status"] == "optimal" and summary["npv_gbp"] == pytest.approx(plan[0].summary["npv_gbp"])
     layers = {name for name, _ in pyogrio.list_layers(tmp_path / "plan.gpkg")}
