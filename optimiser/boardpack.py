@@ -149,7 +149,8 @@ def board_pack_html(plan: Any, *, place_name: str, scenario_name: str, boundary:
         for r in access.itertuples()
     )
     partners = pd.DataFrame(plan.summary.get("partners", []))
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in plan.notes)
+    modelled = plan.summary.get("modelled", {}).get("words")
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in (*plan.notes, *([modelled] if modelled else [])))
     made = dt.date.today().isoformat()
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(place_name)}: {html.escape(scenario_name)}</title>

@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     written = write_plan(plan, args.out)
     print(f"{place.name}: {plan.describe()}")
+    if plan.has_plan:
+        print(f"  {plan.summary['modelled']['words']}")
     for note in plan.notes:
         print(f"  note: {note}")
     print("Written: " + ", ".join(str(p) for p in written))

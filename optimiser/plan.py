@@ -45,14 +45,20 @@ DISPOSAL_COLUMNS: tuple[str, ...] = (
     "exit_option",
     "earliest_exit_date",
     "expected_receipt_gbp",
+    "receipt_source",
     "running_cost_avoided_gbp_per_year",
+    "running_cost_source",
     "one_off_costs_gbp",
     "npv_gbp",
     "carbon_saved_tco2e_per_year",
+    "carbon_source",
     "gia_m2",
+    "gia_source",
     "reason",
 )
-"""Columns of the disposal list (plus ``geometry`` in the GeoPackage)."""
+"""Columns of the disposal list (plus ``geometry`` in the GeoPackage). Each ``*_source`` says
+where the figure before it comes from: ``supplied`` (a register), ``derived`` (computed from
+supplied values) or ``modelled`` (a benchmark assumption, :mod:`estate.assumptions`)."""
 
 MOVE_COLUMNS: tuple[str, ...] = (
     "team_id",
@@ -80,6 +86,7 @@ HUB_COLUMNS: tuple[str, ...] = (
     "fte",
     "incoming_fte",
     "capacity_fte",
+    "capacity_source",
     "utilisation",
     "receives_teams",
 )
@@ -222,9 +229,10 @@ def extract_plan(
         stay=placed["stay"].reindex(data.teams.index).to_numpy(dtype=bool),
     )
     points = _points(holdings)
+    sources = _sources(holdings, h.index)
     moves = _moves(teams, h, placed, points)
-    hubs = _hubs(teams, h, retained, data, points)
-    disposals = _disposals(h, chosen, teams, retained, points)
+    hubs = _hubs(teams, h, retained, data, points, sources)
+    disposals = _disposals(h, chosen, teams, retained, points, sources)
     decisions = _decisions(h, retained, hubs, points)
     cashflow = _cashflow(data, chosen, placed)
     access_table = _access(data, holdings, access, retained, teams)
@@ -235,6 +243,7 @@ def extract_plan(
         data, result, retained, disposals, moves, cashflow, access_table, teams, chosen, placed, build_seconds
     )
     summary["objective_value"] = objective_value
+    summary["modelled"] = _modelled(disposals, hubs)
     summary["manifest"] = run_manifest(data, versions)
     assignments = pd.DataFrame(
         {"team_id": teams.index, "holding_id": teams["to"].to_numpy(), "moved": ~teams["stay"].to_numpy(bool)}
@@ -362,7 +371,12 @@ def _services_after(teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series) -
 
 
 def _hubs(
-    teams: pd.DataFrame, h: pd.DataFrame, retained: pd.Series, data: Any, points: gpd.GeoSeries
+    teams: pd.DataFrame,
+    h: pd.DataFrame,
+    retained: pd.Series,
+    data: Any,
+    points: gpd.GeoSeries,
+    sources: pd.DataFrame,
 ) -> gpd.GeoDataFrame:
     services = _services_after(teams, h, retained)
     public = set(data.services["service"]) if len(data.services) else None
@@ -393,6 +407,7 @@ def _hubs(
         for hid in listed
     ]
     frame["capacity_fte"] = h["capacity_fte"].to_numpy(float)[at]
+    frame["capacity_source"] = sources["capacity_source"].to_numpy()[at]
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["utilisation"] = np.where(frame["capacity_fte"] > 0, frame["fte"] / frame["capacity_fte"], np.nan)
     frame["receives_teams"] = frame["incoming_fte"] > 0
@@ -411,8 +426,60 @@ _OPTION_TEXT = {
 }
 
 
+SOURCED: dict[str, str] = {
+    "receipt_source": "market_value_gbp_source",
+    "running_cost_source": "running_cost_gbp_source",
+    "carbon_source": "tco2e_source",
+    "gia_source": "gia_m2_source",
+    "capacity_source": "workstations_source",
+}
+"""Source columns of the plan's tables -> the holdings' provenance column they copy."""
+
+
+def _sources(holdings: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """Where each holding's money, carbon, area and capacity come from, by ``holding_id``.
+
+    Holdings passed without provenance columns (not through the loader) count as supplied.
+    """
+    frame = pd.DataFrame(holdings).set_index(holdings["holding_id"].astype(str))
+    out = pd.DataFrame(index=ids)
+    for column, provenance in SOURCED.items():
+        given = frame[provenance] if provenance in frame else pd.Series("supplied", index=frame.index)
+        out[column] = given.reindex(ids).fillna("supplied").astype(str).to_numpy()
+    return out
+
+
+def _modelled(disposals: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, Any]:
+    """How many of the plan's figures are modelled, not supplied: a line of words and the counts."""
+    counts = {
+        "receipts": (disposals["receipt_source"] == "modelled", disposals["expected_receipt_gbp"] > 0),
+        "running_costs": (disposals["running_cost_source"] == "modelled", pd.Series(True, index=disposals.index)),
+        "carbon": (disposals["carbon_source"] == "modelled", pd.Series(True, index=disposals.index)),
+        "hub_capacity": (hubs["capacity_source"] == "modelled", pd.Series(True, index=hubs.index)),
+    }
+    out: dict[str, Any] = {}
+    words = []
+    for name, (modelled, counted) in counts.items():
+        n, of = int((modelled & counted).sum()), int(counted.sum())
+        out[name] = {"modelled": n, "of": of}
+        if n:
+            label = "capacities of hubs" if name == "hub_capacity" else name.replace("_", " ") + " of disposals"
+            words.append(f"{label}: {n:,} of {of:,}")
+    out["words"] = (
+        "Modelled from benchmark assumptions, not supplied by registers: " + "; ".join(words) + "."
+        if words
+        else "Every figure of the plan's holdings was supplied."
+    )
+    return out
+
+
 def _disposals(
-    h: pd.DataFrame, chosen: pd.DataFrame, teams: pd.DataFrame, retained: pd.Series, points: gpd.GeoSeries
+    h: pd.DataFrame,
+    chosen: pd.DataFrame,
+    teams: pd.DataFrame,
+    retained: pd.Series,
+    points: gpd.GeoSeries,
+    sources: pd.DataFrame,
 ) -> gpd.GeoDataFrame:
     gone = ~retained.reindex(h.index).to_numpy(bool)
     disposed = h.index[gone]
@@ -451,6 +518,7 @@ def _disposals(
             "carbon_saved_tco2e_per_year": h.loc[disposed, "tco2e"].to_numpy(float),
             "gia_m2": h.loc[disposed, "gia"].to_numpy(float),
             "reason": [f"{_OPTION_TEXT.get(k, k or 'exit')}; {w}" for k, w in zip(kind, why, strict=True)],
+            **{column: sources.loc[disposed, column].to_numpy() for column in SOURCED if column in DISPOSAL_COLUMNS},
         },
         columns=list(DISPOSAL_COLUMNS),
     )

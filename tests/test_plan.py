@@ -6,6 +6,7 @@ import datetime as dt
 import json
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import pyogrio
 import pytest
@@ -96,6 +97,27 @@ def test_money_adds_up(plan):
     assert s["holdings_after"] == len(p.decisions) - len(p.disposals)
     assert s["payback_year"] == payback_year(flows["net"].to_numpy())
     assert list(flows["year"]) == list(range(1, 11))
+
+
+def test_modelled_figures_are_labelled_in_the_tables_and_counted_in_the_summary(plan):
+    _, holdings, teams, s = plan
+    # A's running cost and market value come from the benchmarks, as the loader marks them
+    marked = holdings.assign(
+        running_cost_gbp_source=np.where(holdings["holding_id"] == "A", "modelled", "supplied"),
+        market_value_gbp_source=np.where(holdings["holding_id"] == "A", "modelled", "supplied"),
+        workstations_source="modelled",
+    )
+    p = optimise(marked, teams, s)
+    disposals = p.disposals.set_index("holding_id")
+    assert "A" in disposals.index
+    assert disposals.at["A", "receipt_source"] == "modelled" and disposals.at["A", "running_cost_source"] == "modelled"
+    supplied = disposals.drop(index="A")
+    assert (supplied["running_cost_source"] == "supplied").all()
+    assert (p.hubs["capacity_source"] == "modelled").all()
+    modelled = p.summary["modelled"]
+    assert modelled["running_costs"] == {"modelled": 1, "of": len(disposals)}
+    assert modelled["hub_capacity"] == {"modelled": len(p.hubs), "of": len(p.hubs)}
+    assert "running costs of disposals: 1 of" in modelled["words"]
 
 
 def test_payback_year():
