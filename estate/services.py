@@ -48,6 +48,13 @@ STANDARD_COLUMNS: tuple[str, ...] = (
 
 UNITS = ("km", "min")
 POPULATIONS = ("population", "aged_16_64", "aged_65_plus", "aged_0_15")
+POPULATION_WORDS = {
+    "population": "everyone",
+    "aged_16_64": "aged 16-64",
+    "aged_65_plus": "aged 65+",
+    "aged_0_15": "aged 0-15",
+}
+"""How each population a standard counts is named on pages and in messages."""
 
 _KEYS = set(STANDARD_COLUMNS) - {"service"}
 _REQUIRED = ("threshold", "unit", "share")

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
+from estate.services import POPULATION_WORDS
 from optimiser.inputs import ModelData
 from optimiser.model import MILLION, PlanModel, build_model
 from optimiser.solve import SolveResult, solve
@@ -140,28 +141,46 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
         )
     used = _families_with_slack(built, result)
     findings: list[dict[str, object]] = []
-    messages: list[str] = []
+    enough_lines: list[str] = []
+    other_lines: list[str] = []
     alone: dict[str, str] = {}
+    enough: list[str] = []
     for family in families:
         single = build_model(data, relax={family}, extra_pairs=extra)
         single_result = solve(single.model, data.scenario, time_limit=limit, mip_gap=1e-6)
+        label = _LABEL[family]
         if single_result.solved:
+            # a plan with this family's slack exists: relaxing it by that much is enough,
+            # and the smallest such relaxation only once the search has proven its optimum
             rows, lines = _explain(family, single, single_result)
-            alone[family] = lines[0] if lines else f"relaxing the {_LABEL[family]} alone is enough"
-        elif family in used:
-            rows, lines = _explain(family, built, result)
-            alone[family] = f"relaxing the {_LABEL[family]} alone is not enough"
-        else:
+            if lines and single_result.status != "optimal":
+                lines = [_unproven(family, single, single_result, lines[0], limit), *lines[1:]]
+            alone[family] = lines[0] if lines else f"relaxing the {label} alone is enough"
+            enough.append(family)
+            enough_lines += lines
+            findings += rows
             continue
+        if family not in used:  # neither enough alone nor part of the compromise: not in the story
+            continue
+        if single_result.status == "infeasible":
+            alone[family] = f"relaxing the {label} alone is not enough"
+        else:
+            alone[family] = (
+                f"whether relaxing the {label} alone is enough is not known: no answer within {limit:g} s "
+                "(a longer time limit gives the diagnosis longer too)"
+            )
+            other_lines.append(alone[family][0].upper() + alone[family][1:] + ".")
+        rows, lines = _explain(family, built, result)
+        other_lines += [f"{_TOGETHER}{line[0].lower()}{line[1:]}" for line in lines]
         findings += rows
-        messages += lines
-    blocking = [f for f in _ORDER if f in used or f in alone]
+    messages = enough_lines + other_lines
+    blocking = [f for f in _ORDER if f in used or f in enough]
     if blocking:
-        names = ", ".join(_LABEL[f] for f in blocking)
-        headline = f"No plan meets the scenario: it is blocked by the {names}."
-        enough = [f for f in blocking if not alone.get(f, "").endswith("alone is not enough") and f in alone]
+        headline = f"No plan meets the scenario: it is blocked by the {', '.join(_LABEL[f] for f in blocking)}."
         if enough:
-            headline += " Relaxing any one of these is enough: " + ", ".join(_LABEL[f] for f in enough) + "."
+            headline += " Relaxing any one of these is enough: " + ", ".join(_LABEL[f] for f in _order(enough)) + "."
+        else:
+            headline += " None of them is enough alone; see what relaxing them together would take."
     else:
         headline = "No plan meets the scenario, but no single rule could be named (numerical trouble?)."
     return Diagnosis(
@@ -171,6 +190,34 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
         findings=pd.DataFrame(findings, columns=list(FINDING_COLUMNS)),
         alone=alone,
     )
+
+
+_TOGETHER = "With every rule relaxed at once, one way through: "
+"""Prefix of a finding from the compromise that relaxes every family together: its figures
+trade one family's slack against another's at the diagnosis's weights, so they show what
+blocks the scenario, not the smallest change to any one rule."""
+
+
+def _unproven(family: str, built: PlanModel, result: SolveResult, line: str, limit: float) -> str:
+    """A finding from a relaxed search that stopped before proving its change the smallest."""
+    s = built.data.scenario
+    bound = max(result.bound or 0.0, 0.0)  # the least slack any plan needs
+    if family == "max_hubs":
+        found = s.max_hubs + int(np.ceil(float(_slack(built, result.x, "max_hubs").sum()) - 1e-6))
+        least = s.max_hubs + int(np.ceil(bound - 1e-6))
+        return (
+            f"Hubs: keeping {found} hubs is enough (max_hubs is {s.max_hubs}); the fewest that would do lies "
+            f"between {least} and {found}, not proven within the {limit:g} s the search had."
+        )
+    if family == "budget":
+        found = s.budget_gbp + float(_slack(built, result.x, "budget").sum()) * MILLION
+        least = s.budget_gbp + bound * MILLION
+        return (
+            f"Budget: one-off costs of GBP {found:,.0f} are enough (the budget is GBP {s.budget_gbp:,.0f}); the "
+            f"least that would do lies between GBP {least:,.0f} and that, not proven within the {limit:g} s "
+            "the search had."
+        )
+    return f"{line.rstrip('.')} (enough, but not proven the smallest change: the search stopped at {limit:g} s)."
 
 
 def breaking_pairs(data: ModelData) -> pd.DataFrame:
@@ -241,6 +288,10 @@ _ORDER = (
     "hub_count",
     "no_worse_off",
 )
+
+
+def _order(families: list[str]) -> list[str]:
+    return [f for f in _ORDER if f in families]
 
 
 def _families_with_slack(built: PlanModel, result: SolveResult) -> list[str]:
@@ -478,12 +529,21 @@ def _explain_access(
     providers_after = _providers_after(built, x, service)
     threshold = _threshold_needed(data, service, providers_after, weights, float(info["required_share"]))
     label = str(info["label"])
-    population = str(info["population"]).replace("_", " ")
-    who = f"{people:,.0f} residents ({population})" if population != "population" else f"{people:,.0f} residents"
+    population = str(info["population"])
+    who = (
+        f"{people:,.0f} residents ({POPULATION_WORDS.get(population, population.replace('_', ' '))})"
+        if population != "population"
+        else f"{people:,.0f} residents"
+    )
+    required, standard = float(info["required_share"]), float(info["share"])
+    needs = (
+        f"the standard needs {required:.1%}"
+        if required >= standard - 1e-9
+        else f"the standard of {standard:.1%} is held at today's {required:.1%}"
+    )
     line = (
         f"{label} access: {len(lost)} zone(s) ({who}) cannot be within {float(info['threshold']):g} {unit}"
-        f" (the plan reaches {float(info['required_share']) - shortfall:.1%}, "
-        f"the standard needs {float(info['required_share']):.1%})"
+        f" (the plan reaches {required - shortfall:.1%}; {needs})"
     )
     options = []
     if names:

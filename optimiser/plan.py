@@ -174,6 +174,11 @@ class Plan:
         """A few lines for a terminal or a page header."""
         if not self.has_plan:
             text = f"No plan: {self.status}."
+            if self.status == "no plan found":
+                text = (
+                    f"No plan found within the time limit ({self.solve_seconds:.0f} s solving); the scenario is not "
+                    "proven impossible. Give the solver more time."
+                )
             if self.diagnosis is not None:
                 text += "\n" + str(self.diagnosis)
             return text
@@ -181,6 +186,9 @@ class Plan:
         gap = ""
         if self.gap is not None and self.status == "feasible":
             gap = f", within {self.gap:.2%} of the best possible, stopped by the {s.get('stopped', 'limit')}"
+            if self.bound is not None:
+                unit = "GBP " if self.objective == "npv" else ""
+                gap += f" (best possible {unit}{self.bound:,.0f})"
         lines = [
             f"Plan ({self.objective}, {self.status}{gap}, {self.solve_seconds:.1f} s solving): "
             f"{s['holdings_before']} holdings -> {s['holdings_after']} kept, {len(self.disposals)} disposals, "

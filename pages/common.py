@@ -517,6 +517,11 @@ def status_words(plan) -> tuple[str, str]:
         ), "warning"
     if plan.status == "infeasible":
         return "No plan meets every rule of this scenario. What blocks it is explained below.", "error"
+    if plan.status == "no plan found":
+        return (
+            "No plan found within the time limit. The scenario is not proven impossible: give the solver more "
+            "time (Scenario page, solver limits) and run it again."
+        ), "error"
     return f"No plan: the solver ended with status '{plan.status}' before finding one.", "error"
 
 

@@ -7,6 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from estate.errors import EstateError
+from estate.services import POPULATION_WORDS
 from pages.common import baseline_access, current_place, estate_map, money, place_picker, routed_by_the_app, zones_map
 
 routed_by_the_app(__file__)
@@ -87,9 +88,8 @@ except EstateError as exc:
     st.stop()
 
 table = access.by_service
-counted = {"population": "everyone", "aged_16_64": "aged 16-64", "aged_65_plus": "aged 65+", "aged_0_15": "aged 0-15"}
 st.dataframe(
-    table.assign(weighted_by=table["weighted_by"].map(lambda w: counted.get(w, w))),
+    table.assign(weighted_by=table["weighted_by"].map(lambda w: POPULATION_WORDS.get(w, w))),
     hide_index=True,
     width="stretch",
     column_order=(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from optimiser import AccessInputs, Scenario, ScenarioError, optimise
@@ -77,6 +78,40 @@ def test_max_hubs_below_what_capacity_allows():
     assert "max_hubs" in diagnosis.blocking and "capacity" in diagnosis.blocking
     assert "at least 2 hubs must be kept; max_hubs is 1" in str(diagnosis)
     assert "Capacity: 20.0 FTE more room is needed" in str(diagnosis)
+
+
+def test_a_relaxed_search_stopped_by_its_time_limit_gives_a_range_not_a_minimum(monkeypatch):
+    # three 40-FTE teams, hubs of 100: max_hubs = 1 needs 2 hubs. The hub-limit search is
+    # made to stop before its proof (as on a large place): it holds 3 hubs, its bound 1 more
+    import dataclasses
+    import sys
+
+    diagnose_module = sys.modules["optimiser.diagnose"]
+
+    holdings, teams = estate(
+        [{"holding_id": k, "x": 1000 * i, "y": 0, "workstations": 100} for i, k in enumerate("ABC")],
+        [{"team_id": f"T{k}", "holding_id": k, "fte": 40} for k in "ABC"],
+    )
+    real = diagnose_module.solve
+
+    def stopped_early(model, scenario, **kwargs):
+        result = real(model, scenario, **kwargs)
+        relaxed = {name for name in model.variables if name.startswith("slack_")}
+        if relaxed != {"slack_max_hubs"} or not result.solved:
+            return result
+        slack = model.variables["slack_max_hubs"].positions
+        x = result.x.copy()
+        x[slack] += 1.0  # a plan keeping one hub more than it needs, as a stopped search may hold
+        retain = model.variables["retain"].positions
+        x[retain[np.flatnonzero(x[retain] < 0.5)[0]]] = 1.0
+        return dataclasses.replace(result, status="feasible", objective=result.objective + 1.0, x=x, gap=0.5)
+
+    monkeypatch.setattr(diagnose_module, "solve", stopped_early)
+    diagnosis = infeasible(holdings, teams, scenario(max_hubs=1))
+    assert "Hubs: keeping 3 hubs is enough (max_hubs is 1); the fewest that would do lies between 2 and 3" in str(
+        diagnosis
+    )
+    assert "at least" not in diagnosis.alone["max_hubs"]
 
 
 def test_relocation_limit_or_capacity():
