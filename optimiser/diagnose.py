@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from estate.services import POPULATION_WORDS
 from optimiser.inputs import ModelData
-from optimiser.model import MILLION, PlanModel, build_model
+from optimiser.model import MILLION, PlanModel, build_model, status_quo
 from optimiser.solve import SolveResult, solve
 
 FINDING_COLUMNS: tuple[str, ...] = ("family", "id", "name", "detail", "needed", "limit")
@@ -128,7 +128,8 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
     families = applicable_families(data)
     extra = breaking_pairs(data)
     built = build_model(data, relax=set(families), extra_pairs=extra)
-    result = solve(built.model, data.scenario, time_limit=limit, mip_gap=1e-6)
+    # each relaxed search starts from today's estate, its rows met by their slack
+    result = _relaxed_solve(built, limit)
     if not result.solved:
         return Diagnosis(
             headline=(
@@ -147,7 +148,7 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
     enough: list[str] = []
     for family in families:
         single = build_model(data, relax={family}, extra_pairs=extra)
-        single_result = solve(single.model, data.scenario, time_limit=limit, mip_gap=1e-6)
+        single_result = _relaxed_solve(single, limit)
         label = _LABEL[family]
         if single_result.solved:
             # a plan with this family's slack exists: relaxing it by that much is enough,
@@ -170,8 +171,8 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
                 "(a longer time limit gives the diagnosis longer too)"
             )
             other_lines.append(alone[family][0].upper() + alone[family][1:] + ".")
-        rows, lines = _explain(family, built, result)
-        other_lines += [f"{_TOGETHER}{line[0].lower()}{line[1:]}" for line in lines]
+        rows, lines = _explain(family, built, result, smallest=False)
+        other_lines += [f"{_TOGETHER}{line}" for line in lines]
         findings += rows
     messages = enough_lines + other_lines
     blocking = [f for f in _ORDER if f in used or f in enough]
@@ -192,7 +193,7 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
     )
 
 
-_TOGETHER = "With every rule relaxed at once, one way through: "
+_TOGETHER = "With every rule relaxed at once, one way through. "
 """Prefix of a finding from the compromise that relaxes every family together: its figures
 trade one family's slack against another's at the diagnosis's weights, so they show what
 blocks the scenario, not the smallest change to any one rule."""
@@ -290,6 +291,12 @@ _ORDER = (
 )
 
 
+def _relaxed_solve(built: PlanModel, limit: float) -> SolveResult:
+    """Least slack, from today's estate (its rows met by their slack), guided by the LP on large models."""
+    guide = built.model.variables["retain"].positions
+    return solve(built.model, built.data.scenario, time_limit=limit, mip_gap=1e-6, start=status_quo(built), guide=guide)
+
+
 def _order(families: list[str]) -> list[str]:
     return [f for f in _ORDER if f in families]
 
@@ -327,7 +334,14 @@ def _slack(built: PlanModel, x: np.ndarray, name: str) -> pd.Series:
     return values[values > _TOL]
 
 
-def _explain(family: str, built: PlanModel, result: SolveResult) -> tuple[list[dict[str, object]], list[str]]:
+def _explain(
+    family: str, built: PlanModel, result: SolveResult, *, smallest: bool = True
+) -> tuple[list[dict[str, object]], list[str]]:
+    """Rows and lines of words for one family's slack in ``result``.
+
+    ``smallest``: the slack is the least this family alone needs (a proven relaxed search),
+    so amounts read "at least"; else they are one compromise's and read as amounts.
+    """
     data = built.data
     x = result.x
     h = data.holdings
@@ -390,6 +404,8 @@ def _explain(family: str, built: PlanModel, result: SolveResult) -> tuple[list[d
         )
         lines.append(
             f"Budget: one-off costs of at least GBP {needed:,.0f} are needed; the budget is GBP {s.budget_gbp:,.0f}."
+            if smallest
+            else f"Budget: one-off costs of GBP {needed:,.0f}, against a budget of GBP {s.budget_gbp:,.0f}."
         )
     elif family == "max_hubs":
         value = float(_slack(built, x, "max_hubs").sum())
@@ -404,7 +420,11 @@ def _explain(family: str, built: PlanModel, result: SolveResult) -> tuple[list[d
                 "limit": s.max_hubs,
             }
         )
-        lines.append(f"Hubs: at least {needed} hubs must be kept; max_hubs is {s.max_hubs}.")
+        lines.append(
+            f"Hubs: at least {needed} hubs must be kept; max_hubs is {s.max_hubs}."
+            if smallest
+            else f"Hubs: {needed} hubs kept, against max_hubs of {s.max_hubs}."
+        )
     elif family == "hub_count":
         more = float(_slack(built, x, "hub_count_more").sum())
         fewer = float(_slack(built, x, "hub_count_fewer").sum())
@@ -432,6 +452,8 @@ def _explain(family: str, built: PlanModel, result: SolveResult) -> tuple[list[d
             lines.append(
                 f"{partner} would be at least GBP {value * MILLION:,.0f} worse off in any plan that meets "
                 "the rest of the scenario."
+                if smallest
+                else f"{partner} ends GBP {value * MILLION:,.0f} worse off."
             )
     elif family in ("relocation_limit", "compatibility"):
         rows, lines = _explain_pairs(family, built, x)
@@ -547,11 +569,11 @@ def _explain_access(
     )
     options = []
     if names:
-        options.append(f"unless {' or '.join(names)} {'is' if len(names) == 1 else 'are'} kept")
+        options.append(f"{' or '.join(names)} {'is' if len(names) == 1 else 'are'} kept")
     if threshold is not None:
         options.append(f"the threshold rises to {threshold:.2f} {unit}")
     if options:
-        line += " " + ", or ".join(options)
+        line += " unless " + ", or ".join(options)
     line += "."
     rows = [
         {

@@ -713,6 +713,28 @@ def status_quo(built: PlanModel) -> np.ndarray:
         covered = pd.MultiIndex.from_frame(reach.loc[hit, ["zone_id", "service"]]).unique()
         cover = model.variables["cover"]
         x[cover.start + cover.keys.get_indexer(covered)] = 1.0
+    return _least_slack(model, x) if built.relaxed else x
+
+
+def _least_slack(model: LinearModel, x: np.ndarray) -> np.ndarray:
+    """``x`` with each slack column at the least value that lets its row hold.
+
+    Today's estate then starts a diagnosis's relaxed search (e.g. today's 30 hubs against
+    a limit of 3 is a plan with 27 hubs of slack), so the search has a plan at once.
+    """
+    slack = [f.positions for name, f in model.variables.items() if name.startswith("slack_")]
+    if not slack:
+        return x
+    columns = np.concatenate(slack)
+    *_, row_lo, row_hi, matrix = model.arrays()
+    x = x.copy()
+    x[columns] = 0.0
+    activity = matrix @ x
+    block = matrix.tocsc()[:, columns].tocoo()  # each slack column is in one row
+    over = np.maximum(activity[block.row] - row_hi[block.row], 0.0)
+    under = np.maximum(row_lo[block.row] - activity[block.row], 0.0)
+    need = np.where(block.data < 0, over / -block.data, under / block.data)
+    x[columns[block.col]] = np.maximum(x[columns[block.col]], np.nan_to_num(need, posinf=0.0))
     return x
 
 
