@@ -114,6 +114,23 @@ def test_a_relaxed_search_stopped_by_its_time_limit_gives_a_range_not_a_minimum(
     assert "at least" not in diagnosis.alone["max_hubs"]
 
 
+def test_a_relaxed_search_starts_from_todays_estate_with_the_slack_it_needs():
+    from optimiser import build_model, prepare
+    from optimiser.model import status_quo
+
+    holdings, teams = estate(
+        [{"holding_id": k, "x": 1000 * i, "y": 0, "workstations": 100} for i, k in enumerate("ABC")],
+        [{"team_id": f"T{k}", "holding_id": k, "fte": 40} for k in "ABC"],
+    )
+    data = prepare(holdings, teams, scenario(max_hubs=1))
+    plain = build_model(data)
+    assert not plain.model.satisfies(status_quo(plain))  # three hubs kept today, one allowed
+    relaxed = build_model(data, relax={"max_hubs"})
+    x = status_quo(relaxed)
+    assert relaxed.model.satisfies(x)
+    assert relaxed.model.values(x, "slack_max_hubs").sum() == pytest.approx(2.0)
+
+
 def test_relocation_limit_or_capacity():
     holdings, teams = estate(
         [
