@@ -691,6 +691,13 @@ def _access(
     pair_team = t.index.get_indexer(pairs["team_id"].to_numpy(dtype=object))
     pair_host = h.index.get_indexer(pairs["holding_id"].to_numpy(dtype=object))
     rows, weights, provider_frames, reach_frames = [], [], [], []
+    # max_coverage maximises access instead of holding it to the standards
+    enforced = s.enforce_access and s.objective != "max_coverage"
+    if not enforced and len(standards):
+        why = "the objective maximises coverage instead" if s.enforce_access else "enforce_access is off"
+        notes.append(
+            f"Access standards are not enforced ({why}); the access table's meets_standard says which the plan meets."
+        )
     for standard in standards.itertuples(index=False):
         service = str(standard.service)
         threshold = _threshold(standard, unit)
@@ -732,8 +739,8 @@ def _access(
         covered_now[zc[now[hc]]] = True
         baseline = float(w[covered_now].sum()) / total if total > 0 else 1.0
         share = float(standard.share)
-        required = min(share, baseline) if s.enforce_access else 0.0
-        if s.enforce_access and baseline < share - 1e-9:
+        required = min(share, baseline) if enforced else 0.0
+        if enforced and baseline < share - 1e-9:
             notes.append(
                 f"{service}: only {baseline:.1%} of residents are within {threshold:g} {unit} today, below the "
                 f"standard of {share:.0%}; the plan must not make it worse."

@@ -102,9 +102,11 @@ ACCESS_COLUMNS: tuple[str, ...] = (
     "required_share",
     "share_before",
     "share_after",
+    "meets_standard",
     "population",
 )
-"""Columns of the access table: share of the relevant residents within the threshold."""
+"""Columns of the access table: share of the relevant residents within the threshold, and
+whether the plan meets the standard (its share, or today's where today falls short)."""
 
 DECISIONS = ("keep as hub", "keep", "dispose")
 
@@ -611,6 +613,9 @@ def _access(
             "required_share": services["required_share"].to_numpy(float),
             "share_before": before["share"].reindex(services.index).to_numpy(float),
             "share_after": after.reindex(services.index).to_numpy(float),
+            "meets_standard": after.reindex(services.index).to_numpy(float)
+            >= np.minimum(services["share"].to_numpy(float), before["share"].reindex(services.index).to_numpy(float))
+            - 1e-9,
             "population": services["population"].to_numpy(),
         },
         columns=list(ACCESS_COLUMNS),

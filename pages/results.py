@@ -157,6 +157,9 @@ st.dataframe(
         "share_after": st.column_config.NumberColumn("After", format="percent"),
         "standard_share": st.column_config.NumberColumn("Standard", format="percent"),
         "required_share": st.column_config.NumberColumn("Required of this plan", format="percent"),
+        "meets_standard": st.column_config.CheckboxColumn(
+            "Meets the standard", help="After the plan: the standard's share, or today's where today falls short."
+        ),
     },
 )
 st.caption(f"Measured as {s.get('access_measure', 'straight-line distance')}.")

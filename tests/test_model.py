@@ -244,6 +244,12 @@ def test_max_coverage_picks_the_p_hubs_that_reach_most_residents():
     two = optimise(holdings, teams, scenario(objective="max_coverage", p=2), access=access)
     assert kept(two) == {"B", "C"}
     assert two.objective_value == pytest.approx(550 / 650)
+    # the standards are not enforced here: the access table and a note say which are met
+    strict = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("customer_access", 1.5, 0.9)]))
+    one = optimise(holdings, teams, scenario(objective="max_coverage", p=1), access=strict)
+    assert not one.access.set_index("service").at["customer_access", "meets_standard"]
+    assert any("Access standards are not enforced" in note for note in one.notes)
+    assert two.access.set_index("service").at["customer_access", "meets_standard"]
 
 
 def _pmedian_brute_force(team_xy, fte, hub_xy, capacity, p):
