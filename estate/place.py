@@ -466,7 +466,7 @@ def attach_service_points(
     """Mark the holdings where a listed service is offered.
 
     Each point is located like a holding, then matched to a holding (of the named
-    partner) within ``points.within_m``: the one whose name is most like the
+    partner, not bare land) within ``points.within_m``: the one whose name is most like the
     point's, the nearest among equals. That holding's ``services`` gains
     ``points.service``. Every point appears in the report: attached (with the
     holding and distance) or excluded (no holding in reach, or no location).
@@ -486,6 +486,9 @@ def attach_service_points(
     )
     holdings = estate.holdings.copy()
     candidates = holdings if points.partner is None else holdings[holdings["partner"] == points.partner]
+    # a service is offered from a building: bare land named after one ("Hale Library Site",
+    # vacant land) is not where the library is
+    candidates = candidates[candidates["use_class"].astype("string").fillna("") != "land"]
     # Only what concerns a point's location matters here; its other fields are not a holding's.
     report = loaded.report[
         loaded.report["field"].isin(["location", "postcode"]) | loaded.report["outcome"].eq(Outcome.EXCLUDED.value)

@@ -55,7 +55,11 @@ def test_service_points_attach_to_the_right_holdings(trafford):
     unmatched = trafford.report[
         (trafford.report["file"] == "service_points_libraries.csv") & (trafford.report["outcome"] == "excluded")
     ]
-    assert list(unmatched["name"]) == ["Old Trafford Library at Limelight"]
+    assert sorted(unmatched["name"]) == ["Hale Library", "Old Trafford Library at Limelight"]
+    # Hale Library is not the vacant land called "Hale Library Site": a library is in a building
+    assert "Hale Library Site" in services.index and not isinstance(services["Hale Library Site"], str)
+    hale = unmatched.set_index("name").loc["Hale Library"]
+    assert "no holding within 400 m has a name like 'Hale Library'" in hale["problem"]
 
 
 def test_sample_place_demand(trafford):
