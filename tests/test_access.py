@@ -344,7 +344,7 @@ def test_sample_place_baseline(trafford):
     expected = {
         "jobcentre": 0.9143,
         "gp": 0.9741,
-        "library": 0.8881,
+        "library": 0.8553,  # not 0.8881: vacant land named "Hale Library Site" is no library
         "customer_access": 0.0,
         "probation": 1.0,
         "fire": 0.9464,
