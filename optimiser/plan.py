@@ -88,9 +88,11 @@ HUB_COLUMNS: tuple[str, ...] = (
     "capacity_fte",
     "capacity_source",
     "utilisation",
+    "can_host",
     "receives_teams",
 )
-"""Columns of the hubs list: every kept holding that houses a team or offers a service."""
+"""Columns of the hubs list: every kept holding, what it hosts after the plan, and whether it
+can host other teams (what ``max_hubs`` counts) and receives any."""
 
 ACCESS_COLUMNS: tuple[str, ...] = (
     "service",
@@ -396,8 +398,7 @@ def _hubs(
     partners: dict[int, set[str]] = {}
     for at, partner in zip(host, teams["partner"].to_numpy(dtype=object)[placed], strict=True):
         partners.setdefault(at, set()).add(partner)
-    hosting = set(h.index[np.unique(host)])
-    listed = [hid for hid, offered in services.items() if offered or hid in hosting]
+    listed = list(services)  # every kept holding
     at = h.index.get_indexer(listed)
     frame = pd.DataFrame(
         {
@@ -420,6 +421,7 @@ def _hubs(
     frame["capacity_source"] = sources["capacity_source"].to_numpy()[at]
     with np.errstate(divide="ignore", invalid="ignore"):
         frame["utilisation"] = np.where(frame["capacity_fte"] > 0, frame["fte"] / frame["capacity_fte"], np.nan)
+    frame["can_host"] = h["can_host"].to_numpy(bool)[at]
     frame["receives_teams"] = frame["incoming_fte"] > 0
     frame = (
         frame[list(HUB_COLUMNS)].sort_values(["receives_teams", "fte"], ascending=[False, False]).reset_index(drop=True)
@@ -659,7 +661,8 @@ def _summary(
         "discount_rate": s.discount_rate,
         "holdings_before": len(h),
         "holdings_after": int(kept.sum()),
-        "hubs_after": int((kept & h["can_host"].to_numpy(bool)).sum()),
+        "hubs_after": int((kept & h["can_host"].to_numpy(bool)).sum()),  # kept and able to host
+        "hubs_receiving_teams": int((moves["to_holding_id"].nunique()) if len(moves) else 0),
         "gia_m2_before": float(h["gia"].sum()),
         "gia_m2_after": float(h.loc[kept, "gia"].sum()),
         "teams_moved": len(moves),

@@ -80,8 +80,9 @@ cols[5].metric(
     f"{s['carbon_saved_tco2e_per_year']:,.0f} t",
     help="tCO2e, from the energy benchmarks of disposed holdings (modelled).",
 )
+receiving = f", {s['hubs_receiving_teams']} receiving teams" if "hubs_receiving_teams" in s else ""
 st.caption(
-    f"{s['holdings_before']} holdings → {s['holdings_after']} kept ({s['hubs_after']} able to host), "
+    f"{s['holdings_before']} holdings → {s['holdings_after']} kept ({s['hubs_after']} able to host{receiving}), "
     f"{len(plan.disposals)} disposals, {len(plan.moves)} team moves ({s['fte_moved']:,.0f} FTE). "
     f"Floor area {s['gia_m2_before']:,.0f} → {s['gia_m2_after']:,.0f} m². Costs, values and occupants are largely "
     "modelled from benchmarks (see the Portfolio page)."
@@ -165,7 +166,7 @@ st.dataframe(
 st.caption(f"Measured as {s.get('access_measure', 'straight-line distance')}.")
 
 tab1, tab2, tab3 = st.tabs(
-    [f"Disposals ({len(plan.disposals)})", f"Moves ({len(plan.moves)})", f"Hubs ({len(plan.hubs)})"]
+    [f"Disposals ({len(plan.disposals)})", f"Moves ({len(plan.moves)})", f"Kept holdings and hubs ({len(plan.hubs)})"]
 )
 tab1.dataframe(plan.disposals.drop(columns="geometry"), hide_index=True, width="stretch")
 tab2.dataframe(plan.moves.drop(columns="geometry"), hide_index=True, width="stretch")
