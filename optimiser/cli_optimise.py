@@ -15,6 +15,7 @@ is refused before solving, e.g. a team with nowhere to go), and the exit status 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{place.name}: no plan. {refusal}")
         print("Written: " + ", ".join(str(p) for p in written))
         return 1
-    written = write_plan(plan, args.out)
+    written = write_plan(plan, args.out, sources=_sources(place.directory, args))
     print(f"{place.name}: {plan.describe()}")
     if plan.has_plan:
         print(f"  {plan.summary['modelled']['words']}")
@@ -95,6 +96,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"  note: {note}")
     print("Written: " + ", ".join(str(p) for p in written))
     return 0 if plan.has_plan else 1
+
+
+def _sources(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    """The files a plan was made from, each with its SHA-256, and the options given: to trace a plan."""
+
+    def digest(path: Path) -> str:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    folder = Path(folder).resolve()
+    files = {str(path.relative_to(folder)): digest(path) for path in sorted(folder.rglob("*")) if path.is_file()}
+    out: dict[str, Any] = {"place_folder": str(folder), "place_files_sha256": files}
+    for name in ("scenario", "matrix"):
+        given = getattr(args, name, None)
+        if given is not None:
+            out[f"{name}_file"] = {"path": str(Path(given).resolve()), "sha256": digest(Path(given))}
+    options = ("objective", "p", "time_limit", "solver", "circuity")
+    out["options"] = {name: getattr(args, name) for name in options if hasattr(args, name)}
+    return out
 
 
 def access_inputs(place: Any, *, circuity: float = 1.0, matrix: Path | None = None) -> Any:

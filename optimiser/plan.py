@@ -799,14 +799,15 @@ def write_refusal(error: ScenarioError, scenario: Any, out_dir: str | Path) -> l
     return [problems, path]
 
 
-def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
+def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | None = None) -> list[Path]:
     """Write a plan for estates officers and GIS.
 
     Files: ``disposals.csv``, ``moves.csv``, ``hubs.csv``, ``cashflow.csv``,
     ``access.csv`` (UTF-8 with a byte-order mark, so Excel reads '£' and accents),
     ``summary.json`` and ``plan.gpkg`` (layers ``holdings``,
     ``disposals``, ``hubs``, ``moves``). Without a plan, ``summary.json`` carries the
-    diagnosis and ``diagnosis.csv`` its findings.
+    diagnosis and ``diagnosis.csv`` its findings. ``sources`` (the files the plan was made
+    from, with their hashes) joins the run manifest in ``summary.json``.
 
     Returns
     -------
@@ -821,6 +822,8 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
     written: list[Path] = []
     summary = dict(plan.summary)
     summary["status"] = plan.status
+    if sources:
+        summary["manifest"] = {**summary.get("manifest", {}), "sources": sources}
     if plan.diagnosis is not None:
         summary["diagnosis"] = plan.diagnosis.to_dict()
         path = out / "diagnosis.csv"
@@ -836,6 +839,10 @@ def write_plan(plan: Plan, out_dir: str | Path) -> list[Path]:
         ):
             path = out / f"{name}.csv"
             frame = pd.DataFrame(table).drop(columns="geometry", errors="ignore")
+            if name == "cashflow":  # every figure but the year, its start and the factor is in GBP
+                frame = frame.rename(
+                    columns={c: f"{c}_gbp" for c in frame.columns if c not in ("year", "starts", "discount_factor")}
+                )
             path.write_bytes(to_csv_bytes(frame))
             written.append(path)
         layers = {

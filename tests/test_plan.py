@@ -141,6 +141,8 @@ def test_write_plan(plan, tmp_path):
     assert names >= {"disposals.csv", "moves.csv", "hubs.csv", "summary.json", "plan.gpkg", "cashflow.csv"}
     disposals = pd.read_csv(tmp_path / "disposals.csv", encoding="utf-8-sig")
     assert list(disposals.columns) == list(DISPOSAL_COLUMNS)
+    cash = pd.read_csv(tmp_path / "cashflow.csv", encoding="utf-8-sig")
+    assert {"receipts_gbp", "net_gbp", "discounted_gbp", "discount_factor"} <= set(cash.columns)
     for name in ("disposals", "moves", "hubs", "cashflow", "access"):  # Excel reads '£' only after a BOM
         assert (tmp_path / f"{name}.csv").read_bytes().startswith(b"\xef\xbb\xbf")
     summary = json.loads((tmp_path / "summary.json").read_text())
@@ -196,6 +198,9 @@ def test_command_line(tmp_path, monkeypatch, capsys, trafford):
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["status"] in ("optimal", "feasible")
     assert summary["manifest"]["scenario"]["time_limit_s"] == 5.0
+    sources = summary["manifest"]["sources"]  # the files the plan was made from, to trace it
+    assert sources["scenario_file"]["path"] == str(scenario.resolve()) and len(sources["scenario_file"]["sha256"]) == 64
+    assert "place.toml" in sources["place_files_sha256"] and sources["options"]["time_limit"] == 5.0
     assert summary["holdings_after"] < summary["holdings_before"]
     assert (tmp_path / "out" / "plan.gpkg").exists()
 
