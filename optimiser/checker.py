@@ -24,6 +24,7 @@ access tables itself and recomputes, from the plan's decisions and assignments a
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -32,7 +33,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from dateutil.relativedelta import relativedelta
 
 from estate.schema import services_of
 from optimiser.errors import VIOLATION_COLUMNS, PlanViolation
@@ -305,10 +305,13 @@ def _years(start: dt.date, when: object) -> float:
     if when is None or pd.isna(when):
         return np.nan
     day = pd.Timestamp(when).date()
-    whole = relativedelta(day, start).years
-    last = start + relativedelta(years=whole)
-    following = start + relativedelta(years=whole + 1)
-    return whole + (day - last).days / (following - last).days
+
+    def on(year: int) -> dt.date:  # the start's anniversary in a year (28 February for 29 February)
+        return dt.date(year, start.month, min(start.day, calendar.monthrange(year, start.month)[1]))
+
+    year = day.year if on(day.year) <= day else day.year - 1
+    last, following = on(year), on(year + 1)
+    return (year - start.year) + (day - last).days / (following - last).days
 
 
 def _check_budget(

@@ -100,7 +100,10 @@ def year_fractions(tau: float | np.ndarray, horizon: int) -> np.ndarray:
 
 def anniversary(start: dt.date, years: int) -> dt.date:
     """The ``years``-th anniversary of ``start`` (28 February for a 29 February start in other years)."""
-    return (pd.Timestamp(start) + pd.DateOffset(years=int(years))).date()
+    try:
+        return start.replace(year=start.year + int(years))
+    except ValueError:  # 29 February in a year without one
+        return start.replace(year=start.year + int(years), day=28)
 
 
 def years_after(start: dt.date, when: object) -> float:
@@ -237,7 +240,7 @@ def _option_rows(
         {
             "holding_id": pd.Series(ids[position], dtype=object),
             "option": pd.Series(option, dtype=object),
-            "exit_date": [date_after(start, t) for t in tau],
+            "exit_date": pd.Series(tau).map({t: date_after(start, t) for t in np.unique(tau)}).to_numpy(dtype=object),
             "tau": tau,
             "year": year,
             "saving_per_year": saving,
