@@ -794,9 +794,13 @@ def write_refusal(error: ScenarioError, scenario: Any, out_dir: str | Path) -> l
         "problems": error.problems.astype(object).where(error.problems.notna(), None).to_dict(orient="records"),
         "scenario": scenario.to_dict() if hasattr(scenario, "to_dict") else None,
     }
+    return [problems, _write_summary(out, summary)]
+
+
+def _write_summary(out: Path, summary: dict[str, Any]) -> Path:
     path = out / "summary.json"
     path.write_text(json.dumps(_json_ready(summary), indent=2), encoding="utf-8")
-    return [problems, path]
+    return path
 
 
 def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | None = None) -> list[Path]:
@@ -855,7 +859,5 @@ def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | Non
         layers = {k: v for k, v in layers.items() if len(v)}
         if layers:
             written.append(to_geopackage(layers, out / "plan.gpkg"))
-    path = out / "summary.json"
-    path.write_text(json.dumps(_json_ready(summary), indent=2), encoding="utf-8")
-    written.append(path)
+    written.append(_write_summary(out, summary))
     return written
