@@ -205,7 +205,7 @@ def _unproven(family: str, built: PlanModel, result: SolveResult, line: str, lim
     bound = max(result.bound or 0.0, 0.0)  # the least slack any plan needs
     if family == "max_hubs":
         found = s.max_hubs + int(np.ceil(float(_slack(built, result.x, "max_hubs").sum()) - 1e-6))
-        least = s.max_hubs + int(np.ceil(bound - 1e-6))
+        least = s.max_hubs + max(int(np.ceil(bound - 1e-6)), 1)  # max_hubs itself admits no plan
         return (
             f"Hubs: keeping {found} hubs is enough (max_hubs is {s.max_hubs}); the fewest that would do lies "
             f"between {least} and {found}, not proven within the {limit:g} s the search had."
