@@ -236,12 +236,21 @@ def _solve_highs(
     bound: float | None = None,
     root_ipm: bool = False,
 ) -> SolveResult:
+    started = time.perf_counter()
     highs = _full_search(model, limit, gap, threads, log, start, root_ipm)
     watch.attach(highs, "branch and bound", bound=bound, sense=model.sense)
-    started = time.perf_counter()
     highs.run()
-    seconds = time.perf_counter() - started
-    return read_highs(highs, model, seconds)
+    result = read_highs(highs, model, time.perf_counter() - started)
+    if result.stopped == MISMATCH and start is not None:
+        # the start came back in place of the solution HiGHS found: solve again without it
+        left = max(limit - (time.perf_counter() - started), 0.05 * limit)
+        highs = _full_search(model, left, gap, threads, log, None, root_ipm)
+        watch.attach(highs, "branch and bound", bound=bound, sense=model.sense)
+        highs.run()
+        again = read_highs(highs, model, time.perf_counter() - started)
+        if again.solved:
+            return again
+    return result
 
 
 def _full_search(
@@ -373,8 +382,8 @@ def solve_with_candidates(
                 )
             x = np.zeros(model.n_cols)
             x[kept_cols] = np.asarray(mip.getSolution().col_value, dtype=float)
-            value = float(info.objective_function_value) + model.objective_offset
-            restricted_bound = float(info.mip_dual_bound) + model.objective_offset
+            value = model.objective_value(x)  # the vector's own value (HiGHS's offset is the model's)
+            restricted_bound = float(info.mip_dual_bound)
             if mip.getModelStatus() == highspy.HighsModelStatus.kTimeLimit:
                 stopped = "time limit"
         # 3. the proof: a plan using a left-out column k costs at least L + d_k
@@ -811,14 +820,24 @@ def read_highs(highs: highspy.Highs, model: LinearModel, seconds: float) -> Solv
     objective = float(info.objective_function_value)
     if integer:
         bound = float(info.mip_dual_bound)
-        gap = _gap(objective, bound)
         if not math.isfinite(bound):
             bound = None
     else:
-        bound, gap = objective, 0.0
+        bound = objective
+    at_x = model.objective_value(x)
+    if abs(at_x - objective) > 1e-6 * max(1.0, abs(objective)):
+        # HiGHS 1.16 can report an optimum while handing back another vector: the start it
+        # was given, when presolve reduces the MIP to nothing. The plan is the vector, so
+        # its value is the vector's, and never called optimal (see _solve_highs)
+        objective, label, stopped, detail = at_x, "feasible", MISMATCH, f"{detail}; {MISMATCH}"
+    gap = _gap(objective, bound) if bound is not None else None
     if label == "optimal" and (gap is None or gap > OPTIMAL_GAP):
         label, stopped = "feasible", "gap tolerance"
     return SolveResult(label, objective, bound, gap, seconds, "highs", detail, x, stopped)
+
+
+MISMATCH = "solution returned is not the one reported"
+"""``stopped`` of a HiGHS result whose solution vector does not have the objective HiGHS reported."""
 
 
 def _gap(objective: float, bound: float) -> float | None:
