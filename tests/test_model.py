@@ -603,7 +603,7 @@ def test_the_plan_is_the_solution_found_not_the_start_handed_back():
         ],
         [{"team_id": "T2", "holding_id": "H2", "fte": 10}, {"team_id": "T4", "holding_id": "H1", "fte": 36}],
     )
-    s = scenario(relocation_limit_km=None, threads=1)
+    s = scenario(relocation_limit_km=None)
     built = build_model(prepare(holdings, teams, s))
     result = solve(built.model, s, start=status_quo(built))
     assert result.status == "optimal"
