@@ -337,7 +337,8 @@ def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
-    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    # a copy: the flags are changed in place below (scenario locks), never the caller's frame
+    return frame[column].astype("boolean").fillna(False).to_numpy(dtype=bool, copy=True)
 
 
 def _text(frame: pd.DataFrame, column: str, default: str = "") -> np.ndarray:

@@ -427,6 +427,20 @@ def test_locks_from_the_register_and_the_scenario():
     assert "B" not in kept(plan) and "C" in kept(plan)
 
 
+def test_a_scenarios_locks_leave_the_callers_holdings_as_they_were():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 100},
+            {"holding_id": "B", "x": 1000, "y": 0, "workstations": 100, "locked_retain": True},
+            {"holding_id": "C", "x": 2000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 10}],
+    )
+    before = holdings.copy()
+    prepare(holdings, teams, scenario(lock_dispose=("C",), unlock=("B",)))
+    pd.testing.assert_frame_equal(holdings, before)
+
+
 def test_contradictory_locks_are_refused_before_solving():
     holdings, teams = three_offices(A={"locked_retain": True, "locked_dispose": True})
     with pytest.raises(ScenarioError, match="locked both"):
