@@ -138,7 +138,8 @@ def _holdings(holdings: pd.DataFrame) -> pd.DataFrame:
     out["tenure"] = (
         frame.get("tenure", pd.Series("unknown", index=frame.index)).astype("string").fillna("unknown").str.lower()
     )
-    out["can_host"] = _yes(frame, "can_host")
+    # a holding without a location can host nobody: no move to it can be measured
+    out["can_host"] = _yes(frame, "can_host") & ~np.isnan(xs)
     out["locked_retain"] = _yes(frame, "locked_retain")
     out["locked_dispose"] = _yes(frame, "locked_dispose")
     out["workstations"] = _number(frame, "workstations")

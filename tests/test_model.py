@@ -583,6 +583,10 @@ def test_holding_without_a_location_keeps_its_team():
     plan = optimise(holdings, teams, scenario())
     assert homes(plan) == {"T": "A"}
     assert any("no location" in note for note in plan.notes)
+    # nor does it count as a hub, for the model or for the independent check
+    for s in (scenario(max_hubs=1), scenario(objective="least_travel", p=1)):
+        plan = optimise(holdings, teams, s)
+        assert plan.status == "optimal" and plan.summary["hubs_after"] <= 1  # A is kept, not as a hub
 
 
 # --- solvers and status honesty -------------------------------------------------------------------
