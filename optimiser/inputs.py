@@ -617,7 +617,7 @@ def _pairs_from_points(
 
 def _site_distances(h: pd.DataFrame, hubs: np.ndarray, home_pos: np.ndarray, limit: float) -> pd.DataFrame:
     """Straight-line km up to ``limit`` among team homes and hubs (:func:`estate.travel.site_site_distances`)."""
-    if not limit > 0:
+    if limit < 0:  # "at most L km": a limit of 0 still allows moves within one site
         return pd.DataFrame({"from_id": [], "to_id": [], "km": []})
     sites = np.union1d(hubs, home_pos[home_pos >= 0])
     sites = sites[~np.isnan(h["x"].to_numpy(float)[sites])]
@@ -626,7 +626,7 @@ def _site_distances(h: pd.DataFrame, hubs: np.ndarray, home_pos: np.ndarray, lim
         geometry=gpd.points_from_xy(h["x"].to_numpy(float)[sites], h["y"].to_numpy(float)[sites]),
         crs=CRS,
     )
-    return site_site_distances(points, max_km=limit)
+    return site_site_distances(points, max_km=max(limit, 1e-6))  # the table's search radius must be positive
 
 
 def _pairs_from_table(
@@ -723,6 +723,10 @@ def _access(
             )
         w = np.nan_to_num(pd.to_numeric(zones[weight_column], errors="coerce").to_numpy(float), nan=0.0)
         w = np.maximum(w, 0.0)
+        if not w.sum() > 0:
+            # a share of nobody cannot be held or lost (as a row it would read 0 >= share)
+            notes.append(f"{service}: the zones hold nobody it counts ({weight_column} is 0 everywhere); not applied.")
+            continue
         # which teams deliver it, and which buildings offer it without such a team
         offers = np.array([service in v for v in h["building_services"]], dtype=bool)
         delivering = np.array([service in d for d in team_delivers], dtype=bool)
@@ -738,7 +742,7 @@ def _access(
         total = float(w.sum())
         covered_now = np.zeros(len(zone_ids), dtype=bool)
         covered_now[zc[now[hc]]] = True
-        baseline = float(w[covered_now].sum()) / total if total > 0 else 1.0
+        baseline = float(w[covered_now].sum()) / total
         share = float(standard.share)
         required = min(share, baseline) if enforced else 0.0
         if enforced and baseline < share - 1e-9:

@@ -249,7 +249,7 @@ def extract_plan(
     cashflow = _cashflow(data, chosen, placed)
     access_table = _access(data, holdings, access, retained, teams)
     npv = float(cashflow["discounted"].sum())
-    primary = float(built.primary @ result.x) if built.primary.any() else None
+    primary = float(built.primary @ result.x)  # 0 when every allowed move is 0 km, not missing
     objective_value = npv if data.scenario.objective == "npv" else primary
     summary = _summary(
         data, result, retained, disposals, moves, cashflow, access_table, teams, chosen, placed, build_seconds

@@ -405,6 +405,21 @@ def probation_estate():
     )
 
 
+def test_a_standard_over_zones_where_nobody_lives_is_not_applied():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50, "services": "library"},
+            {"holding_id": "B", "x": 0, "y": 0, "workstations": 50, "running_cost_gbp": 10_000},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 0.0), ("Z2", 5000, 0, 0.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 0.5)]))
+    plan = optimise(holdings, teams, scenario(), access=access)
+    assert plan.status == "optimal"  # it read 0 >= 0.5: no plan at all, not even today's estate
+    assert any("library: the zones hold nobody it counts" in note for note in plan.notes)
+
+
 def test_compatibility_keeps_probation_out_of_the_library():
     holdings, teams = probation_estate()
     plan = optimise(holdings, teams, scenario())
@@ -558,6 +573,21 @@ def test_relocation_limit():
     plan = optimise(holdings, teams, scenario(relocation_limit_km=15.0))
     assert homes(plan) == {"T": "B"}
     assert plan.moves["distance_km"].iloc[0] == pytest.approx(12.0)
+
+
+def test_a_relocation_limit_of_zero_allows_moves_within_one_site():
+    # two holdings on one site (a shared campus): "at most 0 km" still lets the team move next door
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50, "running_cost_gbp": 100_000},
+            {"holding_id": "B", "x": 0, "y": 0, "workstations": 50},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 10}],
+    )
+    plan = optimise(holdings, teams, scenario(relocation_limit_km=0.0))
+    assert homes(plan) == {"TA": "B"} and kept(plan) == {"B"}
+    travel = optimise(holdings, teams, scenario(objective="least_travel", p=1, relocation_limit_km=0.0))
+    assert travel.objective_value == 0.0  # no travel at all is a value, not a missing one
 
 
 def test_distances_can_be_given_as_a_table():
