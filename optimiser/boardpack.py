@@ -83,14 +83,49 @@ def headline_figures(plan: Any) -> list[tuple[str, str]]:
     ]
 
 
+def gap_words(gap: float | None) -> str:
+    """A relative gap in words: a percentage, "over 1,000%", or "not measured".
+
+    A plan still worth nothing against a positive bound has a gap in the trillions of per
+    cent (or none at all when it is worth exactly nothing), which says no more than that.
+    """
+    if gap is None:
+        return "not measured"
+    return f"{gap:.2%}" if gap < 10 else "over 1,000%"
+
+
 def status_sentence(plan: Any) -> str:
-    """The solver's status in words a board member can read."""
+    """The solver's status in words a board member can read (pages and board packs alike)."""
     if plan.status == "optimal":
         return "Optimal: no better plan exists under these settings (within the gap asked for)."
     if plan.status == "feasible":
-        gap = f"{plan.gap:.2%}" if plan.gap is not None else "an unknown margin"
-        return f"A good plan, not proven best: the time limit stopped the search {gap} from the best possible bound."
-    return f"No plan: {plan.status}."
+        stopped = plan.summary.get("stopped") if isinstance(plan.summary, dict) else None
+        if plan.gap is None or plan.gap >= 10:
+            text = (
+                "A plan, but not one to rely on: the time limit stopped the search close to where it started "
+                "(often today's estate), before it could say how far the plan is from the best possible"
+            )
+            if plan.objective == "npv" and plan.bound is not None and plan.objective_value is not None:
+                worth, best = plan.objective_value, plan.bound
+                text += f" (this plan is worth GBP {worth:,.0f}; the best possible at most GBP {best:,.0f})"
+            return text + ". Give the solver more time."
+        if stopped == "gap tolerance":
+            return (
+                f"A good plan, proven within {gap_words(plan.gap)} of the best possible: the search stops at the "
+                "gap the scenario asks for."
+            )
+        return (
+            f"A good plan, not proven best: the time limit stopped the search {gap_words(plan.gap)} from the best "
+            "possible bound. Give the solver more time to close the gap."
+        )
+    if plan.status == "infeasible":
+        return "No plan meets every rule of this scenario. What blocks it is explained below."
+    if plan.status == "no plan found":
+        return (
+            "No plan found within the time limit. The scenario is not proven impossible: give the solver more "
+            "time (Scenario page, solver limits) and run it again."
+        )
+    return f"No plan: the solver ended with status '{plan.status}' before finding one."
 
 
 def _table_html(frame: pd.DataFrame, columns: dict[str, str], limit: int = 200) -> str:

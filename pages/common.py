@@ -26,6 +26,7 @@ from estate.access import AccessReport, access_report
 from estate.errors import EstateError
 from estate.place import DEFAULT_PLACE, Place, load_place, read_manifest
 from estate.services import providers_of
+from optimiser.boardpack import status_sentence
 
 # Session-state keys, in one place.
 PLACE_DIR = "place_dir"
@@ -496,33 +497,16 @@ DECISION_STYLE = {
 MOVE_COLOURS = ("#1f77b4", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2", "#bcbd22", "#393b79")
 
 
-def gap_words(gap: float) -> str:
-    """A relative gap in words: a percentage, or "over 1,000%".
-
-    A plan still worth nothing against a positive bound has a gap in the trillions of per
-    cent, which says no more than that.
-    """
-    return f"{gap:.2%}" if gap < 10 else "over 1,000%"
-
-
 def status_words(plan) -> tuple[str, str]:
-    """The solver's status as a sentence, and the Streamlit call to show it with."""
-    if plan.status == "optimal":
-        return "Optimal: no better plan exists under these settings (within the gap asked for).", "success"
-    if plan.status == "feasible":
-        gap = gap_words(plan.gap) if plan.gap is not None else "unknown"
-        return (
-            f"A good plan, not proven best: the time limit stopped the search {gap} from the best possible "
-            "bound. Give the solver more time to close the gap."
-        ), "warning"
-    if plan.status == "infeasible":
-        return "No plan meets every rule of this scenario. What blocks it is explained below.", "error"
-    if plan.status == "no plan found":
-        return (
-            "No plan found within the time limit. The scenario is not proven impossible: give the solver more "
-            "time (Scenario page, solver limits) and run it again."
-        ), "error"
-    return f"No plan: the solver ended with status '{plan.status}' before finding one.", "error"
+    """The solver's status as a sentence (the board pack's), and the Streamlit call to show it with."""
+    stopped = plan.summary.get("stopped") if isinstance(plan.summary, dict) else None
+    if plan.status == "optimal" or (plan.status == "feasible" and stopped == "gap tolerance" and plan.gap is not None):
+        level = "success"
+    elif plan.status == "feasible":
+        level = "warning"
+    else:
+        level = "error"
+    return status_sentence(plan), level
 
 
 def _arrow(start: tuple[float, float], end: tuple[float, float], size: float = 120.0) -> list[tuple[float, float]]:

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from optimiser.boardpack import headline_figures
-from pages.common import current_place, gap_words, place_picker, plan_map, routed_by_the_app
+from optimiser.boardpack import gap_words, headline_figures
+from pages.common import current_place, place_picker, plan_map, routed_by_the_app
 from pages.runs import finished_plans
 
 routed_by_the_app(__file__)

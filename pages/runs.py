@@ -25,8 +25,8 @@ import pandas as pd
 import streamlit as st
 
 from estate.place import Place
+from optimiser.boardpack import gap_words
 from optimiser.scenario import Scenario
-from pages.common import gap_words
 
 _RUN_DIR = Path(tempfile.gettempdir()) / "estate-planner-runs"
 

@@ -37,9 +37,27 @@ def test_legend_labels_keep_a_name_that_looks_like_a_template_tag():
 
 
 def test_a_gap_reads_as_a_percentage_and_a_plan_worth_nothing_yet_as_far_off():
-    from pages.common import gap_words
+    from optimiser.boardpack import gap_words
 
     assert gap_words(0.0123) == "1.23%"
     assert gap_words(1.372) == "137.20%"
     # today's estate (NPV 0) against a bound of GBP 4.7bn: a gap in the trillions of per cent
     assert gap_words(4.7e12) == "over 1,000%"
+    assert gap_words(None) == "not measured"  # today's estate, worth exactly nothing: no relative gap
+
+
+def test_a_plan_stopped_near_its_start_is_not_called_good():
+    from types import SimpleNamespace
+
+    from pages.common import status_words
+
+    start = SimpleNamespace(status="feasible", gap=None, bound=4.2e8, objective_value=0.0, objective="npv")
+    start.summary = {"stopped": "time limit"}
+    text, level = status_words(start)
+    assert level == "warning" and "not one to rely on" in text and "at most GBP 420,000,000" in text
+    close = SimpleNamespace(status="feasible", gap=0.004, bound=1.0, objective_value=1.0, objective="npv")
+    close.summary = {"stopped": "gap tolerance"}
+    assert status_words(close) == (
+        "A good plan, proven within 0.40% of the best possible: the search stops at the gap the scenario asks for.",
+        "success",
+    )
