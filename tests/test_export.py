@@ -56,6 +56,15 @@ def test_excel_has_one_sheet_per_table_frozen_header_and_safe_text():
     assert workbook["Moves"]["B2"].number_format == "#,##0.00"
 
 
+def test_excel_shows_decimals_that_matter():
+    access = pd.DataFrame(
+        {"threshold": [4.83, 1.61], "discount_factor": [1.0, 0.966], "land_area_ha": [0.5, 12.0], "fte": [10.0, 20.0]}
+    )
+    sheet = openpyxl.load_workbook(io.BytesIO(to_excel_bytes({"Access": access})))["Access"]
+    # 4.83 km must not read 5, a discount factor 1, half a hectare 1; whole numbers stay whole
+    assert [sheet[f"{c}2"].number_format for c in "ABCD"] == ["#,##0.00", "#,##0.00", "#,##0.00", "#,##0"]
+
+
 def test_safe_table_keeps_the_original():
     safe_table(HOSTILE)
     assert HOSTILE.iloc[0, 0].startswith("=")
