@@ -140,13 +140,26 @@ if len(partners):
         .encode(
             y=alt.Y("partner:N", title=None),
             x=alt.X("value:Q", title="£ over the horizon, discounted", axis=alt.Axis(format="~s")),
-            color=alt.Color("side:N", title=None, scale=alt.Scale(range=["#2ca02c", "#d62728"])),
+            color=alt.Color(
+                "side:N",
+                title=None,
+                scale=alt.Scale(domain=["gains (NPV)", "costs (NPV)"], range=["#2ca02c", "#d62728"]),
+            ),
             yOffset="side:N",
             tooltip=["partner", "side", alt.Tooltip("value:Q", format=",.0f")],
         ),
         width="stretch",
     )
-    st.dataframe(partners, hide_index=True, width="stretch")
+    st.dataframe(
+        partners,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            column: st.column_config.NumberColumn(column.replace("_gbp", " (£)").replace("_", " "), format="localized")
+            for column in partners.columns
+            if column.endswith("_gbp")
+        },
+    )
 
 st.subheader("Access before and after")
 st.dataframe(
