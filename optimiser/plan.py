@@ -108,7 +108,8 @@ ACCESS_COLUMNS: tuple[str, ...] = (
     "population",
 )
 """Columns of the access table: share of the relevant residents within the threshold, and
-whether the plan meets the standard (its share, or today's where today falls short)."""
+whether the plan meets the standard's share. Where today falls short of it, a plan is
+required only to keep today's share (``required_share``), and may still not meet it."""
 
 DECISIONS = ("keep as hub", "keep", "dispose")
 
@@ -615,9 +616,7 @@ def _access(
             "required_share": services["required_share"].to_numpy(float),
             "share_before": before["share"].reindex(services.index).to_numpy(float),
             "share_after": after.reindex(services.index).to_numpy(float),
-            "meets_standard": after.reindex(services.index).to_numpy(float)
-            >= np.minimum(services["share"].to_numpy(float), before["share"].reindex(services.index).to_numpy(float))
-            - 1e-9,
+            "meets_standard": after.reindex(services.index).to_numpy(float) >= services["share"].to_numpy(float) - 1e-9,
             "population": services["population"].to_numpy(),
         },
         columns=list(ACCESS_COLUMNS),

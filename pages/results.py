@@ -172,7 +172,9 @@ st.dataframe(
         "standard_share": st.column_config.NumberColumn("Standard", format="percent"),
         "required_share": st.column_config.NumberColumn("Required of this plan", format="percent"),
         "meets_standard": st.column_config.CheckboxColumn(
-            "Meets the standard", help="After the plan: the standard's share, or today's where today falls short."
+            "Meets the standard",
+            help="After the plan, at least the standard's share is within reach. Where today falls short, a plan "
+            "must only keep today's share (Required of this plan), so it may still not meet the standard.",
         ),
     },
 )

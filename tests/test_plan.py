@@ -236,6 +236,9 @@ def test_sample_place_default_scenario_is_accepted_by_the_checker(trafford):
     assert p.summary["npv_gbp"] > 0
     after = p.access.set_index("service")
     assert (after["share_after"] >= after["required_share"] - 1e-9).all()
+    # no customer access point is in the data: held at today's 0 %, the standard of 95 % is not met
+    assert after.at["customer_access", "share_after"] == 0.0 and not after.at["customer_access", "meets_standard"]
+    assert after.at["gp", "meets_standard"]
     # the plan's "before" is the Place page's baseline (the same access_report call)
     baseline = access_report(access.zones, trafford.holdings, access.standards, costs=access.costs).by_service
     baseline = baseline.set_index("service")["share"].reindex(after.index)
