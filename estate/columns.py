@@ -194,8 +194,13 @@ def normalise_heading(heading: str) -> str:
 
 
 def _index(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
-    """``{normalised spelling: field}``."""
-    return {normalise_heading(alias): field for field, spellings in aliases.items() for alias in spellings}
+    """``{normalised spelling: field}``, the field's own name among them.
+
+    A file the planner wrote (``running_cost_gbp``, ``market_value_gbp``) reads back
+    without a mapping; a listed spelling wins where the two meet.
+    """
+    own = {normalise_heading(field): field for field in aliases}
+    return own | {normalise_heading(alias): field for field, spellings in aliases.items() for alias in spellings}
 
 
 @dataclass(frozen=True)

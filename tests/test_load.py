@@ -274,6 +274,18 @@ def test_mapping_naming_a_missing_column_is_refused(tmp_path):
         load_file(path, PartnerFile("Council", "council", columns={"Site": "name"}))
 
 
+def test_a_file_headed_with_the_schemas_own_names_reads_without_a_mapping(tmp_path):
+    # e.g. holdings exported from the planner and edited: their supplied money must not be modelled over
+    path = write(
+        tmp_path,
+        "own.csv",
+        "name,easting,northing,gia_m2,running_cost_gbp,market_value_gbp,rent_gbp\nHQ,378000,392000,1000,250000,4000000,0\n",
+    )
+    holding = load_file(path, COUNCIL).holdings.iloc[0]
+    assert holding["running_cost_gbp"] == 250_000 and holding["running_cost_gbp_source"] == "supplied"
+    assert holding["market_value_gbp"] == 4_000_000 and holding["market_value_gbp_source"] == "supplied"
+
+
 def test_unreadable_files_raise_clear_errors(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
