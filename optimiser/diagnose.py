@@ -61,6 +61,9 @@ class Diagnosis:
     alone
         For each blocking family, whether relaxing it alone would be enough, and the
         smallest relaxation in words.
+    together
+        Lines from the compromise that relaxes every family at once (:data:`TOGETHER`):
+        what blocks the scenario, for families that are not enough alone.
 
     """
 
@@ -69,9 +72,12 @@ class Diagnosis:
     messages: tuple[str, ...]
     findings: pd.DataFrame
     alone: dict[str, str] = field(default_factory=dict)
+    together: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         lines = [self.headline, *(f"  - {m}" for m in self.messages)]
+        if self.together:
+            lines += [f"  {TOGETHER}", *(f"    - {m}" for m in self.together)]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -81,6 +87,7 @@ class Diagnosis:
             "blocking": list(self.blocking),
             "messages": list(self.messages),
             "alone": dict(self.alone),
+            "together": list(self.together),
             "findings": self.findings.astype(object).where(self.findings.notna(), None).to_dict(orient="records"),
         }
 
@@ -144,6 +151,7 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
     findings: list[dict[str, object]] = []
     enough_lines: list[str] = []
     other_lines: list[str] = []
+    together: list[str] = []
     alone: dict[str, str] = {}
     enough: list[str] = []
     for family in families:
@@ -172,7 +180,7 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
             )
             other_lines.append(alone[family][0].upper() + alone[family][1:] + ".")
         rows, lines = _explain(family, built, result, smallest=False)
-        other_lines += [f"{_TOGETHER}{line}" for line in lines]
+        together += lines
         findings += rows
     messages = enough_lines + other_lines
     blocking = [f for f in _ORDER if f in used or f in enough]
@@ -190,13 +198,14 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
         messages=tuple(messages),
         findings=pd.DataFrame(findings, columns=list(FINDING_COLUMNS)),
         alone=alone,
+        together=tuple(together),
     )
 
 
-_TOGETHER = "With every rule relaxed at once, one way through. "
-"""Prefix of a finding from the compromise that relaxes every family together: its figures
-trade one family's slack against another's at the diagnosis's weights, so they show what
-blocks the scenario, not the smallest change to any one rule."""
+TOGETHER = "With every rule relaxed at once, one way through:"
+"""Heading of the findings from the compromise that relaxes every family together: their
+figures trade one family's slack against another's at the diagnosis's weights, so they show
+what blocks the scenario, not the smallest change to any one rule."""
 
 
 def _unproven(family: str, built: PlanModel, result: SolveResult, line: str, limit: float) -> str:

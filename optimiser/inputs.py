@@ -839,12 +839,14 @@ def _check_feasibility(
     hubs = h[h["can_host"]]
     locked_hubs = int((hubs["lock"] == "retain").sum())
     open_hubs = int((hubs["lock"] != "dispose").sum())
+    locked_names = hubs.loc[hubs["lock"] == "retain", "name"].astype(str).tolist()
+    which = "; ".join(locked_names[:5]) + (f"; and {len(locked_names) - 5} more" if len(locked_names) > 5 else "")
     if s.max_hubs is not None and locked_hubs > s.max_hubs:
         problems.append(
             {
                 "what": "setting",
                 "id": "max_hubs",
-                "problem": f"{locked_hubs} hubs are locked to be kept, more than max_hubs = {s.max_hubs}",
+                "problem": f"{locked_hubs} hubs are locked to be kept ({which}), more than max_hubs = {s.max_hubs}",
                 "action": f"raise max_hubs to at least {locked_hubs} or unlock some hubs",
             }
         )
@@ -863,7 +865,7 @@ def _check_feasibility(
                 {
                     "what": "setting",
                     "id": "p",
-                    "problem": f"p = {s.p}, but {locked_hubs} hubs are locked to be kept",
+                    "problem": f"p = {s.p}, but {locked_hubs} hubs are locked to be kept ({which})",
                     "action": f"set p to at least {locked_hubs} or unlock some hubs",
                 }
             )

@@ -302,7 +302,7 @@ def _check(s: Scenario) -> list[dict[str, object]]:
             bad(key, "is not a list of holding ids", 'write e.g. ["H1", "H2"]')
     both = set(s.lock_retain) & set(s.lock_dispose) if isinstance(s.lock_retain, tuple) else set()
     for holding in sorted(both):
-        bad("locks", f"{holding} is both in retain and in dispose", "keep it in one list")
+        bad("locks", f"{holding} is locked both to be kept and to be disposed of", "lock it one way only")
     if s.compatibility is not None and not isinstance(s.compatibility, str):
         bad("compatibility", f"{s.compatibility!r} is not a file path", "give a CSV path or 'none'")
     return problems

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from optimiser.diagnose import TOGETHER
 from pages.common import current_place, money, place_picker, plan_map, routed_by_the_app, status_words
 from pages.runs import plan_of, run_panel, saved_specs, status_of
 
@@ -30,7 +31,9 @@ spec = specs[name]
 plan = plan_of(spec, place)
 if plan is None:
     status = status_of(spec, place)
-    if status and status["stage"] == "failed":
+    if status and status["stage"] == "refused":
+        st.error(f"No plan for {name}: {status['error']}")
+    elif status and status["stage"] == "failed":
         st.error(f"The run of {name} failed: {status['error']}")
     else:
         st.info(f"{name} is still running; this page shows it when it finishes.")
@@ -45,8 +48,13 @@ if not plan.has_plan:
         st.write(plan.diagnosis.headline)
         for message in plan.diagnosis.messages:
             st.markdown(f"- {message}")
-        for family, words in plan.diagnosis.alone.items():
-            st.caption(f"{family}: {words}")
+        together = getattr(plan.diagnosis, "together", ())
+        if together:
+            st.markdown(TOGETHER + "\n" + "\n".join(f"- {line}" for line in together))
+        # the rules not enough alone (those that are, or are not known, have their line above)
+        for words in plan.diagnosis.alone.values():
+            if words.endswith("alone is not enough"):
+                st.caption(words[0].upper() + words[1:] + ".")
         if len(plan.diagnosis.findings):
             st.dataframe(plan.diagnosis.findings, hide_index=True, width="stretch")
     st.stop()

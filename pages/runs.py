@@ -26,6 +26,7 @@ import streamlit as st
 
 from estate.place import Place
 from optimiser.boardpack import gap_words
+from optimiser.errors import ScenarioError
 from optimiser.scenario import Scenario
 
 _RUN_DIR = Path(tempfile.gettempdir()) / "estate-planner-runs"
@@ -97,6 +98,9 @@ class _Job:
     plan: Any = field(default=None, repr=False)
 
 
+ENDED_WITHOUT_PLAN = ("failed", "refused", "cancelled")
+"""Stages a run ends in with nothing to show; such a scenario may be run again."""
+
 _JOBS: dict[str, _Job] = {}
 # Scenarios by place folder, then by name in the order run. Kept by the server, not the
 # browser session, so a reload (or a colleague on the same server) still finds them.
@@ -107,7 +111,7 @@ _LOCK = threading.Lock()
 def _start(key: str, place: Place, spec: ScenarioSpec) -> None:
     with _LOCK:
         job = _JOBS.get(key)
-        if job is not None and job.stage not in ("cancelled", "failed"):
+        if job is not None and job.stage not in ENDED_WITHOUT_PLAN:
             return
         _RUN_DIR.mkdir(parents=True, exist_ok=True)
         context = mp.get_context("spawn")
@@ -141,6 +145,8 @@ def _work(directory: str, spec: ScenarioSpec, out: str, channel: Any) -> None:
         with open(out, "wb") as handle:
             pickle.dump(plan, handle)
         channel.put({"stage": "done", "detail": plan.status})
+    except ScenarioError as exc:  # refused before any solve: what to change, not a failure
+        channel.put({"stage": "refused", "detail": str(exc)})
     except Exception as exc:  # noqa: BLE001 - reported to the page, never a traceback
         from estate.errors import EstateError
 
@@ -168,13 +174,13 @@ def _update(job: _Job) -> None:
         job.detail = message.get("detail", job.detail)
         if message.get("gap") is not None:
             job.gap = message["gap"]
-        if job.stage == "failed":
+        if job.stage in ("failed", "refused"):
             job.error = job.detail
     if job.stage == "done" and job.plan is None and job.path.exists():
         with open(job.path, "rb") as handle:
             job.plan = pickle.load(handle)  # noqa: S301 - written by this server's own run
         job.finished = job.finished or time.monotonic()
-    if job.stage not in ("done", "failed", "cancelled") and not job.process.is_alive():
+    if job.stage not in ("done", *ENDED_WITHOUT_PLAN) and not job.process.is_alive():
         job.stage, job.error = "failed", f"the run stopped unexpectedly (exit code {job.process.exitcode})"
 
 
@@ -214,7 +220,7 @@ def status_of(spec: ScenarioSpec, place: Place) -> dict[str, Any] | None:
     if job is None:
         return None
     _update(job)
-    end = job.finished or (time.monotonic() if job.stage not in ("failed", "cancelled") else job.started)
+    end = job.finished or (time.monotonic() if job.stage not in ENDED_WITHOUT_PLAN else job.started)
     return {"stage": job.stage, "detail": job.detail, "gap": job.gap, "seconds": end - job.started, "error": job.error}
 
 
@@ -227,6 +233,7 @@ STAGE_WORDS = {
     "checking": "Checking the plan independently",
     "done": "Finished",
     "failed": "Failed",
+    "refused": "No plan: the scenario cannot be met whatever the plan",
     "cancelled": "Cancelled",
 }
 
@@ -247,10 +254,12 @@ def run_panel(place: Place) -> None:
         gap = f", gap so far {gap_words(status['gap'])}" if solving else ""
         line = f"**{spec.name}**: {words}{gap} ({status['seconds']:.0f} s)"
         if status["stage"] == "done":
-            st.success(f"{line}: {status['detail']}.")
+            # "Finished: infeasible" is no success: the results page says what blocks it
+            shown = st.success if status["detail"] in ("optimal", "feasible") else st.warning
+            shown(f"{line}: {status['detail']}.")
             st.page_link("pages/results.py", label=f"See the results of {spec.name}", icon=":material/insights:")
-        elif status["stage"] == "failed":
-            st.error(f"{line}: {status['error']}")
+        elif status["stage"] in ("failed", "refused"):
+            st.error(f"{line}. {status['error']}")
         elif status["stage"] == "cancelled":
             st.warning(line)
         else:

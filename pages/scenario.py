@@ -283,6 +283,7 @@ if submitted:
             solver=solver,
             time_limit_s=time_limit,
             mip_gap=gap,
+            source="the settings on this page",
         )
         spec = ScenarioSpec.make(name.strip() or "Scenario", scenario, standards, compatibility)
     except ScenarioError as exc:
