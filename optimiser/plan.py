@@ -250,7 +250,7 @@ def extract_plan(
     cashflow = _cashflow(data, chosen, placed)
     access_table = _access(data, holdings, access, retained, teams)
     npv = float(cashflow["discounted"].sum())
-    primary = float(built.primary @ result.x)  # 0 when every allowed move is 0 km, not missing
+    primary = float(built.primary @ x)  # the rounded plan (3 sites, not 2.9999999999999982); 0 travel is 0
     objective_value = npv if data.scenario.objective == "npv" else primary
     summary = _summary(
         data, result, retained, disposals, moves, cashflow, access_table, teams, chosen, placed, build_seconds
