@@ -170,6 +170,39 @@ PARTNER_HEADINGS = {
 }
 
 
+ACCESS_HEADINGS = ("Service", "Within", "Standard", "Before", "After", "Required of this plan", "Meets the standard")
+"""Columns of the board pack's access table."""
+
+
+def access_table(plan: Any) -> pd.DataFrame:
+    """Access before and after in a board's words: the standard, what the plan had to keep, and whether it is met."""
+    a = plan.access
+    if not len(a):
+        return pd.DataFrame(columns=list(ACCESS_HEADINGS))
+    return pd.DataFrame(
+        {
+            "Service": a["label"].astype(str),
+            "Within": [f"{t:g} {u}" for t, u in zip(a["threshold"], a["unit"], strict=True)],
+            "Standard": a["standard_share"].map("{:.1%}".format),
+            "Before": a["share_before"].map("{:.1%}".format),
+            "After": a["share_after"].map("{:.1%}".format),
+            "Required of this plan": a["required_share"].map("{:.1%}".format),
+            "Meets the standard": ["yes" if met else "no" for met in a.get("meets_standard", [None] * len(a))],
+        }
+    )
+
+
+def notes_and_assumptions(plan: Any) -> list[str]:
+    """The plan's notes, how much of it is modelled, and where modelled figures come from."""
+    modelled = plan.summary.get("modelled", {}).get("words") if isinstance(plan.summary, dict) else None
+    return [
+        *plan.notes,
+        *([modelled] if modelled else []),
+        "Running costs, market values, workstations and occupants not held in the partners' registers are modelled "
+        "from benchmark assumptions per use class and marked as such in the exports.",
+    ]
+
+
 def board_pack_html(plan: Any, *, place_name: str, scenario_name: str, boundary: Any = None) -> str:
     """The board pack as one self-contained HTML page (the map embedded as an image)."""
     figures = "".join(
@@ -177,15 +210,8 @@ def board_pack_html(plan: Any, *, place_name: str, scenario_name: str, boundary:
         for k, v in headline_figures(plan)
     )
     image = base64.b64encode(plan_figure_png(plan, boundary)).decode("ascii")
-    access = plan.access.copy()
-    access_rows = "".join(
-        f"<tr><td>{html.escape(str(r.label))}</td><td>{r.share_before:.1%}</td><td>{r.share_after:.1%}</td>"
-        f"<td>{r.required_share:.1%}</td></tr>"
-        for r in access.itertuples()
-    )
     partners = pd.DataFrame(plan.summary.get("partners", []))
-    modelled = plan.summary.get("modelled", {}).get("words")
-    notes = "".join(f"<li>{html.escape(n)}</li>" for n in (*plan.notes, *([modelled] if modelled else [])))
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in notes_and_assumptions(plan))
     made = dt.date.today().isoformat()
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(place_name)}: {html.escape(scenario_name)}</title>
@@ -207,15 +233,14 @@ th, td {{ border-bottom: 1px solid #d0d7de; padding: 4px 6px; text-align: left; 
 <h2>Who gains and who pays</h2>
 {_table_html(partners, PARTNER_HEADINGS) if len(partners) else "<p>No partner's position changes.</p>"}
 <h2>Access to services, before and after</h2>
-<table><tr><th>Service</th><th>Before</th><th>After</th><th>Required</th></tr>{access_rows}</table>
+{_table_html(access_table(plan), {c: c for c in ACCESS_HEADINGS})}
 <p class="note">Measured as {html.escape(str(plan.summary.get("access_measure", "straight-line distance")))}.</p>
 <h2>Disposals ({len(plan.disposals)})</h2>
 {_table_html(plan.disposals, DISPOSAL_HEADINGS)}
 <h2>Team moves ({len(plan.moves)})</h2>
 {_table_html(plan.moves, MOVE_HEADINGS)}
 <h2>Notes and assumptions</h2>
-<ul>{notes}<li>Running costs, market values, workstations and occupants not held in the partners' registers are
-modelled from benchmark assumptions per use class and marked as such in the exports.</li></ul>
+<ul>{notes}</ul>
 </body></html>"""
 
 
@@ -247,11 +272,15 @@ def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: 
         ]
     )
 
+    small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
+
     def table(frame: pd.DataFrame, headings: dict[str, str], limit: int = 60) -> list:
         shown = frame[[c for c in headings if c in frame.columns]].head(limit).rename(columns=headings)
         rows = [list(shown.columns)]
         for record in shown.itertuples(index=False):
-            rows.append([_cell(v, c) for v, c in zip(record, shown.columns, strict=True)])
+            cells = [_cell(v, c) for v, c in zip(record, shown.columns, strict=True)]
+            # long text (a disposal's reason) wraps in its cell instead of being cut
+            rows.append([Paragraph(html.escape(c), small) if len(c) > 40 else c for c in cells])
         out = [Table(rows, repeatRows=1, style=style)]
         if len(frame) > limit:
             out.append(Paragraph(f"First {limit} of {len(frame)} rows; the exports have them all.", styles["Italic"]))
@@ -272,18 +301,15 @@ def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: 
         Paragraph("Who gains and who pays", styles["Heading2"]),
         *table(pd.DataFrame(plan.summary.get("partners", [])), PARTNER_HEADINGS),
         Paragraph("Access to services, before and after", styles["Heading2"]),
-        *table(
-            plan.access.assign(
-                before=plan.access["share_before"].map("{:.1%}".format),
-                after=plan.access["share_after"].map("{:.1%}".format),
-            ),
-            {"label": "Service", "before": "Before", "after": "After"},
-        ),
+        *table(access_table(plan), {c: c for c in ACCESS_HEADINGS}),
+        Paragraph(html.escape(f"Measured as {plan.summary.get('access_measure', 'straight-line distance')}."), small),
         PageBreak(),
         Paragraph(f"Disposals ({len(plan.disposals)})", styles["Heading2"]),
         *table(plan.disposals, DISPOSAL_HEADINGS),
         Paragraph(f"Team moves ({len(plan.moves)})", styles["Heading2"]),
         *table(plan.moves, MOVE_HEADINGS),
+        Paragraph("Notes and assumptions", styles["Heading2"]),
+        *(Paragraph("&bull; " + html.escape(note), small) for note in notes_and_assumptions(plan)),
     ]
     doc.build(story)
     return buffer.getvalue()
@@ -307,5 +333,4 @@ def _cell(value: object, column: str) -> str:
         return f"{value:,.0f}"
     if isinstance(value, float):
         return f"{value:,.2f}"
-    text = str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return str(value)
