@@ -54,6 +54,7 @@ from estate.schema import (
 
 _ENERGY_BANDS = re.compile(r"A\+{0,4}|[A-G]")
 _SMALL_GIA_M2 = 10.0
+_LARGE_GIA_M2 = 250_000.0  # larger than any single public building; a hospital campus is about 150,000 m²
 _YES = {"y", "yes", "true", "1", "t"}
 _NO = {"n", "no", "false", "0", "f"}
 
@@ -351,6 +352,13 @@ def _parse_row(
             "gia_m2",
             f"floor area {gia:g} m² is implausibly small for a building",
             "kept as supplied; check BuildingSize in the register",
+        )
+    elif not np.isnan(gia) and gia > _LARGE_GIA_M2:
+        # a running cost and a value are modelled per m²: a unit slip would become billions
+        row.note(
+            "gia_m2",
+            f"floor area {gia:,.0f} m² is implausibly large for one holding",
+            "kept as supplied, and costs and values modelled from it; check BuildingSize and its unit (m²)",
         )
     rating = cell_text(_get(rec, mapping, "energy_rating"))
     if rating is not None and not _ENERGY_BANDS.fullmatch(rating.upper().replace(" ", "")):

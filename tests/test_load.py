@@ -286,6 +286,15 @@ def test_a_file_headed_with_the_schemas_own_names_reads_without_a_mapping(tmp_pa
     assert holding["market_value_gbp"] == 4_000_000 and holding["market_value_gbp_source"] == "supplied"
 
 
+def test_an_implausibly_large_floor_area_loads_with_a_warning(tmp_path):
+    text = "name,easting,northing,gia_m2\nHQ,378000,392000,1000000000\nOK,378100,392000,900\n"
+    path = write(tmp_path, "big.csv", text)
+    result = load_file(path, COUNCIL)
+    assert outcome_counts(result.report) == {"loaded": 1, "loaded with warnings": 1, "excluded": 0}
+    note = result.report[result.report["field"] == "gia_m2"].iloc[0]
+    assert "1,000,000,000 m² is implausibly large" in note["problem"] and "unit" in note["action"]
+
+
 def test_unreadable_files_raise_clear_errors(tmp_path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
