@@ -513,6 +513,7 @@ def _read_csv(data: bytes, label: str, sheet: str | int | None) -> RawTable:
         notes.append(f"read as {encoding} (not UTF-8)")
     if delimiter != ",":
         notes.append(f"values are separated by {_DELIMITERS[delimiter]}, not commas")
+    _refuse_unclosed_quote(text, delimiter, label)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         rows = list(enumerate(reader, start=1))
@@ -523,6 +524,26 @@ def _read_csv(data: bytes, label: str, sheet: str | int | None) -> RawTable:
         ) from exc
     frame, named = _spreadsheet_frame(rows, label, "the file holds only blank lines")
     return RawTable(label, "csv", frame, warnings=(*notes, *named))
+
+
+def _refuse_unclosed_quote(text: str, delimiter: str, label: str) -> None:
+    """Refuse a CSV whose quote opens and never closes, naming the line it opens on.
+
+    A lenient reader takes everything after such a quote as one value: the rest of the
+    file would vanish into one holding's name.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    read_to = 0
+    try:
+        for _ in reader:
+            read_to = reader.line_num
+    except csv.Error as exc:
+        if "unexpected end of data" not in str(exc):
+            return  # another quirk the lenient reader copes with, as it always has
+        raise InputFileError(
+            f"'{label}' has a quote (\") on line {read_to + 1} that is never closed, so the rest of the file "
+            "would read as one value: close the quote (or remove it), save the file as CSV and upload it again."
+        ) from exc
 
 
 def _decode(data: bytes, label: str) -> tuple[str, str | None]:

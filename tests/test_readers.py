@@ -229,6 +229,14 @@ def test_csv_line_breaks_inside_quotes_keep_one_row_per_record():
     assert _values(table, "Address")[1] == "Library\nWashway Road"
 
 
+def test_csv_with_a_quote_never_closed_is_refused_naming_its_line():
+    data = b'Name,Postcode\nTown Hall,M33 7DZ\n"Library,M32 0TH\nDepot,WA15 0AB\n'
+    with pytest.raises(InputFileError, match=r"'register.csv' has a quote \(\"\) on line 3 that is never closed"):
+        read_table(data, label="register.csv")
+    # a stray quote inside a value is not refused: the lenient reading keeps it, as before
+    assert _values(read_table(b'Name,Postcode\nThe "Old" Hall,M33 7DZ\n', label="ok.csv"), "Name") == ['The "Old" Hall']
+
+
 def test_csv_blank_lines_are_dropped_but_keep_their_row_numbers():
     table = read_table(b"UPRN,Name\n1,a\n\n2,b\n,\n\n\n", label="register.csv")
     assert _values(table, "UPRN") == ["1", "2"]
