@@ -357,7 +357,7 @@ def _service_access(
     required = float(standard["share"])
     meets = bool(share >= required - _TOLERANCE) if total > 0 else pd.NA
     for note in own_notes:
-        notes.append(f"{service}: {note}.")
+        notes.append(f"{standard['label']}: {note}.")
     nearest_ids = nearest["holding_id"].astype("string")
     zone_frame = pd.DataFrame(
         {
