@@ -147,6 +147,8 @@ def files_table(place: Place, uploads: list[dict], report: pd.DataFrame, holding
     """Each partner's files: how each came in, the rows read from it and the holdings it gave."""
     sources = pd.DataFrame(
         [(f.spec.partner, f.path.name, IN_MANIFEST) for f in place.manifest.files]
+        # lists of service points add no holdings, but their rows are in the report too
+        + [(f"service points: {p.service}", p.path.name, IN_MANIFEST) for p in place.manifest.service_points]
         + [(u["partner"], u["file"], u.get("origin", UPLOADED)) for u in uploads],
         columns=["partner", "file", "came_in"],
     ).drop_duplicates(["partner", "file"])

@@ -142,8 +142,10 @@ def test_the_files_table_lists_every_file_the_manifest_loads():
     manifest = read_manifest(SAMPLE)
     assert list(zip(files["Partner"], files["File"], strict=True)) == [
         (f.spec.partner, f.path.name) for f in manifest.files
-    ]
+    ] + [(f"service points: {p.service}", p.path.name) for p in manifest.service_points]
     assert set(files["How it came in"]) == {"named in place.toml"}
+    # every row the validation report counts is in a file listed here
+    assert files["Rows read"].sum() == 663
     by_file = files.set_index("File")
     assert by_file.loc["council_land_and_buildings.csv", ["Rows read", "Holdings"]].tolist() == [608, 395]
     assert by_file.loc["nhs_gp_practices.csv", ["Rows read", "Holdings"]].tolist() == [26, 26]
