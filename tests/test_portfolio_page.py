@@ -120,7 +120,10 @@ def test_a_picked_file_is_loaded_for_its_partner(place_folder):
     assert mine.loc[4, "field"] == "location" and pd.isna(mine.loc[4, "holding_id"])
 
     files = files_table(at)
-    assert files["File"].tolist()[:-1] == [f.path.name for f in read_manifest(place_folder).files]
+    manifest = read_manifest(place_folder)
+    assert files["File"].tolist()[:-1] == [f.path.name for f in manifest.files] + [
+        p.path.name for p in manifest.service_points
+    ]
     assert files.iloc[-1].to_dict() == {
         "Partner": PARTNER,
         "File": "police_register.csv",
