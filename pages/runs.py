@@ -4,7 +4,8 @@ A run goes to its own process (``spawn``), so a long solve never holds up the pa
 another user's session, and *cancel* can stop it at once. The process reports its stage
 (loading, building, solving with the gap so far, checking) through a queue; the finished
 plan is written to a file and kept in this server's memory under the scenario's key, so
-opening a scenario again, panning a map or comparing never solves twice.
+opening a scenario again, panning a map or comparing never solves twice. The place's list
+of scenarios is written beside the plans, so a restarted server finds both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing as mp
+import os
 import pickle
 import queue as queue_module
 import tempfile
@@ -29,7 +31,8 @@ from optimiser.boardpack import gap_words
 from optimiser.errors import ScenarioError
 from optimiser.scenario import Scenario
 
-_RUN_DIR = Path(tempfile.gettempdir()) / "estate-planner-runs"
+# plans and the list of scenarios; ESTATE_RUN_DIR moves them (the tests use a folder of their own)
+_RUN_DIR = Path(os.environ.get("ESTATE_RUN_DIR") or Path(tempfile.gettempdir()) / "estate-planner-runs")
 
 
 @dataclass(frozen=True)
@@ -76,11 +79,12 @@ class ScenarioSpec:
         }
 
     def start(self, place: Place) -> None:
-        """Start (or reuse) the run of this scenario and remember it for the place."""
+        """Start (or reuse) the run of this scenario and remember it for the place, on disk too."""
         with _LOCK:
-            specs = _SPECS.setdefault(str(place.directory), {})
+            specs = _specs_of(place)
             specs.pop(self.name, None)
             specs[self.name] = self
+            _write_specs(place, specs)
         _start(self.key(place), place, self)
 
 
@@ -110,7 +114,7 @@ _LOCK = threading.Lock()
 
 def _start(key: str, place: Place, spec: ScenarioSpec) -> None:
     with _LOCK:
-        job = _JOBS.get(key)
+        job = _job(key)
         if job is not None and job.stage not in ENDED_WITHOUT_PLAN:
             return
         _RUN_DIR.mkdir(parents=True, exist_ok=True)
@@ -194,14 +198,64 @@ def cancel(key: str) -> None:
 
 
 def saved_specs(place: Place) -> dict[str, ScenarioSpec]:
-    """The scenarios run for this place on this server, by name, oldest first."""
+    """The scenarios run for this place on this server, by name, oldest first (also after a restart)."""
     with _LOCK:
-        return dict(_SPECS.get(str(place.directory), {}))
+        return dict(_specs_of(place))
+
+
+def _specs_file(place: Place) -> Path:
+    return _RUN_DIR / f"scenarios-{hashlib.sha256(str(place.directory).encode()).hexdigest()[:16]}.pickle"
+
+
+def _specs_of(place: Place) -> dict[str, ScenarioSpec]:
+    """The place's scenarios in memory, read from disk the first time (a restarted server finds them)."""
+    folder = str(place.directory)
+    if folder not in _SPECS:
+        _SPECS[folder] = {}
+        path = _specs_file(place)
+        if path.exists():
+            try:
+                with open(path, "rb") as handle:
+                    _SPECS[folder] = dict(pickle.load(handle))  # noqa: S301 - written by this server
+            except Exception:  # noqa: BLE001 - a file from another version of the planner: start afresh
+                _SPECS[folder] = {}
+    return _SPECS[folder]
+
+
+def _write_specs(place: Place, specs: dict[str, ScenarioSpec]) -> None:
+    _RUN_DIR.mkdir(parents=True, exist_ok=True)
+    with open(_specs_file(place), "wb") as handle:
+        pickle.dump(specs, handle)
+
+
+class _Ended:
+    """The process of a run finished before this server started: it is not alive."""
+
+    exitcode = 0
+
+    def is_alive(self) -> bool:
+        return False
+
+
+def _job(key: str) -> _Job | None:
+    """A scenario's run: this server's, or one whose plan a server before it wrote to disk."""
+    job = _JOBS.get(key)
+    path = _RUN_DIR / f"{key}.pickle"
+    if job is None and path.exists():
+        try:
+            with open(path, "rb") as handle:
+                plan = pickle.load(handle)  # noqa: S301 - written by this server's own run
+        except Exception:  # noqa: BLE001 - from another version of the planner: run it again
+            return None
+        took = float(plan.build_seconds + plan.solve_seconds) or 1e-3
+        job = _Job(_Ended(), queue_module.Queue(), 0.0, path, "done", plan.status, finished=took, plan=plan)
+        _JOBS[key] = job
+    return job
 
 
 def plan_of(spec: ScenarioSpec, place: Place):
     """The finished plan of a scenario, or ``None`` while it runs or if it failed."""
-    job = _JOBS.get(spec.key(place))
+    job = _job(spec.key(place))
     if job is None:
         return None
     _update(job)
@@ -216,7 +270,7 @@ def finished_plans(place: Place) -> dict:
 
 def status_of(spec: ScenarioSpec, place: Place) -> dict[str, Any] | None:
     """Stage, detail, gap so far and elapsed seconds of a scenario's run."""
-    job = _JOBS.get(spec.key(place))
+    job = _job(spec.key(place))
     if job is None:
         return None
     _update(job)

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "trafford"
+
+# runs the pages start keep their plans and scenario lists here, not where a user's server keeps
+# theirs, so each test session starts with none (servers the tests start inherit it)
+os.environ["ESTATE_RUN_DIR"] = tempfile.mkdtemp(prefix="estate-test-runs-")
 
 
 @pytest.fixture(scope="session")

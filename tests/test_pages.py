@@ -184,6 +184,43 @@ def test_scenario_results_compare_and_export_pages():
     assert "Disposal list (CSV)" in labels and "Board pack (PDF)" in labels
 
 
+def test_a_restarted_server_finds_the_scenarios_and_plans_of_the_last(trafford):
+    import pickle
+    import queue
+
+    from optimiser import optimise
+    from optimiser.inputs import load_compatibility
+    from optimiser.scenario import Scenario
+    from optimiser.synthetic import estate
+    from pages import runs
+
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10}], [])
+    plan = optimise(holdings, teams, Scenario())
+    spec = runs.ScenarioSpec.make("Before the restart", Scenario(), trafford.standards, load_compatibility())
+    key = spec.key(trafford)
+    runs._RUN_DIR.mkdir(parents=True, exist_ok=True)
+    with open(runs._RUN_DIR / f"{key}.pickle", "wb") as handle:  # as the run's process leaves it
+        pickle.dump(plan, handle)
+    runs._JOBS[key] = runs._Job(process=_Alive(), queue=queue.Queue(), started=0.0, path=runs._RUN_DIR / "x")
+    with runs._LOCK:
+        specs = runs._specs_of(trafford)
+        specs[spec.name] = spec
+        runs._write_specs(trafford, specs)
+    try:
+        runs._JOBS.clear()  # the server restarts: nothing in memory
+        runs._SPECS.clear()
+        assert list(runs.saved_specs(trafford))[-1] == "Before the restart"
+        found = runs.plan_of(spec, trafford)
+        assert found is not None and found.status == plan.status
+        assert runs.status_of(spec, trafford)["stage"] == "done"
+    finally:
+        runs._JOBS.pop(key, None)
+        with runs._LOCK:
+            specs = runs._specs_of(trafford)
+            specs.pop(spec.name, None)
+            runs._write_specs(trafford, specs)
+
+
 class _Alive:
     """Stands in for a run's process that is still working."""
 
