@@ -35,6 +35,18 @@ from optimiser.scenario import Scenario
 _RUN_DIR = Path(os.environ.get("ESTATE_RUN_DIR") or Path(tempfile.gettempdir()) / "estate-planner-runs")
 
 
+def _code_digest() -> str:
+    """The planner's own code: a plan made by other code (before an upgrade) is not reused."""
+    h = hashlib.sha256()
+    for package in ("estate", "optimiser"):
+        for path in sorted((Path(__file__).resolve().parent.parent / package).glob("*.py")):
+            h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+_CODE = _code_digest()
+
+
 @dataclass(frozen=True)
 class ScenarioSpec:
     """A named scenario as the pages edit it: settings, access standards and compatibility table."""
@@ -56,8 +68,9 @@ class ScenarioSpec:
         return pd.read_csv(io.StringIO(self.standards_csv))
 
     def key(self, place: Place) -> str:
-        """Same place, settings and tables -> same key -> the same plan, never solved twice."""
+        """Same code, place, settings and tables -> same key -> the same plan, never solved twice."""
         h = hashlib.sha256()
+        h.update(_CODE.encode())
         h.update(place.manifest.digest().encode())
         h.update(json.dumps(self.scenario.to_dict(), sort_keys=True, default=str).encode())
         h.update(self.standards_csv.encode())
