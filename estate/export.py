@@ -43,8 +43,12 @@ def safe_table(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:
-    """CSV in UTF-8 with a byte-order mark (so Excel reads '£' and accents), formulas neutralised."""
-    return safe_table(table).to_csv(index=False).encode("utf-8-sig")
+    """CSV in UTF-8 with a byte-order mark (so Excel reads '£' and accents), formulas neutralised.
+
+    Numbers are written to 12 significant figures: 36978216.76, not the 36978216.760000005
+    that summing in binary leaves.
+    """
+    return safe_table(table).to_csv(index=False, float_format="%.12g").encode("utf-8-sig")
 
 
 def to_excel_bytes(sheets: Mapping[str, pd.DataFrame]) -> bytes:
@@ -169,8 +173,9 @@ def to_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> P
                 frame[column] = series.astype(str)
             elif pd.api.types.is_bool_dtype(series) and series.isna().any():
                 frame[column] = series.astype(object)
-            elif pd.api.types.is_string_dtype(series):
-                frame[column] = series.astype(object)
+            elif pd.api.types.is_string_dtype(series) or series.dtype == object:
+                # a blank is a missing value (NULL), so "IS NULL" finds it in QGIS
+                frame[column] = series.astype(object).map(lambda v: None if isinstance(v, str) and not v.strip() else v)
         frame.to_file(path, layer=name, driver="GPKG")
     return path
 

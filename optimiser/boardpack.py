@@ -20,6 +20,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
 import pandas as pd  # noqa: E402
 
+from optimiser.plan import land_words  # noqa: E402
+
 _DECISION_COLOURS = {"keep as hub": "#1a7f37", "keep": "#9aa1a9", "dispose": "#cf222e"}
 
 
@@ -78,6 +80,18 @@ def headline_figures(plan: Any) -> list[tuple[str, str]]:
             else "beyond the horizon",
         ),
         ("Carbon saved a year", f"{s['carbon_saved_tco2e_per_year']:,.0f} tCO2e"),
+        *(
+            [
+                (
+                    "Land released",
+                    f"{s['land_released_ha']:,.1f} ha, about {s['homes_indicative']:,.0f} homes (indicative"
+                    + ("; site areas modelled" if s.get("land_released_area_modelled") else "")
+                    + ")",
+                )
+            ]
+            if "land_released_ha" in s
+            else []
+        ),
         ("Holdings kept", f"{s['holdings_after']} of {s['holdings_before']}"),
         ("Team moves", f"{len(plan.moves)} ({s['fte_moved']:,.0f} FTE)"),
     ]
@@ -133,6 +147,8 @@ def _table_html(frame: pd.DataFrame, columns: dict[str, str], limit: int = 200) 
     for column in shown.columns:
         if "(£" in column:
             shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+        elif pd.api.types.is_float_dtype(shown[column]):  # 1.95 km, not 1.950781
+            shown[column] = shown[column].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     more = (
         f"<p class='note'>First {limit} of {len(frame)} rows; the exports have them all.</p>"
         if len(frame) > limit
@@ -152,7 +168,7 @@ DISPOSAL_HEADINGS = {
     "reason": "Reason",
 }
 MOVE_HEADINGS = {
-    "team_id": "Team",
+    "team": "Team",
     "partner": "Partner",
     "fte": "FTE",
     "from_name": "From",
@@ -168,6 +184,18 @@ PARTNER_HEADINGS = {
     "costs_npv_gbp": "Costs, NPV (£)",
     "npv_gbp": "Net, NPV (£)",
 }
+
+
+def _readable_moves(moves: pd.DataFrame) -> pd.DataFrame:
+    """Moves with each team named by its service in words ("GP surgery team"), not by its id."""
+
+    def words(service: object) -> str:
+        text = str(service).replace("_", " ").strip() if isinstance(service, str) and service.strip() else ""
+        text = text.replace("childrens", "children's")
+        text = "GP" + text[2:] if text.startswith("gp") else text[:1].upper() + text[1:]
+        return f"{text} team" if text else "Team"
+
+    return moves.assign(team=moves["service"].map(words))
 
 
 ACCESS_HEADINGS = ("Service", "Within", "Standard", "Before", "After", "Required of this plan", "Meets the standard")
@@ -194,10 +222,19 @@ def access_table(plan: Any) -> pd.DataFrame:
 
 def notes_and_assumptions(plan: Any) -> list[str]:
     """The plan's notes, how much of it is modelled, and where modelled figures come from."""
-    modelled = plan.summary.get("modelled", {}).get("words") if isinstance(plan.summary, dict) else None
+    summary = plan.summary if isinstance(plan.summary, dict) else {}
+    modelled = summary.get("modelled", {}).get("words")
+    land = (
+        [
+            land_words(summary) + " Jobs are not estimated: they depend on what each released site becomes.",
+        ]
+        if "land_released_ha" in summary
+        else []
+    )
     return [
         *plan.notes,
         *([modelled] if modelled else []),
+        *land,
         "Running costs, market values, workstations and occupants not held in the partners' registers are modelled "
         "from benchmark assumptions per use class and marked as such in the exports.",
     ]
@@ -212,7 +249,6 @@ def board_pack_html(plan: Any, *, place_name: str, scenario_name: str, boundary:
     image = base64.b64encode(plan_figure_png(plan, boundary)).decode("ascii")
     partners = pd.DataFrame(plan.summary.get("partners", []))
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in notes_and_assumptions(plan))
-    made = dt.date.today().isoformat()
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(place_name)}: {html.escape(scenario_name)}</title>
 <style>
@@ -226,8 +262,9 @@ th, td {{ border-bottom: 1px solid #d0d7de; padding: 4px 6px; text-align: left; 
 .note {{ color: #57606a; font-size: .8rem; }}
 </style></head><body>
 <h1>{html.escape(place_name)}: {html.escape(scenario_name)}</h1>
-<p class="sub">Estate plan for the partnership board, made {made}. {html.escape(status_sentence(plan))}</p>
+<p class="sub">Estate plan for the partnership board. {html.escape(status_sentence(plan))}</p>
 <div class="figs">{figures}</div>
+<p class="note">{html.escape(basis_line(plan))}</p>
 <h2>Co-location map</h2>
 <img alt="Map of the plan" src="data:image/png;base64,{image}" style="max-width:100%">
 <h2>Who gains and who pays</h2>
@@ -238,7 +275,7 @@ th, td {{ border-bottom: 1px solid #d0d7de; padding: 4px 6px; text-align: left; 
 <h2>Disposals ({len(plan.disposals)})</h2>
 {_table_html(plan.disposals, DISPOSAL_HEADINGS)}
 <h2>Team moves ({len(plan.moves)})</h2>
-{_table_html(plan.moves, MOVE_HEADINGS)}
+{_table_html(_readable_moves(plan.moves), MOVE_HEADINGS)}
 <h2>Notes and assumptions</h2>
 <ul>{notes}</ul>
 </body></html>"""
@@ -273,6 +310,7 @@ def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: 
     )
 
     small = styles["BodyText"].clone("small", fontSize=7.5, leading=9)
+    figure = styles["BodyText"].clone("figure", fontSize=10, leading=12)
 
     def table(frame: pd.DataFrame, headings: dict[str, str], limit: int = 60) -> list:
         shown = frame[[c for c in headings if c in frame.columns]].head(limit).rename(columns=headings)
@@ -292,10 +330,12 @@ def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: 
         Paragraph(html.escape(status_sentence(plan)), styles["Normal"]),
         Spacer(1, 0.4 * cm),
         Table(
-            _pairs(figures),
-            style=TableStyle([("FONTSIZE", (0, 0), (-1, -1), 10), ("GRID", (0, 0), (-1, -1), 0.25, colors.grey)]),
+            [[Paragraph(html.escape(c), figure) for c in row] for row in _pairs(figures)],
+            colWidths=[3.6 * cm, 3.05 * cm] * 4,
+            style=TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.grey), ("VALIGN", (0, 0), (-1, -1), "TOP")]),
         ),
-        Spacer(1, 0.4 * cm),
+        Paragraph(html.escape(basis_line(plan)), small),
+        Spacer(1, 0.3 * cm),
         Image(io.BytesIO(plan_figure_png(plan, boundary)), width=14 * cm, height=12 * cm, kind="proportional"),
         PageBreak(),
         Paragraph("Who gains and who pays", styles["Heading2"]),
@@ -307,7 +347,7 @@ def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: 
         Paragraph(f"Disposals ({len(plan.disposals)})", styles["Heading2"]),
         *table(plan.disposals, DISPOSAL_HEADINGS),
         Paragraph(f"Team moves ({len(plan.moves)})", styles["Heading2"]),
-        *table(plan.moves, MOVE_HEADINGS),
+        *table(_readable_moves(plan.moves), MOVE_HEADINGS),
         Paragraph("Notes and assumptions", styles["Heading2"]),
         *(Paragraph("&bull; " + html.escape(note), small) for note in notes_and_assumptions(plan)),
     ]
@@ -316,14 +356,27 @@ def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: 
 
 
 def _pairs(figures: list[list[str]]) -> list[list[str]]:
-    """Lay eight label/value pairs out as two rows of four label-value columns."""
+    """Lay label/value pairs out four to a row (label, value, label, value, ...), the last row padded."""
     rows = []
     for start in range(0, len(figures), 4):
         row = []
         for label, value in figures[start : start + 4]:
             row += [label, value]
-        rows.append(row)
+        rows.append(row + [""] * (8 - len(row)))
     return rows
+
+
+def basis_line(plan: Any) -> str:
+    """What the headline figures rest on: the appraisal's start, what is modelled, when the pack was made."""
+    s = plan.summary if isinstance(plan.summary, dict) else {}
+    parts = []
+    if s.get("start_date"):
+        parts.append(f"Money from {s['start_date']} over {s.get('horizon_years', '?')} years.")
+    modelled = s.get("modelled", {}).get("words")
+    if modelled:
+        parts.append(modelled)
+    parts.append(f"Made {dt.date.today().isoformat()}.")
+    return " ".join(parts)
 
 
 def _cell(value: object, column: str) -> str:

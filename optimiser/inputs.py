@@ -334,6 +334,13 @@ def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
     return np.nan_to_num(values, nan=0.0)
 
 
+def _measured(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """A figure that may be unknown: NaN where the register (and its benchmarks) give none."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return pd.to_numeric(frame[column], errors="coerce").astype("float64").to_numpy(na_value=np.nan)
+
+
 def _flag(frame: pd.DataFrame, column: str) -> np.ndarray:
     if column not in frame.columns:
         return np.zeros(len(frame), dtype=bool)
@@ -447,6 +454,7 @@ def _prepare_holdings(
             "market_value": _num(holdings, "market_value_gbp"),
             "backlog": _num(holdings, "backlog_gbp"),
             "gia": gia,
+            "land_ha": _measured(holdings, "land_area_ha"),
             "tco2e": _num(holdings, "tco2e"),
             "x": x,
             "y": y,
@@ -701,13 +709,14 @@ def _access(
         )
     for standard in standards.itertuples(index=False):
         service = str(standard.service)
+        label = str(getattr(standard, "label", service) or service)
         threshold = _threshold(standard, unit)
         if threshold is None:
-            notes.append(f"{service}: its standard is in another unit than the travel costs ({unit}); not applied.")
+            notes.append(f"{label}: its standard is in another unit than the travel costs ({unit}); not applied.")
             continue
         weight_column = str(getattr(standard, "population", "population") or "population")
         if weight_column not in zones.columns:
-            notes.append(f"{service}: the zones have no '{weight_column}' column; everyone is counted instead.")
+            notes.append(f"{label}: the zones have no '{weight_column}' column; everyone is counted instead.")
             weight_column = "population"
         if weight_column not in zones.columns:
             raise ScenarioError(
@@ -725,7 +734,7 @@ def _access(
         w = np.maximum(w, 0.0)
         if not w.sum() > 0:
             # a share of nobody cannot be held or lost (as a row it would read 0 >= share)
-            notes.append(f"{service}: the zones hold nobody it counts ({weight_column} is 0 everywhere); not applied.")
+            notes.append(f"{label}: the zones hold nobody it counts ({weight_column} is 0 everywhere); not applied.")
             continue
         # which teams deliver it, and which buildings offer it without such a team
         offers = np.array([service in v for v in h["building_services"]], dtype=bool)
@@ -745,15 +754,20 @@ def _access(
         baseline = float(w[covered_now].sum()) / total
         share = float(standard.share)
         required = min(share, baseline) if enforced else 0.0
-        if enforced and baseline < share - 1e-9:
+        if enforced and not potential.any():
             notes.append(
-                f"{service}: only {baseline:.1%} of residents are within {threshold:g} {unit} today, below the "
+                f"{label}: no holding in the estate offers it today, so no resident is within {threshold:g} {unit} "
+                f"and its standard ({share:.0%}) cannot be met; it is reported, not applied."
+            )
+        elif enforced and baseline < share - 1e-9:
+            notes.append(
+                f"{label}: only {baseline:.1%} of residents are within {threshold:g} {unit} today, below the "
                 f"standard of {share:.0%}; the plan must not make it worse."
             )
         rows.append(
             {
                 "service": service,
-                "label": str(getattr(standard, "label", service) or service),
+                "label": label,
                 "threshold": threshold,
                 "share": share,
                 "population": weight_column,

@@ -22,6 +22,7 @@ import shapely
 
 from estate.access import access_report
 from estate.schema import CRS
+from estate.services import POPULATION_WORDS
 from optimiser.errors import ScenarioError
 from optimiser.finance import (
     CASHFLOW_COLUMNS,
@@ -54,11 +55,14 @@ DISPOSAL_COLUMNS: tuple[str, ...] = (
     "carbon_source",
     "gia_m2",
     "gia_source",
+    "land_area_ha",
+    "land_area_source",
     "reason",
 )
 """Columns of the disposal list (plus ``geometry`` in the GeoPackage). Each ``*_source`` says
 where the figure before it comes from: ``supplied`` (a register), ``derived`` (computed from
-supplied values) or ``modelled`` (a benchmark assumption, :mod:`estate.assumptions`)."""
+supplied values) or ``modelled`` (a benchmark assumption, :mod:`estate.assumptions`);
+``land_area_source`` is ``unknown`` where neither gives a site area."""
 
 MOVE_COLUMNS: tuple[str, ...] = (
     "team_id",
@@ -105,11 +109,89 @@ ACCESS_COLUMNS: tuple[str, ...] = (
     "share_before",
     "share_after",
     "meets_standard",
-    "population",
+    "residents_counted",
 )
 """Columns of the access table: share of the relevant residents within the threshold, and
-whether the plan meets the standard's share. Where today falls short of it, a plan is
+whether the plan meets the standard's share; ``residents_counted`` says whom a share counts
+("everyone", "aged 16-64"). Where today falls short of it, a plan is
 required only to keep today's share (``required_share``), and may still not meet it."""
+
+HEADINGS: dict[str, str] = {
+    # disposals
+    "holding_id": "Holding id",
+    "uprn": "UPRN",
+    "partner": "Partner",
+    "name": "Name",
+    "address": "Address",
+    "use_class": "Use class",
+    "tenure": "Tenure",
+    "exit_option": "Exit",
+    "earliest_exit_date": "Earliest exit date",
+    "expected_receipt_gbp": "Expected receipt (£)",
+    "receipt_source": "Receipt source",
+    "running_cost_avoided_gbp_per_year": "Running cost avoided (£/yr)",
+    "running_cost_source": "Running cost source",
+    "one_off_costs_gbp": "One-off costs (£)",
+    "npv_gbp": "NPV (£)",
+    "carbon_saved_tco2e_per_year": "Carbon saved (tCO2e/yr)",
+    "carbon_source": "Carbon source",
+    "gia_m2": "GIA (m²)",
+    "gia_source": "GIA source",
+    "land_area_ha": "Site area (ha)",
+    "land_area_source": "Site area source",
+    "reason": "Reason",
+    # moves
+    "team_id": "Team id",
+    "service": "Service",
+    "fte": "FTE",
+    "from_holding_id": "From holding id",
+    "from_name": "From",
+    "to_holding_id": "To holding id",
+    "to_name": "To",
+    "distance_km": "Distance (km)",
+    "one_off_cost_gbp": "One-off cost (£)",
+    "hosting_cost_gbp_per_year": "Hosting cost (£/yr)",
+    # hubs
+    "partners_hosted": "Partners hosted",
+    "teams": "Teams",
+    "services": "Services",
+    "incoming_fte": "FTE moving in",
+    "capacity_fte": "Capacity (FTE)",
+    "capacity_source": "Capacity source",
+    "utilisation": "Utilisation (share)",
+    "can_host": "Can host other teams",
+    "receives_teams": "Receives teams",
+    # cash flow (costs positive, subtracted in the net)
+    "year": "Plan year",
+    "starts": "Year starts",
+    "running_cost_avoided": "Running cost avoided (£)",
+    "carbon_value": "Carbon value (£)",
+    "receipts": "Receipts (£)",
+    "backlog_avoided": "Backlog avoided (£)",
+    "lease_exit_fees": "Lease exit fees (cost, £)",
+    "dilapidations": "Dilapidations (cost, £)",
+    "running_after_exit": "Running after exit (cost, £)",
+    "relocation": "Relocation (cost, £)",
+    "fitout": "Fit-out (cost, £)",
+    "hosting": "Hosting (cost, £)",
+    "net": "Net (£)",
+    "discount_factor": "Discount factor",
+    "discounted": "Discounted net (£)",
+    "cumulative_net": "Cumulative net (£)",
+    "cumulative_discounted": "Cumulative discounted net (£)",
+    # access
+    "label": "Service name",
+    "measure": "Measured as",
+    "threshold": "Within",
+    "unit": "Unit",
+    "standard_share": "Standard (share)",
+    "required_share": "Required of this plan (share)",
+    "share_before": "Before (share)",
+    "share_after": "After (share)",
+    "meets_standard": "Meets the standard",
+    "residents_counted": "Residents counted",
+}
+"""Headings in words, with units, for the plan's tables in a workbook (:meth:`Plan.sheets`)."""
 
 DECISIONS = ("keep as hub", "keep", "dispose")
 
@@ -175,6 +257,42 @@ class Plan:
         """True when the plan has decisions to show (optimal or feasible)."""
         return self.status in ("optimal", "feasible")
 
+    def sheets(self) -> dict[str, pd.DataFrame]:
+        """The plan's tables for a workbook: headings in words with their units, no geometry.
+
+        Costs in the cash flow are positive and marked "(cost, £)": ``Net`` is the gains less them.
+        """
+        return {
+            sheet: frame.drop(columns="geometry", errors="ignore").rename(columns=HEADINGS)
+            for sheet, frame in (
+                ("Disposals", self.disposals),
+                ("Moves", self.moves),
+                ("Hubs", self.hubs),
+                ("Cash flow", self.cashflow),
+                ("Access", self.access),
+            )
+        }
+
+    def layers(self) -> dict[str, gpd.GeoDataFrame]:
+        """The plan's map layers for a GeoPackage (QGIS), as the command line and the Export page write them.
+
+        Holdings by decision, disposals, hubs and moves (lines from -> to) where they have
+        a location, and the holdings' outlines as polygons; empty layers are left out.
+        """
+        from estate.export import outline_layer
+
+        def located(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+            return frame[frame.geometry.notna()].drop(columns="outline_wkt", errors="ignore")
+
+        layers = {
+            "holdings": located(self.decisions),
+            "disposals": located(self.disposals),
+            "hubs": located(self.hubs),
+            "moves": located(self.moves),
+            "holding_outlines": outline_layer(self.decisions),
+        }
+        return {name: layer for name, layer in layers.items() if len(layer)}
+
     def describe(self) -> str:
         """A few lines for a terminal or a page header."""
         if not self.has_plan:
@@ -204,7 +322,26 @@ class Plan:
             + (f"year {s['payback_year']} (by {s['payback_by_date']})" if s["payback_year"] else "beyond the horizon")
             + f"; carbon saved {s['carbon_saved_tco2e_per_year']:,.0f} tCO2e a year.",
         ]
+        if "land_released_ha" in s:
+            lines.append(land_words(s))
         return "\n".join(lines)
+
+
+def land_words(summary: dict[str, Any]) -> str:
+    """Land released and the homes it could hold, in a sentence that says what is modelled or unknown."""
+    s = summary
+    if not s["land_released_sites"]:
+        return "Land released: none (no freehold is sold)."
+    text = (
+        f"Land released: {s['land_released_ha']:,.1f} ha from {s['land_released_sites']} freehold sale(s), "
+        f"room for about {s['homes_indicative']:,.0f} homes at {s['homes_per_hectare']:g} a hectare (indicative)"
+    )
+    caveats = []
+    if s["land_released_area_modelled"]:
+        caveats.append(f"{s['land_released_area_modelled']} site area(s) modelled")
+    if s["land_released_area_unknown"]:
+        caveats.append(f"{s['land_released_area_unknown']} sale(s) with no site area, not counted")
+    return text + (f"; {'; '.join(caveats)}." if caveats else ".")
 
 
 # --- extraction ----------------------------------------------------------------------------
@@ -445,6 +582,7 @@ SOURCED: dict[str, str] = {
     "carbon_source": "tco2e_source",
     "gia_source": "gia_m2_source",
     "capacity_source": "workstations_source",
+    "land_area_source": "land_area_ha_source",
 }
 """Source columns of the plan's tables -> the holdings' provenance column they copy."""
 
@@ -468,6 +606,8 @@ def _modelled(disposals: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, Any]:
         "receipts": (disposals["receipt_source"] == "modelled", disposals["expected_receipt_gbp"] > 0),
         "running_costs": (disposals["running_cost_source"] == "modelled", pd.Series(True, index=disposals.index)),
         "carbon": (disposals["carbon_source"] == "modelled", pd.Series(True, index=disposals.index)),
+        "floor_areas": (disposals["gia_source"] == "modelled", pd.Series(True, index=disposals.index)),
+        "site_areas": (disposals["land_area_source"] == "modelled", disposals["exit_option"] == "sale"),
         "hub_capacity": (hubs["capacity_source"] == "modelled", pd.Series(True, index=hubs.index)),
     }
     out: dict[str, Any] = {}
@@ -476,7 +616,9 @@ def _modelled(disposals: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, Any]:
         n, of = int((modelled & counted).sum()), int(counted.sum())
         out[name] = {"modelled": n, "of": of}
         if n:
-            label = "capacities of hubs" if name == "hub_capacity" else name.replace("_", " ") + " of disposals"
+            label = {"hub_capacity": "capacities of hubs", "site_areas": "site areas of sales"}.get(
+                name, name.replace("_", " ") + " of disposals"
+            )
             words.append(f"{label}: {n:,} of {of:,}")
     out["words"] = (
         "Modelled from benchmark assumptions, not supplied by registers: " + "; ".join(words) + "."
@@ -530,11 +672,13 @@ def _disposals(
             "npv_gbp": option["npv"].fillna(0.0).to_numpy(float),
             "carbon_saved_tco2e_per_year": h.loc[disposed, "tco2e"].to_numpy(float),
             "gia_m2": h.loc[disposed, "gia"].to_numpy(float),
+            "land_area_ha": h.loc[disposed, "land_ha"].to_numpy(float),
             "reason": [f"{_OPTION_TEXT.get(k, k or 'exit')}; {w}" for k, w in zip(kind, why, strict=True)],
             **{column: sources.loc[disposed, column].to_numpy() for column in SOURCED if column in DISPOSAL_COLUMNS},
         },
         columns=list(DISPOSAL_COLUMNS),
     )
+    frame.loc[frame["land_area_ha"].isna(), "land_area_source"] = "unknown"
     frame = frame.sort_values(["partner", "npv_gbp"], ascending=[True, False]).reset_index(drop=True)
     return _geo(frame, _at(points, frame["holding_id"]))
 
@@ -568,9 +712,8 @@ def _cashflow(data: Any, chosen: pd.DataFrame, placed: pd.DataFrame) -> pd.DataF
     totals["hosting"] += float(moved["hosting_per_year"].sum())
     frame = pd.DataFrame(totals)
     frame.insert(0, "year", np.arange(1, horizon + 1))
-    frame.insert(
-        1, "starts", [dt.date(data.start.year + y, data.start.month, min(data.start.day, 28)) for y in range(horizon)]
-    )
+    # plan year y runs from the start's (y-1)-th anniversary, as the exits' years do (optimiser.finance)
+    frame.insert(1, "starts", [anniversary(data.start, y) for y in range(horizon)])
     gains = frame[[c for c in CASHFLOW_COLUMNS if c not in COST_CATEGORIES]].sum(axis=1)
     costs = frame[list(COST_CATEGORIES)].sum(axis=1)
     frame["net"] = gains - costs
@@ -617,7 +760,7 @@ def _access(
             "share_before": before["share"].reindex(services.index).to_numpy(float),
             "share_after": after.reindex(services.index).to_numpy(float),
             "meets_standard": after.reindex(services.index).to_numpy(float) >= services["share"].to_numpy(float) - 1e-9,
-            "population": services["population"].to_numpy(),
+            "residents_counted": services["population"].map(lambda p: POPULATION_WORDS.get(p, p)).to_numpy(),
         },
         columns=list(ACCESS_COLUMNS),
     )
@@ -680,11 +823,33 @@ def _summary(
         # the end of the payback year: its cumulative net cash is no longer negative from then on
         "payback_by_date": anniversary(data.start, payback).isoformat() if payback else None,
         "carbon_saved_tco2e_per_year": carbon,
-        "land_released_m2_gia": float(disposals["gia_m2"].sum()) if len(disposals) else 0.0,
+        "floor_area_released_m2": float(disposals["gia_m2"].sum()) if len(disposals) else 0.0,
+        **_land_released(disposals, s.homes_per_hectare),
         "access": access.to_dict(orient="records"),
         "access_measure": data.access_measure,
         "partners": _partners(data, chosen, placed),
         "notes": list(data.notes),
+    }
+
+
+def _land_released(disposals: pd.DataFrame, homes_per_hectare: float) -> dict[str, Any]:
+    """Land released in One Public Estate terms: the site area of freehold sales, and the homes it could hold.
+
+    Only a freehold sale releases land; leaving a lease hands a building back to its
+    landlord. Sales whose site area neither the register nor a benchmark gives are counted,
+    not guessed. The homes are indicative: site area x ``homes_per_hectare`` (a modelled
+    density, not a planning judgement on any site).
+    """
+    sales = disposals[disposals["exit_option"] == "sale"]
+    known = sales["land_area_ha"].notna()
+    hectares = float(sales.loc[known, "land_area_ha"].sum())
+    return {
+        "land_released_ha": hectares,
+        "land_released_sites": len(sales),
+        "land_released_area_unknown": int((~known).sum()),
+        "land_released_area_modelled": int((sales["land_area_source"] == "modelled").sum()),
+        "homes_per_hectare": homes_per_hectare,
+        "homes_indicative": hectares * homes_per_hectare,
     }
 
 
@@ -818,7 +983,7 @@ def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | Non
         The files written.
 
     """
-    from estate.export import outline_layer, to_csv_bytes, to_geopackage
+    from estate.export import to_csv_bytes, to_geopackage
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -848,14 +1013,7 @@ def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | Non
                 )
             path.write_bytes(to_csv_bytes(frame))
             written.append(path)
-        layers = {
-            "holdings": plan.decisions[plan.decisions.geometry.notna()],
-            "disposals": plan.disposals[plan.disposals.geometry.notna()],
-            "hubs": plan.hubs[plan.hubs.geometry.notna()],
-            "moves": plan.moves[plan.moves.geometry.notna()],
-            "holding_outlines": outline_layer(plan.decisions),
-        }
-        layers = {k: v for k, v in layers.items() if len(v)}
+        layers = plan.layers()
         if layers:
             written.append(to_geopackage(layers, out / "plan.gpkg"))
     written.append(_write_summary(out, summary))

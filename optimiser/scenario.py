@@ -83,6 +83,9 @@ class Scenario:
         Count a disposed holding's backlog maintenance as a cost avoided.
     carbon_price_gbp_per_tco2e
         Value of a tonne of CO2e saved (0: carbon is reported, not valued).
+    homes_per_hectare
+        Homes a hectare of land released by a freehold sale could hold: the plan's
+        indicative homes figure (reported, never part of the choice).
     no_worse_off
         Every partner's own NPV must be at least zero.
     enforce_access
@@ -116,6 +119,7 @@ class Scenario:
     double_running_months: float = 3.0
     backlog_avoided: bool = True
     carbon_price_gbp_per_tco2e: float = 0.0
+    homes_per_hectare: float = 30.0
     no_worse_off: bool = False
     enforce_access: bool = True
     lock_retain: tuple[str, ...] = ()
@@ -280,6 +284,7 @@ def _check(s: Scenario) -> list[dict[str, object]]:
         "dilapidations_per_m2": (0.0, None),
         "double_running_months": (0.0, 120.0),
         "carbon_price_gbp_per_tco2e": (0.0, None),
+        "homes_per_hectare": (0.0, 1000.0),
         "time_limit_s": (0.01, None),
         "mip_gap": (0.0, 1.0),
     }

@@ -31,27 +31,8 @@ st.caption(
     "Values marked modelled in the Portfolio come from the benchmark assumptions, not the registers."
 )
 
-UNITS = {
-    "expected_receipt_gbp": "Expected receipt (£)",
-    "running_cost_avoided_gbp_per_year": "Running cost avoided (£/yr)",
-    "one_off_costs_gbp": "One-off costs (£)",
-    "npv_gbp": "NPV (£)",
-    "carbon_saved_tco2e_per_year": "Carbon saved (tCO2e/yr)",
-    "gia_m2": "GIA (m²)",
-    "distance_km": "Distance (km)",
-    "one_off_cost_gbp": "One-off cost (£)",
-    "hosting_cost_gbp_per_year": "Hosting cost (£/yr)",
-    "fte": "FTE",
-    "utilisation": "Utilisation (share)",
-}
-
-
-def with_units(frame):
-    """Drop geometry and put units in the headings."""
-    return frame.drop(columns="geometry", errors="ignore").rename(columns=UNITS)
-
-
-disposals, moves, hubs = with_units(plan.disposals), with_units(plan.moves), with_units(plan.hubs)
+sheets = plan.sheets()  # headings in words with their units
+disposals, moves = sheets["Disposals"], sheets["Moves"]
 
 st.subheader("For estates officers")
 c1, c2, c3 = st.columns(3)
@@ -66,18 +47,14 @@ c1.download_button(
 c2.download_button("Moves (CSV)", to_csv_bytes(moves), f"{stem}_moves.csv", "text/csv", key="download_moves_csv")
 c3.download_button(
     "Disposals, moves, hubs, cash flow (Excel)",
-    lambda: to_excel_bytes(
-        {"Disposals": disposals, "Moves": moves, "Hubs": hubs, "Cash flow (£)": plan.cashflow, "Access": plan.access}
-    ),
+    lambda: to_excel_bytes(sheets),
     f"{stem}.xlsx",
     XLSX_MIME,
     key="download_excel",
 )
 st.download_button(
-    "Plan for QGIS (GeoPackage: holdings by decision, disposals, hubs, moves)",
-    lambda: to_geopackage_bytes(
-        {"holdings": plan.decisions, "disposals": plan.disposals, "hubs": plan.hubs, "moves": plan.moves}
-    ),
+    "Plan for QGIS (GeoPackage: holdings by decision, disposals, hubs, moves, outlines)",
+    lambda: to_geopackage_bytes(plan.layers()),
     f"{stem}.gpkg",
     "application/geopackage+sqlite3",
     key="download_gpkg",

@@ -8,6 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from optimiser.diagnose import TOGETHER
+from optimiser.plan import land_words
 from pages.common import current_place, money, place_picker, plan_map, routed_by_the_app, status_words
 from pages.runs import plan_of, run_panel, saved_specs, status_of
 
@@ -95,6 +96,8 @@ st.caption(
     f"Floor area {s['gia_m2_before']:,.0f} → {s['gia_m2_after']:,.0f} m². Costs, values and occupants are largely "
     "modelled from benchmarks (see the Portfolio page)."
 )
+if "land_released_ha" in s:
+    st.caption(land_words(s))
 
 st.subheader("Co-location map")
 services = list(plan.access["service"]) if len(plan.access) else []

@@ -211,6 +211,14 @@ with st.form("scenario"):
         DEFAULT.carbon_price_gbp_per_tco2e,
         help="0 reports carbon without valuing it.",
     )
+    homes = st.number_input(
+        "Homes per hectare of land released",
+        0.0,
+        1000.0,
+        DEFAULT.homes_per_hectare,
+        help="For the plan's indicative homes figure only; it never changes the plan. Modelled assumption "
+        "(30: the national indicative minimum density of PPS3, 2006).",
+    )
     backlog = st.checkbox("Count a disposed building's backlog maintenance as avoided", value=DEFAULT.backlog_avoided)
     no_worse_off = st.checkbox(
         "No partner worse off (each partner's own NPV at least zero)", value=DEFAULT.no_worse_off
@@ -275,6 +283,7 @@ if submitted:
             dilapidations_per_m2=dilaps,
             double_running_months=double,
             carbon_price_gbp_per_tco2e=carbon,
+            homes_per_hectare=homes,
             backlog_avoided=backlog,
             no_worse_off=no_worse_off,
             lock_retain=tuple(lock_retain),

@@ -40,7 +40,7 @@ def test_csv_never_starts_a_cell_with_a_formula():
     rows = text.splitlines()[1:]
     cells = [r.split(",")[0].strip('"') for r in rows]
     assert all(not c.startswith(("=", "+", "-", "@", "\t")) for c in cells)
-    assert "-3.0" in text  # numbers stay numbers, negative or not
+    assert ",-3\n" in text  # numbers stay numbers, negative or not
     assert text.startswith("Holding,Receipt (£)")
 
 
@@ -76,6 +76,7 @@ def test_geopackage_layers_read_back(tmp_path):
             "name": ["A", "B"],
             "retain": pd.array([True, None], dtype="boolean"),
             "uprn": pd.array(["1", None], dtype="string"),
+            "address": ["1 High Street", " "],
         },
         geometry=[Point(378000, 392000), Point(378100, 392100)],
         crs=27700,
@@ -86,6 +87,8 @@ def test_geopackage_layers_read_back(tmp_path):
     assert [name for name, _ in pyogrio.list_layers(path)] == ["holdings", "disposals"]
     back = gpd.read_file(path, layer="holdings")
     assert back.crs.to_epsg() == 27700 and list(back["name"]) == ["A", "B"]
+    # a blank is NULL, not an empty string, so a filter "address IS NULL" in QGIS finds it
+    assert back["address"].iloc[0] == "1 High Street" and back["address"].isna().iloc[1]
 
 
 def test_excel_takes_missing_values_of_every_kind():
@@ -123,3 +126,9 @@ def test_text_too_long_for_an_excel_cell_points_to_the_full_value():
     cells = [row[0].value for row in book["Holdings"].iter_rows(min_row=2)]
     assert cells[0] == f"({len(outline):,} characters, more than an Excel cell holds: see the CSV or GeoPackage)"
     assert cells[1] == "x"
+
+
+def test_csv_numbers_carry_no_binary_noise():
+    table = pd.DataFrame({"Receipt (£)": [0.1 + 0.2, 36978216.76 + 1e-8], "Share": [0.9143040194227138, 1.0]})
+    text = to_csv_bytes(table).decode("utf-8-sig")
+    assert text.splitlines()[1:] == ["0.3,0.914304019423", "36978216.76,1"]

@@ -417,7 +417,7 @@ def test_a_standard_over_zones_where_nobody_lives_is_not_applied():
     access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 0.5)]))
     plan = optimise(holdings, teams, scenario(), access=access)
     assert plan.status == "optimal"  # it read 0 >= 0.5: no plan at all, not even today's estate
-    assert any("library: the zones hold nobody it counts" in note for note in plan.notes)
+    assert any("Library: the zones hold nobody it counts" in note for note in plan.notes)
 
 
 def test_compatibility_keeps_probation_out_of_the_library():

@@ -121,6 +121,91 @@ def test_modelled_figures_are_labelled_in_the_tables_and_counted_in_the_summary(
     assert "running costs of disposals: 1 of" in modelled["words"]
 
 
+def test_land_released_counts_freehold_sales_only_and_never_guesses_a_site_area():
+    from optimiser.boardpack import notes_and_assumptions
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "K", "x": 0, "y": 0, "workstations": 100, "locked_retain": True},
+            # freehold, site area from the register
+            {
+                "holding_id": "F1",
+                "x": 100,
+                "y": 0,
+                "workstations": 20,
+                "market_value_gbp": 400_000,
+                "running_cost_gbp": 30_000,
+                "land_area_ha": 1.5,
+            },
+            # freehold, site area from a benchmark
+            {
+                "holding_id": "F2",
+                "x": 200,
+                "y": 0,
+                "workstations": 20,
+                "market_value_gbp": 300_000,
+                "running_cost_gbp": 30_000,
+                "land_area_ha": 0.5,
+                "land_area_ha_source": "modelled",
+            },
+            # freehold, no site area anywhere
+            {
+                "holding_id": "F3",
+                "x": 300,
+                "y": 0,
+                "workstations": 20,
+                "market_value_gbp": 200_000,
+                "running_cost_gbp": 30_000,
+            },
+            # a lease handed back: its land is the landlord's
+            {
+                "holding_id": "L1",
+                "x": 400,
+                "y": 0,
+                "workstations": 20,
+                "running_cost_gbp": 60_000,
+                "tenure": "leasehold",
+                "lease_break": pd.Timestamp("2026-04-01"),
+                "land_area_ha": 9.0,
+            },
+        ],
+        [{"team_id": f"T{h}", "holding_id": h, "fte": 5} for h in ("F1", "F2", "F3", "L1")],
+    )
+    p = optimise(holdings, teams, Scenario(start_date=START, desk_ratio=1.0, mip_gap=0.0, homes_per_hectare=40.0))
+    assert p.status == "optimal"
+    disposals = p.disposals.set_index("holding_id")
+    assert sorted(disposals.index) == ["F1", "F2", "F3", "L1"]
+    assert list(disposals.loc[["F1", "F2", "F3"], "land_area_source"]) == ["supplied", "modelled", "unknown"]
+    assert np.isnan(disposals.at["F3", "land_area_ha"])
+    s = p.summary
+    assert s["land_released_ha"] == pytest.approx(2.0)  # 1.5 + 0.5; not the lease's 9 ha, not a guess for F3
+    assert s["homes_indicative"] == pytest.approx(80.0)
+    assert (s["land_released_sites"], s["land_released_area_modelled"], s["land_released_area_unknown"]) == (3, 1, 1)
+    words = " ".join(notes_and_assumptions(p))
+    assert "2.0 ha from 3 freehold sale(s)" in words and "about 80 homes at 40 a hectare" in words
+    assert "1 site area(s) modelled; 1 sale(s) with no site area, not counted" in words
+    assert "Jobs are not estimated" in words
+
+
+def test_a_service_no_holding_offers_is_reported_not_applied():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs, zones
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50},
+            {"holding_id": "B", "x": 500, "y": 0, "workstations": 50, "running_cost_gbp": 10_000},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 100.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 5.0), standards([("jobcentre", 4.83, 0.9)]))
+    p = optimise(holdings, teams, Scenario(start_date=START, desk_ratio=1.0, mip_gap=0.0), access=access)
+    assert p.status == "optimal" and list(p.disposals["holding_id"]) == ["B"]
+    note = next(n for n in p.notes if "no holding in the estate offers it" in n)
+    assert "cannot be met; it is reported, not applied" in note and "90%" in note
+
+
 def test_board_pack_states_access_against_the_standard_and_what_is_modelled():
     from optimiser import AccessInputs
     from optimiser.boardpack import board_pack_html, board_pack_pdf
@@ -144,6 +229,40 @@ def test_board_pack_states_access_against_the_standard_and_what_is_modelled():
     assert "not supplied by registers: running costs of disposals: 1 of 1." in page
     pdf = board_pack_pdf(plan, place_name="Testshire", scenario_name="Default")
     assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
+
+
+def test_cash_flow_years_start_on_the_anniversaries_of_the_start():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50},
+            {"holding_id": "B", "x": 500, "y": 0, "workstations": 50, "running_cost_gbp": 10_000},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 10}],
+    )
+    for start, second in ((dt.date(2027, 1, 31), dt.date(2028, 1, 31)), (dt.date(2028, 2, 29), dt.date(2029, 2, 28))):
+        p = optimise(holdings, teams, Scenario(start_date=start, desk_ratio=1.0, mip_gap=0.0, horizon_years=5))
+        starts = list(p.cashflow["starts"])
+        # not the 28th: year 1 began on the start day, and each year on its anniversary
+        assert starts[:2] == [start, second] and starts[4].year == start.year + 4
+
+
+def test_workbook_headings_are_words_with_units_and_money_is_formatted_as_money(plan):
+    import io
+
+    import openpyxl
+
+    from estate.export import to_excel_bytes
+
+    sheets = plan[0].sheets()
+    assert list(sheets) == ["Disposals", "Moves", "Hubs", "Cash flow", "Access"]
+    for name, frame in sheets.items():
+        assert not [c for c in frame.columns if "_" in c], name  # no snake_case key left as a heading
+    workbook = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(sheets)))
+    cash = workbook["Cash flow"]
+    headings = [c.value for c in cash[1]]
+    for heading in ("Net (£)", "Cumulative discounted net (£)", "Relocation (cost, £)"):
+        assert cash.cell(2, headings.index(heading) + 1).number_format == "#,##0"
+    assert cash.cell(2, headings.index("Discount factor") + 1).number_format == "#,##0.00"
 
 
 def test_payback_year():
