@@ -58,11 +58,14 @@ DISPOSAL_COLUMNS: tuple[str, ...] = (
     "land_area_ha",
     "land_area_source",
     "reason",
+    "check",
 )
 """Columns of the disposal list (plus ``geometry`` in the GeoPackage). Each ``*_source`` says
 where the figure before it comes from: ``supplied`` (a register), ``derived`` (computed from
 supplied values) or ``modelled`` (a benchmark assumption, :mod:`estate.assumptions`);
-``land_area_source`` is ``unknown`` where neither gives a site area."""
+``land_area_source`` is ``unknown`` where neither gives a site area. ``check`` names what an
+officer should look at before acting on the line: a holding outside the place's boundary, or
+a UPRN another holding shares (possibly the same building listed twice)."""
 
 MOVE_COLUMNS: tuple[str, ...] = (
     "team_id",
@@ -140,6 +143,7 @@ HEADINGS: dict[str, str] = {
     "land_area_ha": "Site area (ha)",
     "land_area_source": "Site area source",
     "reason": "Reason",
+    "check": "Check before acting",
     # moves
     "team_id": "Team id",
     "service": "Service",
@@ -382,7 +386,7 @@ def extract_plan(
     sources = _sources(holdings, h.index)
     moves = _moves(teams, h, placed, points)
     hubs = _hubs(teams, h, retained, data, points, sources)
-    disposals = _disposals(h, chosen, teams, retained, points, sources)
+    disposals = _disposals(h, chosen, teams, retained, points, sources, _checks(holdings, h))
     decisions = _decisions(h, retained, hubs, points)
     cashflow = _cashflow(data, chosen, placed)
     access_table = _access(data, holdings, access, retained, teams)
@@ -628,6 +632,22 @@ def _modelled(disposals: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, Any]:
     return out
 
 
+def _checks(holdings: pd.DataFrame, h: pd.DataFrame) -> pd.Series:
+    """What to check about each holding before acting on it, by ``holding_id`` ("" when nothing)."""
+    notes: dict[str, list[str]] = {hid: [] for hid in h.index}
+    if "in_boundary" in holdings.columns:
+        inside = holdings["in_boundary"].astype("boolean")
+        for hid in holdings.loc[inside.eq(False).fillna(False).to_numpy(bool), "holding_id"].astype(str):
+            notes[hid].append("outside the place's boundary")
+    uprn = h["uprn"].astype(str).str.strip()
+    shared = uprn[(uprn != "") & uprn.duplicated(keep=False)]
+    for _, group in shared.groupby(shared):
+        for hid in group.index:
+            others = [f"{other} ({h.at[other, 'name']})" for other in group.index if other != hid]
+            notes[hid].append(f"UPRN {group.iloc[0]} also on " + ", ".join(others))
+    return pd.Series({hid: "; ".join(n) for hid, n in notes.items()}, dtype=object)
+
+
 def _disposals(
     h: pd.DataFrame,
     chosen: pd.DataFrame,
@@ -635,6 +655,7 @@ def _disposals(
     retained: pd.Series,
     points: gpd.GeoSeries,
     sources: pd.DataFrame,
+    checks: pd.Series,
 ) -> gpd.GeoDataFrame:
     gone = ~retained.reindex(h.index).to_numpy(bool)
     disposed = h.index[gone]
@@ -674,6 +695,7 @@ def _disposals(
             "gia_m2": h.loc[disposed, "gia"].to_numpy(float),
             "land_area_ha": h.loc[disposed, "land_ha"].to_numpy(float),
             "reason": [f"{_OPTION_TEXT.get(k, k or 'exit')}; {w}" for k, w in zip(kind, why, strict=True)],
+            "check": checks.reindex(disposed).fillna("").to_numpy(dtype=object),
             **{column: sources.loc[disposed, column].to_numpy() for column in SOURCED if column in DISPOSAL_COLUMNS},
         },
         columns=list(DISPOSAL_COLUMNS),

@@ -187,6 +187,39 @@ def test_land_released_counts_freehold_sales_only_and_never_guesses_a_site_area(
     assert "Jobs are not estimated" in words
 
 
+def test_the_disposal_list_flags_lines_to_check_before_acting():
+    holdings, teams = estate(
+        [
+            {"holding_id": "K", "x": 0, "y": 0, "workstations": 100, "locked_retain": True},
+            {
+                "holding_id": "L1",
+                "name": "Former Library",
+                "x": 100,
+                "y": 0,
+                "uprn": "10070453730",
+                "running_cost_gbp": 30_000,
+            },
+            {
+                "holding_id": "L2",
+                "name": "Scouts - Former Library",
+                "x": 100,
+                "y": 0,
+                "uprn": "10070453730",
+                "running_cost_gbp": 30_000,
+            },
+            {"holding_id": "W", "name": "The Fort", "x": 20_000, "y": 0, "running_cost_gbp": 30_000},
+            {"holding_id": "D", "name": "Depot", "x": 300, "y": 0, "running_cost_gbp": 30_000},
+        ],
+        [],
+    )
+    holdings["in_boundary"] = pd.array([True, True, True, False, True], dtype="boolean")
+    p = optimise(holdings, teams, Scenario(start_date=START, desk_ratio=1.0, mip_gap=0.0))
+    check = p.disposals.set_index("holding_id")["check"]
+    assert check["L1"] == "UPRN 10070453730 also on L2 (Scouts - Former Library)"
+    assert check["L2"] == "UPRN 10070453730 also on L1 (Former Library)"
+    assert check["W"] == "outside the place's boundary" and check["D"] == ""
+
+
 def test_a_service_no_holding_offers_is_reported_not_applied():
     from optimiser import AccessInputs
     from optimiser.synthetic import standards, straight_line_costs, zones
