@@ -53,9 +53,9 @@ def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from estate.load import PartnerFile, load_file, outcome_counts
+    from estate.load import PartnerFile, outcome_counts
     from estate.locate import PostcodeLookup, load_boundary
-    from estate.place import combine, load_place
+    from estate.place import ManifestFile, load_files, load_place
 
     if args.place is None and not args.files:
         print("estate validate: give register files or --place DIR", file=sys.stderr)
@@ -63,22 +63,17 @@ def _run_validate(args: argparse.Namespace) -> int:
     if args.place is not None:
         place = load_place(args.place)
         holdings, teams, report, title = place.holdings, place.teams, place.report, f"place {place.name}"
-        unread = (report["field"] == WHOLE_FILE) & (report["outcome"] == Outcome.EXCLUDED.value)
-        for line in report[unread].itertuples(index=False):
-            print(f"not loaded: {line.problem}", file=sys.stderr)
     else:
         postcodes = PostcodeLookup.from_csv(args.postcodes) if args.postcodes else None
         boundary = load_boundary(args.boundary) if args.boundary else None
-        results = []
-        for path in args.files:
-            spec = PartnerFile(args.partner or path.stem, args.partner_type)
-            try:
-                results.append(load_file(path, spec, postcodes=postcodes, boundary=boundary))
-            except EstateError as exc:
-                print(f"not loaded: {exc}", file=sys.stderr)
-        combined = combine(results)
+        files = [ManifestFile(path, PartnerFile(args.partner or path.stem, args.partner_type)) for path in args.files]
+        combined = load_files(files, postcodes=postcodes, boundary=boundary)
         holdings, teams, report = combined.holdings, combined.teams, combined.report
-        title = f"{len(results)} of {len(args.files)} file(s)"
+    unread = report[(report["field"] == WHOLE_FILE) & (report["outcome"] == Outcome.EXCLUDED.value)]
+    for line in unread.itertuples(index=False):
+        print(f"not loaded: {line.problem}", file=sys.stderr)
+    if args.place is None:
+        title = f"{len(args.files) - unread['file'].nunique()} of {len(args.files)} file(s)"
     if args.teams is not None:
         from estate.teams import load_teams
 

@@ -8,7 +8,10 @@ The pipeline for one file::
 Every input row ends in the report as *loaded*, *loaded with warnings* or
 *excluded*, with the field at fault and what was done or should be done. A row is
 excluded only when it cannot be a holding on the map (no usable location), is an
-exact copy of an earlier row, or records a site that has closed.
+exact copy of an earlier row, or records a site that has closed (and, when several
+files are combined, when the partner's holding is already loaded from another file:
+see :func:`estate.place.combine`). A file with no rows is one excluded line of the
+whole file.
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from estate.locate import (
     normalise_postcode,
     outside_boundary,
 )
-from estate.readers import RawTable, read_table
+from estate.readers import RawTable, read_table, with_decimal_point
 from estate.schema import (
     CRS,
     HOLDING_COLUMNS,
@@ -55,6 +58,9 @@ from estate.schema import (
 _ENERGY_BANDS = re.compile(r"A\+{0,4}|[A-G]")
 _SMALL_GIA_M2 = 10.0
 _LARGE_GIA_M2 = 250_000.0  # larger than any single public building; a hospital campus is about 150,000 m²
+_FIRST_YEAR, _LAST_YEAR = 1900, 2200  # a register's date outside these is a slip (year 1, 2-digit years)
+_MAX_FTE_PER_WORKSTATION = 4.0
+_MIN_M2_PER_FTE = 2.0  # fewer square metres per person than this is not an office
 _YES = {"y", "yes", "true", "1", "t"}
 _NO = {"n", "no", "false", "0", "f"}
 
@@ -148,15 +154,27 @@ def parse_uprn(value: object) -> tuple[str | None, str | None]:
 
 
 def _date(value: object) -> tuple[pd.Timestamp | None, str | None]:
+    """A register's date as a day without a time zone; (None, problem) for text that is not a date.
+
+    A timestamp with a zone or offset (``2030-12-31T00:00:00Z``) is read as its UTC day.
+    Text without digits (``"today"``, ``"March"``) and years outside 1900-2200 (``"Dec-30"``
+    would otherwise be 30 December of year 1) are not dates.
+    """
     text = cell_text(value)
     if text is None:
         return None, None
+    if not re.search(r"\d", text):
+        return None, f"{text!r} is not a date"
     iso = re.fullmatch(r"\d{4}-\d{2}-\d{2}.*|\d{8}", text)
     try:
         stamp = pd.to_datetime(text, dayfirst=not iso, format="%Y%m%d" if re.fullmatch(r"\d{8}", text) else None)
     except (ValueError, OverflowError):
         return None, f"{text!r} is not a date"
-    return stamp, None
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    if not _FIRST_YEAR <= stamp.year <= _LAST_YEAR:
+        return None, f"{text!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR}"
+    return stamp.normalize(), None
 
 
 def _flag(value: object) -> bool | None:
@@ -327,6 +345,7 @@ def _parse_row(
         v[f"{name}_source"] = Source.SUPPLIED.value if v[name] is not None else None
         if problem:
             row.note(name, problem, "left blank; give the date as YYYY-MM-DD")
+    _check_lease_dates(v["lease_break"], v["lease_expiry"], row)
     if v["tenure"] == Tenure.LEASEHOLD.value and v["lease_break"] is None and v["lease_expiry"] is None:
         row.note(
             "lease_expiry",
@@ -377,9 +396,9 @@ def _parse_row(
         occupied = detail.lower() in {"owner occupied", "leasehold in", "occupied"}
     v["occupied"] = bool(occupied)
     fte, problem = parse_number(_get(rec, mapping, "fte"))
-    v["fte"] = fte if not problem else np.nan
     if problem:
         row.note("fte", problem, "occupants modelled instead")
+    v["fte"] = _check_fte(fte, v["workstations"], v["gia_m2"], row)
     v["registered_patients"], problem = parse_number(_get(rec, mapping, "registered_patients"))
     if problem:
         row.note("registered_patients", problem, "left blank; correct the list size in the file")
@@ -387,6 +406,44 @@ def _parse_row(
     closed, _ = _date(_get(rec, mapping, "close_date"))
     if closed is not None and closed <= pd.Timestamp.now():
         row.exclude("close_date", f"closed on {closed:%Y-%m-%d}", "no action: a closed site is not part of the estate")
+
+
+def _check_lease_dates(lease_break: pd.Timestamp | None, expiry: pd.Timestamp | None, row: _Row) -> None:
+    """Warn of a lease that has already expired, or a break that falls after the expiry."""
+    if expiry is not None and expiry < pd.Timestamp.now().normalize():
+        row.note(
+            "lease_expiry",
+            f"the lease expired on {expiry:%Y-%m-%d}, before today",
+            "kept as supplied; check the date (a tenant holding over can leave at notice)",
+        )
+    if lease_break is not None and expiry is not None and lease_break > expiry:
+        row.note(
+            "lease_break",
+            f"the break {lease_break:%Y-%m-%d} is after the lease expiry {expiry:%Y-%m-%d}",
+            "kept as supplied; check which date is the break and which the expiry",
+        )
+
+
+def _check_fte(fte: float, workstations: float, gia: float, row: _Row) -> float:
+    """The register's FTE, or NaN for a negative one; warn of more staff than the building can seat."""
+    if np.isnan(fte):
+        return fte
+    if fte < 0:
+        row.note("fte", f"{fte:g} FTE is negative", "occupants modelled instead; correct the FTE in the register")
+        return np.nan
+    if workstations > 0 and fte > _MAX_FTE_PER_WORKSTATION * workstations:
+        row.note(
+            "fte",
+            f"{fte:g} FTE is more than {_MAX_FTE_PER_WORKSTATION:g} per workstation ({workstations:g} workstations)",
+            "kept as supplied; check the FTE and workstations in the register",
+        )
+    elif gia > 0 and fte > gia / _MIN_M2_PER_FTE:
+        row.note(
+            "fte",
+            f"{fte:g} FTE is more than one per {_MIN_M2_PER_FTE:g} m² of its {gia:g} m² floor area",
+            "kept as supplied; check the FTE and floor area in the register",
+        )
+    return fte
 
 
 def _locks(said: object, use_class: str, row: _Row, assumptions: Assumptions) -> None:
@@ -476,6 +533,7 @@ def load_file(
     raw = read_table(source, label=label)
     label = raw.label
     mapping = match_columns(list(raw.frame.columns), spec.columns, label=label, has_geometry=raw.geometry is not None)
+    raw = _as_read(raw, mapping)
     prefix = id_prefix or slug(spec.partner)
     records = raw.frame.to_dict("records")
     geoms = list(raw.geometry) if raw.geometry is not None else [None] * len(records)
@@ -524,7 +582,41 @@ def load_file(
     teams = _teams(kept, holdings, assumptions)
     holdings = _typed(holdings)
     report = pd.concat([file_notes(raw, spec.partner), _report(rows, holdings, spec.partner, label)])
+    if not rows:
+        no_rows = whole_file_lines(
+            spec.partner,
+            label,
+            [f"'{label}' has column names but no rows"],
+            outcome=Outcome.EXCLUDED,
+            action="export the register again with its rows and load it",
+        )
+        report = pd.concat([report, no_rows])
     return LoadResult(holdings=holdings, teams=teams, report=report.reset_index(drop=True))
+
+
+_NUMBER_FIELDS = (*VALUE_FIELDS, "x", "y", "lon", "lat", "fte", "registered_patients")
+
+
+def _as_read(raw: RawTable, mapping: ColumnMapping) -> RawTable:
+    """The file's table as the loader reads it.
+
+    A field's column repeated in the file is read as the first non-blank value across
+    its copies, and numbers written with a decimal comma are rewritten with a point.
+    """
+    frame = raw.frame.copy()
+    notes = []
+    for heading in mapping.fields.values():
+        for copy in raw.repeats.get(heading, ()):
+            filled = frame[heading].isna() & frame[copy].notna()
+            if filled.any():
+                frame[heading] = frame[heading].fillna(frame[copy])
+                notes.append(f"where '{heading}' is blank its value is read from '{copy}' ({filled.sum()} rows)")
+    if raw.decimal == ",":
+        for name in _NUMBER_FIELDS:
+            column = mapping.column(name)
+            if column:
+                frame[column] = with_decimal_point(frame[column])
+    return replace(raw, frame=frame, warnings=(*raw.warnings, *notes))
 
 
 def _outlines(kept: list[_Row], crs: str | None) -> list[str | None]:
@@ -570,13 +662,31 @@ def file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
     )
 
 
+def register_id(holding_id: str, source_row: int) -> str | None:
+    """The register's own id (asset code) in a holding id :func:`load_file` made; ``None`` where the row had none.
+
+    Holding ids are ``prefix:id``, a repeat within the file ``prefix:id@rN`` and a row
+    without an id ``prefix:rN``, N being the row.
+    """
+    local = str(holding_id).split(":", 1)[-1].removesuffix(f"@r{source_row}")
+    return None if local == f"r{source_row}" else local
+
+
 def _frame(kept: list[_Row], spec: PartnerFile, label: str, prefix: str) -> gpd.GeoDataFrame:
     ids: list[str] = []
-    used: set[str] = set()
+    first: dict[str, int] = {}
     for row in kept:
         base = f"{prefix}:{row.values['local_id'] or f'r{row.row}'}"
-        hid = base if base not in used else f"{base}@r{row.row}"
-        used.add(hid)
+        if base in first:
+            hid = f"{base}@r{row.row}"
+            row.note(
+                "local_id",
+                f"id {row.values['local_id']!r} is also on row {first[base]} of this file",
+                f"loaded as {hid!r}; give each holding its own id in the register",
+            )
+        else:
+            hid = base
+            first[base] = row.row
         ids.append(hid)
     data = {col: [r.values.get(col) for r in kept] for col in HOLDING_DTYPES if col in kept[0].values} if kept else {}
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))

@@ -44,7 +44,8 @@ import hashlib
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +56,7 @@ from shapely.geometry.base import BaseGeometry
 from estate.assumptions import Assumptions, load_assumptions
 from estate.demand import load_demand, load_zones
 from estate.errors import EstateError, ManifestError
-from estate.load import LoadResult, PartnerFile, load_file, whole_file_lines
+from estate.load import LoadResult, PartnerFile, load_file, register_id, whole_file_lines
 from estate.locate import PostcodeLookup, load_boundary
 from estate.schema import (
     CRS,
@@ -63,6 +64,7 @@ from estate.schema import (
     REPORT_COLUMNS,
     SERVICE_SEPARATOR,
     TEAM_COLUMNS,
+    WHOLE_FILE,
     Outcome,
     PartnerType,
     Source,
@@ -289,7 +291,12 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
 
 
 def combine(results: list[LoadResult]) -> LoadResult:
-    """Stack several files' results into one estate, noting UPRNs shared across partners."""
+    """Stack several files' results into one estate, noting UPRNs shared across partners.
+
+    A partner's holding whose register id was already loaded from an earlier file is
+    excluded, its report line naming the file and row it repeats, so it is not counted twice.
+    """
+    results = _without_repeats(results)
     holdings = pd.concat([r.holdings for r in results], ignore_index=True) if results else None
     if holdings is None or holdings.empty:
         holdings = gpd.GeoDataFrame(columns=list(HOLDING_COLUMNS), geometry="geometry", crs=CRS)
@@ -326,6 +333,59 @@ def combine(results: list[LoadResult]) -> LoadResult:
     if notes:
         report = pd.concat([report, pd.DataFrame(notes, columns=list(REPORT_COLUMNS))], ignore_index=True)
     return LoadResult(holdings=holdings, teams=teams, report=report)
+
+
+def _without_repeats(results: list[LoadResult]) -> list[LoadResult]:
+    """Exclude each holding a partner's earlier file already loaded under the same register id."""
+    first: dict[tuple[str, str], tuple[int, str, int]] = {}  # (partner, id) -> (file number, file, row)
+    kept = []
+    for number, result in enumerate(results):
+        h = result.holdings
+        repeats: dict[int, tuple[str, int]] = {}
+        columns = (h["partner"], h["holding_id"], h["source_file"], h["source_row"].astype(int))
+        for partner, holding_id, file, row in zip(*columns, strict=True):
+            local = register_id(holding_id, row)
+            if local is None:
+                continue
+            seen = first.setdefault((partner, local), (number, file, row))
+            if seen[0] != number:
+                repeats[row] = seen[1:]
+        kept.append(_exclude_repeats(result, repeats) if repeats else result)
+    return kept
+
+
+def _exclude_repeats(result: LoadResult, repeats: Mapping[int, tuple[str, int]]) -> LoadResult:
+    """Take the rows ``repeats`` names out of one file's holdings and teams; the report says why."""
+    h = result.holdings
+    repeated = h["source_row"].astype(int).isin(list(repeats))
+    gone = set(h.loc[repeated, "holding_id"])
+    report = result.report.copy()
+    of_row = report["row"].isin(list(repeats)) & report["field"].ne(WHOLE_FILE)
+    report.loc[of_row, "holding_id"] = pd.NA
+    report = report[~(of_row & report["outcome"].eq(Outcome.LOADED.value))]
+    lines = []
+    for line in h[repeated].itertuples():
+        file, row = repeats[int(line.source_row)]
+        local = register_id(line.holding_id, line.source_row)
+        lines.append(
+            {
+                "partner": line.partner,
+                "file": line.source_file,
+                "row": line.source_row,
+                "name": line.name,
+                "holding_id": pd.NA,
+                "outcome": Outcome.EXCLUDED.value,
+                "field": "local_id",
+                "problem": f"holding id {local!r} is already loaded from '{file}, row {row}'",
+                "action": f"no action: loaded once, from {file}; remove the repeat from one of the partner's files",
+            }
+        )
+    report = pd.concat([report, pd.DataFrame(lines, columns=list(REPORT_COLUMNS))], ignore_index=True)
+    return LoadResult(
+        holdings=h[~repeated].reset_index(drop=True),
+        teams=result.teams[~result.teams["holding_id"].isin(gone)].reset_index(drop=True),
+        report=report.astype({"row": "Int64"}),
+    )
 
 
 def shared_sites(holdings: pd.DataFrame) -> pd.DataFrame:
@@ -378,36 +438,17 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     assumptions = load_assumptions(manifest.assumptions)
     postcodes = PostcodeLookup.from_csv(manifest.postcodes) if manifest.postcodes else None
     boundary = load_boundary(manifest.boundary) if manifest.boundary else None
-    per_partner: dict[str, int] = {}
-    for f in manifest.files:
-        per_partner[f.spec.partner] = per_partner.get(f.spec.partner, 0) + 1
-    results: list[LoadResult] = []
-    # lines about whole files: an unreadable partner file, postcodes the lookup left out
-    file_lines: list[pd.DataFrame] = []
+    combined = load_files(manifest.files, postcodes=postcodes, boundary=boundary, assumptions=assumptions)
     if postcodes is not None and postcodes.skipped:
-        file_lines.append(
-            whole_file_lines(
-                "postcode lookup",
-                postcodes.label,
-                [postcodes.skipped_note],
-                outcome=Outcome.WARNING,
-                action="rows with these postcodes and no coordinates are excluded, each with its own line",
-            )
+        # postcodes the lookup left out: a line about the whole lookup file
+        skipped = whole_file_lines(
+            "postcode lookup",
+            postcodes.label,
+            [postcodes.skipped_note],
+            outcome=Outcome.WARNING,
+            action="rows with these postcodes and no coordinates are excluded, each with its own line",
         )
-    for f in manifest.files:
-        prefix = _prefix(f, per_partner[f.spec.partner])
-        try:
-            results.append(
-                load_file(
-                    f.path, f.spec, postcodes=postcodes, boundary=boundary, assumptions=assumptions, id_prefix=prefix
-                )
-            )
-        except EstateError as exc:
-            # one partner's unreadable file is reported and the others still load
-            file_lines.append(_unreadable(f.spec.partner, f.path, exc))
-    combined = combine(results)
-    if file_lines:
-        combined = dataclasses.replace(combined, report=pd.concat([combined.report, *file_lines], ignore_index=True))
+        combined = dataclasses.replace(combined, report=pd.concat([combined.report, skipped], ignore_index=True))
     for points in manifest.service_points:
         combined = attach_service_points(combined, points, postcodes=postcodes, assumptions=assumptions)
     for teams_file in manifest.teams:
@@ -434,14 +475,55 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
     )
 
 
-def _unreadable(partner: str, path: Path, exc: EstateError) -> pd.DataFrame:
+def load_files(
+    files: Sequence[ManifestFile],
+    *,
+    postcodes: PostcodeLookup | None = None,
+    boundary: BaseGeometry | None = None,
+    assumptions: Assumptions | None = None,
+) -> LoadResult:
+    """Load partners' files into one estate, every file and row accounted for in the report.
+
+    A file that cannot be loaded at all, for a reason the loader names or one it did not
+    foresee, is one report line (field :data:`WHOLE_FILE`, outcome excluded) and the other
+    files still load. A partner's holding repeated in a later file is excluded there (see
+    :func:`combine`). Holding ids are prefixed with the partner, and with the file's name
+    when the partner has several files.
+    """
+    per_partner = Counter(f.spec.partner for f in files)
+    results: list[LoadResult] = []
+    unread: list[pd.DataFrame] = []
+    for f in files:
+        prefix = _prefix(f, per_partner[f.spec.partner])
+        try:
+            results.append(
+                load_file(
+                    f.path, f.spec, postcodes=postcodes, boundary=boundary, assumptions=assumptions, id_prefix=prefix
+                )
+            )
+        except EstateError as exc:
+            # one partner's unreadable file is reported and the others still load
+            unread.append(_unreadable(f.spec.partner, f.path, exc))
+        except Exception as exc:  # a fault of the planner's own must not stop the other files loading
+            problem = (
+                f"'{f.path.name}' could not be loaded: the planner failed on it ({type(exc).__name__}: {exc}). "
+                "Please report this with the file"
+            )
+            unread.append(_unreadable(f.spec.partner, f.path, problem))
+    combined = combine(results)
+    if unread:
+        combined = dataclasses.replace(combined, report=pd.concat([combined.report, *unread], ignore_index=True))
+    return combined
+
+
+def _unreadable(partner: str, path: Path, problem: EstateError | str) -> pd.DataFrame:
     """The one report line of a file that could not be read at all."""
     return whole_file_lines(
         partner,
         path.name,
-        [str(exc)],
+        [str(problem)],
         outcome=Outcome.EXCLUDED,
-        action="correct or replace the file and reload; the place's other files are loaded",
+        action="correct or replace the file and reload; the other files are loaded",
     )
 
 

@@ -47,8 +47,8 @@ import tempfile
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -157,6 +157,13 @@ class RawTable:
         one that has an EPSG code.
     warnings : tuple of str
         File-level notes for the user, e.g. ``"read as Windows-1252 (not UTF-8)"``.
+    repeats : mapping of str to tuple of str
+        Each heading the file repeats, with the names its later copies are read under
+        (``{"Notes": ("Notes (2)",)}``).
+    decimal : str
+        The decimal mark of the file's numbers: ``","`` for a semicolon-separated
+        export from a European-locale spreadsheet (``415,05``), else ``"."``. The
+        numbers are left as written; the loader reads them with this mark.
 
     """
 
@@ -166,6 +173,8 @@ class RawTable:
     geometry: gpd.GeoSeries | None = None
     crs: str | None = None
     warnings: tuple[str, ...] = ()
+    repeats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    decimal: str = "."
 
 
 def read_table(
@@ -359,10 +368,11 @@ def _misnamed(fmt: str, label: str) -> tuple[str, ...]:
 
 def _spreadsheet_frame(
     rows: Sequence[tuple[int, list[str | None]]], label: str, where: str
-) -> tuple[pd.DataFrame, list[str]]:
+) -> tuple[pd.DataFrame, list[str], dict[str, tuple[str, ...]]]:
     """Find the header among numbered rows and build the frame of the records below it.
 
     A cell is empty when it is ``None`` or ``""``; rows of empty cells are left out.
+    Returns the frame, notes on how it was read and the repeated headings (see :func:`_frame`).
     """
     filled = [(number, cells) for number, cells in rows if any(cells)]
     if not filled:
@@ -378,12 +388,12 @@ def _spreadsheet_frame(
         notes.append(f"the column names are in row {filled[at][0]}; the text above them ({rows_text}) is skipped")
     header, records = filled[at][1], filled[at + 1 :]
     width = max(len(header), *(len(cells) for _, cells in records)) if records else len(header)
-    frame, named = _frame(
+    frame, named, repeats = _frame(
         [*header, *[None] * (width - len(header))],
         [cells if len(cells) == width else [*cells, *[None] * (width - len(cells))] for _, cells in records],
         [number for number, _ in records],
     )
-    return frame, notes + named
+    return frame, notes + named, repeats
 
 
 def _header_position(filled: Sequence[tuple[int, list[str | None]]]) -> int:
@@ -396,8 +406,11 @@ def _header_position(filled: Sequence[tuple[int, list[str | None]]]) -> int:
 
 def _frame(
     header: list[str | None], records: list[list[str | None]], row_numbers: list[int]
-) -> tuple[pd.DataFrame, list[str]]:
-    """Build the text frame: name unnamed columns, drop empty unnamed ones, dedupe names."""
+) -> tuple[pd.DataFrame, list[str], dict[str, tuple[str, ...]]]:
+    """Build the text frame: name unnamed columns, drop empty unnamed ones, dedupe names.
+
+    Returns the frame, notes on how it was read and ``{repeated heading: names of its later copies}``.
+    """
     body = pd.DataFrame(records, columns=range(len(header)), dtype="string").replace("", pd.NA)
     notes = []
     keep, names = [], []
@@ -409,10 +422,10 @@ def _frame(
             notes.append(f"column {_column_letters(position)} has no header; read as '{name}'")
         keep.append(position)
         names.append(name)
-    unique, renamed = _unique_names(names)
+    unique, renamed, repeats = _unique_names(names)
     frame = body[keep].set_axis(unique, axis="columns").reset_index(drop=True)
     frame[ROW] = np.asarray(row_numbers, dtype="int64")
-    return frame, notes + renamed
+    return frame, notes + renamed, repeats
 
 
 def _column_letters(position: int) -> str:
@@ -424,8 +437,8 @@ def _column_letters(position: int) -> str:
     return letters
 
 
-def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
-    """Make repeated column names unique as ``"Notes"``, ``"Notes (2)"``, ..."""
+def _unique_names(names: list[str]) -> tuple[list[str], list[str], dict[str, tuple[str, ...]]]:
+    """Make repeated column names unique as ``"Notes"``, ``"Notes (2)"``, ...; also return the repeats."""
     originals = set(names)
     used = {ROW}
     unique, renamed = [], {}
@@ -447,7 +460,8 @@ def _unique_names(names: list[str]) -> tuple[list[str], list[str]]:
         else:
             others = ", ".join(f"'{c}'" for c in copies)
             notes.append(f"column '{name}' appears {counts[name]} times; the others are {others}")
-    return unique, notes
+    repeats = {name: tuple(copies) for name, copies in renamed.items() if counts[name] > 1}
+    return unique, notes, repeats
 
 
 def _cell_text(value: object) -> str | None:
@@ -522,8 +536,46 @@ def _read_csv(data: bytes, label: str, sheet: str | int | None) -> RawTable:
             f"'{label}' cannot be read as CSV near line {reader.line_num} ({exc}): look for a "
             'quote (") that is never closed, save the file again as CSV and upload it.'
         ) from exc
-    frame, named = _spreadsheet_frame(rows, label, "the file holds only blank lines")
-    return RawTable(label, "csv", frame, warnings=(*notes, *named))
+    frame, named, repeats = _spreadsheet_frame(rows, label, "the file holds only blank lines")
+    decimal = _decimal_mark(frame) if delimiter == ";" else None
+    if decimal is not None:
+        notes.append(f"numbers use a comma as the decimal mark ({decimal!r} is read as {_with_point(decimal)})")
+    return RawTable(label, "csv", frame, warnings=(*notes, *named), repeats=repeats, decimal="," if decimal else ".")
+
+
+# A number written with a comma as its decimal mark, perhaps with dots between thousands:
+# "415,05", "-2,3520922", "1.234,5", "£1.234". "1,200" also fits (a comma file reads it as 1200).
+_COMMA_DECIMAL_NUMBER = r"(?:£\s?)?[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
+# Only a comma followed by other than three digits cannot be a thousands separator; only a
+# dot followed by other than three digits cannot be one either.
+_DECIMAL_COMMA = r"[-+]?\d+,(?:\d{1,2}|\d{4,})"
+_DECIMAL_POINT = r"[-+]?\d+\.(?:\d{1,2}|\d{4,})"
+
+
+def _decimal_mark(frame: pd.DataFrame) -> str | None:
+    """The first number written with a decimal comma, when the file's numbers use one; else ``None``.
+
+    A file whose numbers are written both ways (``415,05`` and ``12.5``) keeps the decimal point.
+    """
+    cells = frame.drop(columns=ROW).stack().astype("string").str.strip()
+    comma = cells[cells.str.fullmatch(_DECIMAL_COMMA)]
+    if comma.empty or cells.str.fullmatch(_DECIMAL_POINT).any():
+        return None
+    return str(comma.iloc[0])
+
+
+def _with_point(number: str) -> str:
+    return number.replace(".", "").replace(",", ".")
+
+
+def with_decimal_point(cells: pd.Series) -> pd.Series:
+    """Rewrite numbers written with a decimal comma (``"1.234,5"``) with a decimal point (``"1234.5"``).
+
+    For a file whose :attr:`RawTable.decimal` is ``","``. Other text is left as it is.
+    """
+    text = cells.astype("string")
+    comma = text.str.strip().str.fullmatch(_COMMA_DECIMAL_NUMBER).fillna(False)
+    return text.mask(comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
 
 
 def _refuse_unclosed_quote(text: str, delimiter: str, label: str) -> None:
@@ -657,8 +709,8 @@ def _read_xlsx(data: bytes, label: str, sheet: str | int | None) -> RawTable:
             raise _workbook_error(label, exc) from exc
     finally:
         book.close()
-    frame, named = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
-    return RawTable(label, "xlsx", frame, warnings=(*notes, *named))
+    frame, named, repeats = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
+    return RawTable(label, "xlsx", frame, warnings=(*notes, *named), repeats=repeats)
 
 
 def _read_xls(data: bytes, label: str, sheet: str | int | None) -> RawTable:
@@ -682,8 +734,8 @@ def _read_xls(data: bytes, label: str, sheet: str | int | None) -> RawTable:
             raise _workbook_error(label, exc) from exc
     finally:
         book.release_resources()
-    frame, named = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
-    return RawTable(label, "xls", frame, warnings=(*notes, *named))
+    frame, named, repeats = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
+    return RawTable(label, "xls", frame, warnings=(*notes, *named), repeats=repeats)
 
 
 def _xls_cell_text(cell: xlrd.sheet.Cell, datemode: int) -> str | None:
@@ -772,12 +824,12 @@ def _read_layer(path: Path, label: str, fmt: str, layer: str | None, notes: Sequ
         elif crs is None:
             notes.append(f"the layer's coordinate system ('{geometry.crs.name}') has no EPSG code")
     records = [[_cell_text(value) for value in row] for row in layer_frame.itertuples(index=False)]
-    frame, named = _frame(
+    frame, named, repeats = _frame(
         [str(column) for column in layer_frame.columns],
         records,
         list(range(2, len(records) + 2)),
     )
-    return RawTable(label, fmt, frame, geometry, crs, (*notes, *named))
+    return RawTable(label, fmt, frame, geometry, crs, (*notes, *named), repeats)
 
 
 def _epsg(crs: CRS | None) -> str | None:

@@ -529,3 +529,149 @@ def test_one_register_loads_the_same_from_every_format(tmp_path, save):
     for point, (*_, x, y) in zip(h.geometry, REGISTER_ROWS, strict=True):
         assert (point.x, point.y) == (pytest.approx(x, abs=0.01), pytest.approx(y, abs=0.01))
     assert outcome_counts(result.report) == {"loaded": 2, "loaded with warnings": 0, "excluded": 0}
+
+
+def test_timestamps_with_a_time_zone_are_read_as_their_utc_day(tmp_path):
+    path = write(
+        tmp_path,
+        "tz.csv",
+        "Site ID,Site Name,Easting,Northing,Tenure,Lease Expiry,Close Date\n"
+        "T1,Sale office,378000,392000,Leasehold,2030-12-31T00:00:00Z,\n"
+        "T2,Stretford office,378100,392000,Leasehold,2031-06-30,\n"
+        "T3,Late office,378200,392000,Leasehold,2031-06-30T23:30:00-01:00,\n"
+        "T4,Shut office,378300,392000,Leasehold,2031-06-30,2020-01-01T00:00:00.000Z\n",
+    )
+    result = load_file(path, COUNCIL)
+    expiry = result.holdings.set_index("name")["lease_expiry"]
+    assert expiry.to_dict() == {
+        "Sale office": pd.Timestamp("2030-12-31"),
+        "Stretford office": pd.Timestamp("2031-06-30"),
+        "Late office": pd.Timestamp("2031-07-01"),  # 00:30 on 1 July in UTC
+    }
+    closed = result.report[result.report["outcome"] == "excluded"].iloc[0]
+    assert (closed["row"], closed["problem"]) == (5, "closed on 2020-01-01")
+
+
+def test_semicolon_file_with_decimal_commas_reads_its_numbers_and_says_so(tmp_path):
+    path = write(
+        tmp_path,
+        "eu.csv",
+        "PropertyName;CoordinateReferenceSystem;GeoX;GeoY;BuildingSize;FTE\n"
+        "Town Hall;WGS84;-2,3520922;53,3879587;415,05;12,5\n"
+        "Depot;WGS84;-2,306004;53,3914925;1.047;\n",
+    )
+    result = load_file(path, COUNCIL)
+    h = result.holdings.set_index("name")
+    assert h.loc["Town Hall", "gia_m2"] == 415.05 and h.loc["Depot", "gia_m2"] == 1047
+    assert h.loc["Town Hall"].geometry.equals_exact(
+        gpd.GeoSeries([Point(-2.3520922, 53.3879587)], crs=4326).to_crs(27700).iloc[0], 0.01
+    )
+    assert result.teams["fte"].tolist() == [12.5]
+    notes = result.report.loc[result.report["field"] == "(whole file)", "problem"]
+    assert notes.str.contains("numbers use a comma as the decimal mark").any()
+    # a comma-separated file still reads a comma as a thousands separator
+    uk = write(tmp_path, "uk.csv", 'Site Name,Easting,Northing,GIA\nA,378000,392000,"1,200"\n')
+    assert load_file(uk, COUNCIL).holdings["gia_m2"].tolist() == [1200]
+
+
+def test_a_repeated_column_is_read_from_its_first_non_blank_copy(tmp_path):
+    path = write(
+        tmp_path,
+        "dup_cols.csv",
+        "PropertyName,PostCode,PostCode,GeoX,GeoY,CoordinateReferenceSystem,BuildingSize,BuildingSize\n"
+        "Town Hall,,WA14 1PF,-2.3520922,53.3879587,WGS84,,415.05\n"
+        "Library,M33 7DZ,M1 1AA,-2.306004,53.3914925,WGS84,800,900\n",
+    )
+    result = load_file(path, COUNCIL)
+    h = result.holdings.set_index("name")
+    assert (h.loc["Town Hall", "postcode"], h.loc["Town Hall", "gia_m2"]) == ("WA14 1PF", 415.05)
+    assert h.loc["Town Hall", "gia_m2_source"] == "supplied"
+    assert (h.loc["Library", "postcode"], h.loc["Library", "gia_m2"]) == ("M33 7DZ", 800)
+    notes = set(result.report.loc[result.report["field"] == "(whole file)", "problem"])
+    assert "column 'PostCode' appears twice; the second is 'PostCode (2)'" in notes
+    assert "where 'PostCode' is blank its value is read from 'PostCode (2)' (1 rows)" in notes
+
+
+def test_a_negative_fte_is_warned_and_the_occupants_modelled(tmp_path):
+    path = write(
+        tmp_path,
+        "fte.csv",
+        "Site ID,Site Name,Easting,Northing,Use Class,Occupancy,FTE\n"
+        "F1,Office A,378000,392000,office,Occupied,-40\n"
+        "F2,Office B,378100,392000,office,Occupied,\n",
+    )
+    result = load_file(path, COUNCIL)
+    line = result.report[result.report["field"] == "fte"].iloc[0]
+    assert (line["row"], line["outcome"], line["problem"]) == (2, "loaded with warnings", "-40 FTE is negative")
+    teams = result.teams.set_index("holding_id")
+    # modelled as for a blank FTE
+    assert teams.loc["council:F1", "fte_source"] == "modelled"
+    assert teams.loc["council:F1", "fte"] == teams.loc["council:F2", "fte"] > 0
+
+
+@pytest.mark.parametrize(
+    ("columns", "values", "problem"),
+    [
+        ("FTE,Workstations", "201,50", "201 FTE is more than 4 per workstation (50 workstations)"),
+        ("FTE,GIA", "501,1000", "501 FTE is more than one per 2 m² of its 1000 m² floor area"),
+    ],
+)
+def test_more_staff_than_the_building_can_seat_is_warned(tmp_path, columns, values, problem):
+    path = write(
+        tmp_path,
+        "fte.csv",
+        f"Site Name,Easting,Northing,Use Class,Occupancy,{columns}\nOffice,378000,392000,office,Occupied,{values}\n",
+    )
+    result = load_file(path, COUNCIL)
+    assert result.report.loc[result.report["field"] == "fte", "problem"].tolist() == [problem]
+    assert result.teams["fte"].tolist() == [float(values.split(",")[0])]  # kept as supplied
+    within = write(tmp_path, "ok.csv", "Site Name,Easting,Northing,FTE,Workstations\nOffice,378000,392000,200,50\n")
+    assert not load_file(within, COUNCIL).report["field"].eq("fte").any()
+
+
+@pytest.mark.parametrize("text", ["Dec-30", "March", "jan", "today", "now", "1066-10-14", "2301-01-01"])
+def test_text_that_is_not_a_date_is_left_blank_with_a_warning(tmp_path, text):
+    header = "Site Name,Easting,Northing,Tenure,Lease Break,Lease Expiry"
+    path = write(tmp_path, "d.csv", f"{header}\nA,378000,392000,Leasehold,,{text}\n")
+    result = load_file(path, COUNCIL)
+    assert pd.isna(result.holdings["lease_expiry"].iloc[0])
+    line = result.report[result.report["field"] == "lease_expiry"].iloc[0]
+    assert line["problem"].startswith(f"{text!r} is not a date")
+    assert line["action"].startswith("left blank")
+
+
+def test_an_expired_lease_and_a_break_after_the_expiry_are_warned(tmp_path):
+    path = write(
+        tmp_path,
+        "d.csv",
+        "Site Name,Easting,Northing,Tenure,Lease Break,Lease Expiry\n"
+        "Old,378000,392000,Leasehold,,2001-03-31\n"
+        "Muddled,378100,392000,Leasehold,2035-01-01,2030-12-31\n"
+        "Fine,378200,392000,Leasehold,2028-01-01,2030-12-31\n",
+    )
+    result = load_file(path, COUNCIL)
+    lines = result.report.set_index("row")
+    assert lines.loc[2, "problem"] == "the lease expired on 2001-03-31, before today"
+    assert lines.loc[3, "problem"] == "the break 2035-01-01 is after the lease expiry 2030-12-31"
+    assert lines.loc[3, "field"] == "lease_break"
+    assert row_outcomes(result.report).set_index("row")["outcome"].to_dict() == {
+        2: "loaded with warnings",
+        3: "loaded with warnings",
+        4: "loaded",
+    }
+    assert result.holdings["lease_expiry"].iloc[0] == pd.Timestamp("2001-03-31")  # kept as supplied
+
+
+def test_a_repeated_id_in_one_file_is_renamed_with_a_warning_naming_the_first_row(tmp_path):
+    path = write(
+        tmp_path,
+        "ids.csv",
+        "AssetCode,PropertyName,Easting,Northing\nA1,Town Hall,378000,392000\nB2,Depot,378100,392000\n"
+        "A1,Library,378200,392000\n",
+    )
+    result = load_file(path, COUNCIL)
+    assert list(result.holdings["holding_id"]) == ["council:A1", "council:B2", "council:A1@r4"]
+    line = result.report[result.report["row"] == 4].iloc[0]
+    assert (line["outcome"], line["field"]) == ("loaded with warnings", "local_id")
+    assert line["problem"] == "id 'A1' is also on row 2 of this file"
+    assert "council:A1@r4" in line["action"]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
+import estate.place as place_module
+from estate.cli import main
 from estate.errors import ManifestError
 from estate.load import outcome_counts, row_outcomes
 from estate.place import load_place, read_manifest
@@ -180,3 +183,96 @@ def test_an_unreadable_partner_file_is_reported_and_the_others_still_load(tmp_pa
     assert "fire.csv" in whole.at["fire.csv", "problem"]
     assert "is empty" in whole.at["probation.csv", "problem"]
     assert whole.at["fire.csv", "partner"] == "Fire"
+
+
+def test_a_partner_file_the_loader_fails_on_unexpectedly_is_one_line_and_the_others_load(tmp_path, monkeypatch):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "nhs.csv").write_text("Site,E,N\nClinic,378100,392000\n")
+    write_place(
+        tmp_path,
+        'name = "Tiny"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
+        '[[partners]]\nname = "NHS"\ntype = "nhs"\nfiles = ["nhs.csv"]\n',
+    )
+    real_load_file = place_module.load_file
+
+    def failing_on_nhs(path, spec, **kwargs):
+        if spec.partner == "NHS":
+            raise TypeError("Cannot compare tz-naive and tz-aware timestamps")
+        return real_load_file(path, spec, **kwargs)
+
+    monkeypatch.setattr(place_module, "load_file", failing_on_nhs)
+    place = load_place(tmp_path)
+    assert list(place.holdings["name"]) == ["HQ"]
+    line = place.report[place.report["field"] == WHOLE_FILE].iloc[0]
+    assert (line["partner"], line["file"], line["outcome"]) == ("NHS", "nhs.csv", "excluded")
+    assert "'nhs.csv' could not be loaded" in line["problem"] and "TypeError" in line["problem"]
+
+
+def test_a_header_only_partner_file_is_a_line_of_the_report(tmp_path):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "police.csv").write_text("Site Name,Easting,Northing\n")
+    write_place(
+        tmp_path,
+        'name = "Tiny"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
+        '[[partners]]\nname = "Police"\ntype = "police"\nfiles = ["police.csv"]\n',
+    )
+    place = load_place(tmp_path)
+    line = place.report[place.report["file"] == "police.csv"]
+    assert line[["partner", "field", "outcome"]].values.tolist() == [["Police", WHOLE_FILE, "excluded"]]
+    assert line["problem"].iloc[0] == "'police.csv' has column names but no rows"
+    assert outcome_counts(place.report)["excluded"] == 0  # a line about the file, not a row
+
+
+def test_validate_files_puts_each_file_it_could_not_load_in_the_report(tmp_path, capsys):
+    (tmp_path / "good.csv").write_text("Site Name,Easting,Northing\nHQ,378000,392000\n")
+    (tmp_path / "header_only.csv").write_text("Site Name,Easting,Northing\n")
+    (tmp_path / "empty.csv").write_text("")
+    files = [str(tmp_path / name) for name in ("good.csv", "header_only.csv", "empty.csv")]
+    assert main(["validate", *files, "--report", str(tmp_path / "report.csv")]) == 0
+    assert "Validated 1 of 3 file(s): 1 rows" in capsys.readouterr().out
+    report = pd.read_csv(tmp_path / "report.csv", encoding="utf-8-sig")
+    whole = report[report["field"] == WHOLE_FILE].set_index("file")
+    assert sorted(whole.index) == ["empty.csv", "header_only.csv"]
+    assert set(whole["outcome"]) == {"excluded"} and whole["row"].isna().all()
+    assert "is empty (0 bytes)" in whole.at["empty.csv", "problem"]
+    assert whole.at["header_only.csv", "problem"] == "'header_only.csv' has column names but no rows"
+
+
+REGISTER_WITH_IDS = "AssetCode,PropertyName,Easting,Northing\n"
+
+
+def test_a_holding_in_two_files_of_one_partner_is_loaded_once(tmp_path):
+    (tmp_path / "part1.csv").write_text(REGISTER_WITH_IDS + "A1,Town Hall,378000,392000\nB2,Depot,378100,392000\n")
+    (tmp_path / "part2.csv").write_text(REGISTER_WITH_IDS + "C3,Library,378200,392000\nA1,Town Hall,378000,392000\n")
+    (tmp_path / "nhs.csv").write_text(REGISTER_WITH_IDS + "A1,Clinic,378300,392000\n")  # another partner's A1
+    write_place(
+        tmp_path,
+        'name = "Tiny"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\nfiles = ["part1.csv", "part2.csv"]\n'
+        '[[partners]]\nname = "NHS"\ntype = "nhs"\nfiles = ["nhs.csv"]\n',
+    )
+    place = load_place(tmp_path)
+    assert sorted(place.holdings["name"]) == ["Clinic", "Depot", "Library", "Town Hall"]
+    assert set(place.teams["holding_id"]) <= set(place.holdings["holding_id"])
+    rows = row_outcomes(place.report).set_index(["file", "row"])["outcome"]
+    assert rows[("part2.csv", 3)] == "excluded" and len(rows) == 5  # every row accounted for, once
+    line = place.report[(place.report["file"] == "part2.csv") & (place.report["row"] == 3)]
+    assert line["problem"].tolist() == ["holding id 'A1' is already loaded from 'part1.csv, row 2'"]
+    assert line["holding_id"].isna().all()
+
+
+def test_validate_files_of_one_partner_loads_a_repeated_holding_once(tmp_path, capsys):
+    (tmp_path / "part1.csv").write_text(REGISTER_WITH_IDS + "A1,Town Hall,378000,392000\n,Depot,378100,392000\n")
+    (tmp_path / "part2.csv").write_text(REGISTER_WITH_IDS + "A1,Town Hall,378000,392000\n,Store,378200,392000\n")
+    files = [str(tmp_path / "part1.csv"), str(tmp_path / "part2.csv")]
+    assert main(["validate", *files, "--partner", "Council", "--report", str(tmp_path / "report.csv")]) == 0
+    printed = capsys.readouterr().out
+    assert "holdings on the map          3" in printed
+    report = pd.read_csv(tmp_path / "report.csv", encoding="utf-8-sig")
+    excluded = report[report["outcome"] == "excluded"]
+    assert excluded[["file", "row"]].values.tolist() == [["part2.csv", 2]]
+    assert excluded["problem"].iloc[0] == "holding id 'A1' is already loaded from 'part1.csv, row 2'"

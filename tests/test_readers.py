@@ -213,6 +213,8 @@ def test_csv_repeated_headers_are_made_unique_with_a_warning():
     assert table.warnings == ("column 'Notes' appears 3 times; the others are 'Notes (2)', 'Notes (3)'",)
     twice = read_table(b"Notes,Notes\na,b\n", label="register.csv")
     assert twice.warnings == ("column 'Notes' appears twice; the second is 'Notes (2)'",)
+    assert table.repeats == {"Notes": ("Notes (2)", "Notes (3)")}
+    assert twice.repeats == {"Notes": ("Notes (2)",)}
 
 
 def test_csv_line_breaks_inside_quotes_keep_one_row_per_record():
@@ -253,6 +255,27 @@ def test_csv_separated_by_semicolons_is_recognised():
     table = read_table(b"UPRN;Name;Address\n1;Hall;1 High St, Sale\n", label="register.csv")
     assert _values(table, "Address") == ["1 High St, Sale"]
     assert "values are separated by semicolons, not commas" in table.warnings
+
+
+def test_csv_separated_by_semicolons_with_decimal_commas_says_so():
+    table = read_table(b"Name;GeoX;BuildingSize\nHall;-2,3520922;415,05\nDepot;-2,306;1.047\n", label="register.csv")
+    assert table.decimal == ","
+    assert _values(table, "BuildingSize") == ["415,05", "1.047"]  # the text is kept as written
+    assert "numbers use a comma as the decimal mark ('-2,3520922' is read as -2.3520922)" in table.warnings
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'Name,BuildingSize\nHall,"1,200"\nDepot,"415,05"\n',  # commas separate the values
+        b"Name;BuildingSize\nHall;1,200\n",  # a comma before three digits may be a thousands separator
+        b"Name;BuildingSize;GeoX\nHall;415,05;-2.35\n",  # numbers written both ways
+    ],
+)
+def test_decimal_commas_are_not_assumed(data):
+    table = read_table(data, label="register.csv")
+    assert table.decimal == "."
+    assert not any("decimal mark" in note for note in table.warnings)
 
 
 def test_csv_title_lines_above_the_header_are_skipped():
