@@ -218,7 +218,11 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
 
     """
     directory = Path(directory).resolve()
+    if directory.is_file() and directory.name == "place.toml":
+        directory = directory.parent  # the manifest named instead of its folder
     path = directory / "place.toml"
+    if not directory.exists():
+        raise ManifestError(f"{directory} does not exist: name a place's folder (the one holding its place.toml).")
     if not path.is_file():
         raise ManifestError(f"{directory} is not a place: it has no place.toml (see the README for the manifest).")
     try:

@@ -7,7 +7,8 @@
 
 Writes ``disposals.csv``, ``moves.csv``, ``hubs.csv``, ``cashflow.csv``, ``access.csv``,
 ``summary.json`` and ``plan.gpkg``. Without ``--place`` the bundled sample place is used;
-without ``--scenario``, ``data/scenario_default.toml``. When no plan meets the scenario,
+without ``--scenario``, ``data/scenario_default.toml``. The files of an earlier run in the
+same folder are removed first, so none is left to contradict this one. When no plan meets the scenario,
 ``summary.json`` and ``diagnosis.csv`` say why (``problems.csv`` instead when the scenario
 is refused before solving, e.g. a team with nowhere to go), and the exit status is 1.
 """
@@ -67,6 +68,7 @@ def run(args: argparse.Namespace) -> int:
     from optimiser.plan import write_plan, write_refusal
     from optimiser.scenario import Scenario
 
+    _clear(_writable(args.out))  # before any solve: a plan is never made only to be lost, nor mixed with an old one
     changes: dict[str, Any] = {}
     if args.objective is not None:
         changes["objective"] = args.objective
@@ -96,6 +98,43 @@ def run(args: argparse.Namespace) -> int:
         print(f"  note: {note}")
     print("Written: " + ", ".join(str(p) for p in written))
     return 0 if plan.has_plan else 1
+
+
+OUTPUTS = (
+    "disposals.csv",
+    "moves.csv",
+    "hubs.csv",
+    "cashflow.csv",
+    "access.csv",
+    "summary.json",
+    "plan.gpkg",
+    "diagnosis.csv",
+    "problems.csv",
+)
+"""Every file ``estate optimise`` may write; a run removes the previous run's first."""
+
+
+def _writable(out: Path) -> Path:
+    """The output folder, made if need be and known to take files; else a clear error."""
+    from estate.errors import EstateError
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise EstateError(f"--out {out} is a file, not a folder: name a folder for the plan's files.")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".estate-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise EstateError(f"--out {out}: the plan cannot be written there ({exc.strerror or exc}).") from exc
+    return out
+
+
+def _clear(out: Path) -> None:
+    """Remove the files a previous run wrote to ``out`` (and nothing else), so none outlives its plan."""
+    for name in OUTPUTS:
+        (out / name).unlink(missing_ok=True)
 
 
 def _sources(folder: Path, args: argparse.Namespace) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,13 +30,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate.schema import CRS, services_of
+from estate.schema import CRS, PartnerType, UseClass, services_of
 from estate.travel import site_site_distances
 from optimiser.errors import ScenarioError
 from optimiser.finance import exit_options, move_costs
 from optimiser.scenario import Scenario
 
 DEFAULT_COMPATIBILITY = Path(__file__).resolve().parent.parent / "data" / "compatibility.csv"
+_COMPAT_EXAMPLE = "write a header partner_type,use_class,allowed and a line per pair, e.g. nhs,office,yes"
 """The editable default partner type x use class table."""
 
 _REQUIRED_HOLDING = ("holding_id", "partner", "name", "geometry")
@@ -165,9 +167,21 @@ def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
     """
     path = Path(path) if path is not None else DEFAULT_COMPATIBILITY
     try:
-        table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError as exc:
-        raise ScenarioError(f"The compatibility table {path} does not exist.") from exc
+        raise ScenarioError(f"The compatibility table {path.resolve()} does not exist.") from exc
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"The compatibility table {path.name} is not UTF-8 text: save it as CSV UTF-8.") from exc
+    except OSError as exc:
+        raise ScenarioError(f"The compatibility table {path} cannot be read: {exc.strerror or exc}.") from exc
+    # the file's own line numbers, for messages: comments and blank lines are skipped as read_csv skips them
+    lines = [n for n, line in enumerate(text.splitlines(), 1) if line.strip() and not line.lstrip().startswith("#")]
+    if len(lines) < 2:
+        raise ScenarioError(
+            f"The compatibility table {path.name} has no rows.",
+            [{"what": "compatibility", "id": path.name, "problem": "no header and rows", "action": _COMPAT_EXAMPLE}],
+        )
+    table = pd.read_csv(io.StringIO(text), comment="#", dtype=str, keep_default_na=False)
     table.columns = [c.strip().lower() for c in table.columns]
     missing = [c for c in ("partner_type", "use_class", "allowed") if c not in table.columns]
     if missing:
@@ -176,23 +190,43 @@ def load_compatibility(path: str | Path | None = None) -> pd.DataFrame:
             [{"what": "compatibility", "id": c, "problem": "column missing", "action": "add it"} for c in missing],
         )
     allowed = table["allowed"].str.strip().str.lower()
-    bad = ~allowed.isin(["yes", "no", "true", "false", "1", "0", "y", "n"])
-    if bad.any():
-        rows = [
-            {
-                "what": "compatibility",
-                "id": f"row {i + 2}",
-                "problem": f"allowed is '{table.loc[i, 'allowed']}'",
-                "action": "write yes or no",
-            }
-            for i in np.flatnonzero(bad.to_numpy())
-        ]
+    partner = table["partner_type"].str.strip().str.lower()
+    use = table["use_class"].str.strip().str.lower()
+    line = [lines[i + 1] if i + 1 < len(lines) else i + 2 for i in range(len(table))]
+    rows = []
+
+    def bad(i: int, problem: str, action: str) -> None:
+        rows.append({"what": "compatibility", "id": f"line {line[i]}", "problem": problem, "action": action})
+
+    partners, uses = [p.value for p in PartnerType], [u.value for u in UseClass]
+    for i in range(len(table)):
+        if partner.iloc[i] not in partners:
+            bad(
+                i,
+                f"partner type '{table['partner_type'].iloc[i]}' is not one the planner knows",
+                f"use one of {', '.join(partners)}",
+            )
+        if use.iloc[i] not in uses:
+            bad(
+                i,
+                f"use class '{table['use_class'].iloc[i]}' is not one the planner knows",
+                f"use one of {', '.join(uses)}",
+            )
+        if allowed.iloc[i] not in ("yes", "no", "true", "false", "1", "0", "y", "n"):
+            bad(i, f"allowed is '{table['allowed'].iloc[i]}'", "write yes or no")
+    yes = allowed.isin(["yes", "true", "1", "y"])
+    pair = partner + "/" + use
+    for key in pair[pair.duplicated(keep=False)].unique():
+        at = np.flatnonzero((pair == key).to_numpy())
+        if yes.iloc[at].nunique() > 1:
+            bad(int(at[-1]), f"{key} is both allowed and not (also line {line[at[0]]})", "keep one line for it")
+    if rows:
         raise ScenarioError(f"The compatibility table {path.name} cannot be used.", rows)
     out = pd.DataFrame(
         {
-            "partner_type": table["partner_type"].str.strip().str.lower(),
-            "use_class": table["use_class"].str.strip().str.lower(),
-            "allowed": allowed.isin(["yes", "true", "1", "y"]).to_numpy(),
+            "partner_type": partner,
+            "use_class": use,
+            "allowed": yes.to_numpy(),
             "note": table["note"] if "note" in table.columns else "",
         }
     )
@@ -237,6 +271,11 @@ def prepare(
     """
     s = scenario
     notes: list[str] = []
+    if s.p is not None and s.objective not in ("max_coverage", "least_travel"):
+        notes.append(
+            f"p = {s.p} is not applied: only the max_coverage and least_travel objectives keep p hubs; "
+            f"{s.objective} keeps as many as pay. Set max_hubs to cap them."
+        )
     problems: list[dict[str, object]] = []
     _check_columns(holdings, teams, problems)
     if problems:
@@ -398,15 +437,16 @@ def _prepare_holdings(
     locked_dispose = _flag(holdings, "locked_dispose")
     index = pd.Index(ids, name="holding_id")
     unlock = set(s.unlock)
-    for collection in (s.lock_retain, s.lock_dispose, s.unlock):
+    known = set(ids)
+    for listed, collection in (("retain", s.lock_retain), ("dispose", s.lock_dispose), ("unlock", s.unlock)):
         for hid in collection:
-            if hid not in set(ids):
+            if hid not in known:
                 problems.append(
                     {
-                        "what": "scenario lock",
+                        "what": f"scenario lock ({listed})",
                         "id": hid,
                         "problem": "no holding has this id",
-                        "action": "correct the id",
+                        "action": f"correct the id in the locks' {listed} list (ids as in the validation report)",
                     }
                 )
     freed = np.isin(ids, list(unlock))

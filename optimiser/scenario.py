@@ -157,16 +157,35 @@ class Scenario:
         """
         path = Path(path) if path is not None else DEFAULT_SCENARIO
         try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+            # a byte-order mark (Notepad's "UTF-8 with BOM") is not part of the settings
+            raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
         except FileNotFoundError as exc:
             raise ScenarioError(f"The scenario file {path} does not exist.") from exc
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(
+                f"The scenario file {path.name} is not UTF-8 text (byte {exc.start + 1} is not): save it as UTF-8, "
+                "or write GBP instead of the pound sign."
+            ) from exc
+        except OSError as exc:
+            raise ScenarioError(f"The scenario file {path} cannot be read: {exc.strerror or exc}.") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError(f"The scenario file {path.name} is not valid TOML: {exc}.") from exc
         values, problems = _flatten(raw, path.name)
         if problems:
             raise ScenarioError(f"The scenario file {path.name} cannot be used.", problems)
-        values.update(changes)
-        return cls.from_dict(values, source=path.name)
+        compatibility = values.get("compatibility")
+        if isinstance(compatibility, str) and compatibility.strip() and compatibility.strip().lower() != "none":
+            # a table named beside the scenario is found there, wherever the command runs
+            beside = path.parent / compatibility
+            if not Path(compatibility).is_absolute() and beside.exists():
+                values["compatibility"] = str(beside)
+        scenario = cls.from_dict(values, source=path.name)
+        if not changes:
+            return scenario
+        # options given on the command line are checked, and blamed, on their own
+        settings = {key: value for key, value in scenario.to_dict().items() if key != "source"}
+        checked = cls.from_dict({**settings, **changes}, source="the command-line options")
+        return dataclasses.replace(checked, source=f"{path.name} with command-line options")
 
     @classmethod
     def from_dict(cls, values: dict[str, Any], source: str = "settings") -> Scenario:
@@ -209,7 +228,27 @@ def _flatten(raw: dict[str, Any], name: str) -> tuple[dict[str, Any], list[dict[
     for key, value in raw.items():
         if isinstance(value, dict):
             if key == "locks":
+                for inner in set(value) - {"retain", "dispose", "unlock"}:
+                    problems.append(
+                        {
+                            "what": "setting",
+                            "id": f"locks.{inner}",
+                            "problem": "is not a list of locks",
+                            "action": "name it retain, dispose or unlock (a lock left out is not applied)",
+                        }
+                    )
                 value = {f"lock_{k}" if k in ("retain", "dispose") else k: v for k, v in value.items()}
+            elif {"retain", "dispose"} & set(value):
+                for inner in sorted({"retain", "dispose"} & set(value)):
+                    problems.append(
+                        {
+                            "what": "setting",
+                            "id": f"{key}.{inner}",
+                            "problem": f"is under [{key}]",
+                            "action": "move it under [locks]",
+                        }
+                    )
+                continue
             for inner, item in value.items():
                 if inner in values:
                     problems.append(
@@ -250,7 +289,8 @@ def _suggest(key: str, names: set[str]) -> str:
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    """A number a setting can take: not a flag, and not NaN (which every range check would let through)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
 def _check(s: Scenario) -> list[dict[str, object]]:
@@ -288,11 +328,15 @@ def _check(s: Scenario) -> list[dict[str, object]]:
         "time_limit_s": (0.01, None),
         "mip_gap": (0.0, 1.0),
     }
+    shares = {"discount_rate", "disposal_cost_rate", "mip_gap"}
     for key, (low, high) in ranges.items():
         value = getattr(s, key)
         if not _number(value) or value < low or (high is not None and value > high):
             span = f"from {low:g} to {high:g}" if high is not None else f"of at least {low:g}"
-            bad(key, f"{value!r} is not a number {span}", "correct it")
+            action = "correct it"
+            if key in shares and _number(value) and 1 < value <= 100:
+                action = f"write it as a share: {value / 100:g} for {value:g}%"
+            bad(key, f"{value!r} is not a number {span}", action)
     for key in ("relocation_limit_km", "budget_gbp"):
         value = getattr(s, key)
         if value is not None and (not _number(value) or value < 0):
@@ -308,6 +352,6 @@ def _check(s: Scenario) -> list[dict[str, object]]:
     both = set(s.lock_retain) & set(s.lock_dispose) if isinstance(s.lock_retain, tuple) else set()
     for holding in sorted(both):
         bad("locks", f"{holding} is locked both to be kept and to be disposed of", "lock it one way only")
-    if s.compatibility is not None and not isinstance(s.compatibility, str):
+    if s.compatibility is not None and (not isinstance(s.compatibility, str) or not s.compatibility.strip()):
         bad("compatibility", f"{s.compatibility!r} is not a file path", "give a CSV path or 'none'")
     return problems

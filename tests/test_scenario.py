@@ -1,0 +1,163 @@
+"""A scenario as an analyst writes it by hand: every slip is named, none is applied silently."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from optimiser import Scenario, ScenarioError, optimise
+from optimiser.inputs import load_compatibility
+from optimiser.synthetic import estate
+
+
+def problems_of(caught: pytest.ExceptionInfo) -> list[dict]:
+    return caught.value.problems.to_dict(orient="records")
+
+
+@pytest.mark.parametrize("key", ["discount_rate", "mip_gap", "time_limit_s"])
+def test_nan_is_not_a_number_a_setting_can_take(tmp_path, key):
+    # nan slipped through every range check (each comparison with it is false) and hung the solver
+    path = tmp_path / "s.toml"
+    path.write_text(f"{key} = nan\n")
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_toml(path)
+    assert [p["id"] for p in problems_of(caught)] == [key]
+
+
+def test_a_percentage_written_for_a_share_is_told_how_to_write_it(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text("discount_rate = 35\n")
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_toml(path)
+    assert problems_of(caught)[0]["action"] == "write it as a share: 0.35 for 35%"
+
+
+def test_a_scenario_file_saved_with_a_byte_order_mark_reads(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"\xef\xbb\xbfhorizon_years = 15\n")
+    assert Scenario.from_toml(path).horizon_years == 15
+
+
+def test_a_scenario_file_that_is_not_utf8_or_not_a_file_is_named(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_bytes(b"# budget agreed at \xa315m\nhorizon_years = 15\n")
+    with pytest.raises(ScenarioError, match="s.toml is not UTF-8 text"):
+        Scenario.from_toml(path)
+    with pytest.raises(ScenarioError, match="cannot be read"):
+        Scenario.from_toml(tmp_path)
+
+
+def test_a_lock_list_misnamed_or_misplaced_is_refused_not_dropped(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text('[locks]\nretian = ["H1"]\n')
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_toml(path)
+    assert (
+        problems_of(caught)[0]["id"] == "locks.retian"
+        and "retain, dispose or unlock" in problems_of(caught)[0]["action"]
+    )
+    path.write_text('[solver]\ntime_limit_s = 5.0\nretain = ["H1"]\n')
+    with pytest.raises(ScenarioError) as caught:
+        Scenario.from_toml(path)
+    assert problems_of(caught)[0] == {
+        "what": "setting",
+        "id": "solver.retain",
+        "problem": "is under [solver]",
+        "action": "move it under [locks]",
+    }
+
+
+def test_command_line_options_are_checked_on_their_own(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text("horizon_years = 12\n")
+    with pytest.raises(ScenarioError, match=r"The scenario \(the command-line options\) cannot be used"):
+        Scenario.from_toml(path, time_limit_s=0.0)
+    both = Scenario.from_toml(path, p=3)
+    assert (both.horizon_years, both.p, both.source) == (12, 3, "s.toml with command-line options")
+
+
+def test_a_compatibility_table_beside_the_scenario_is_found_there(tmp_path, monkeypatch):
+    (tmp_path / "tables").mkdir()
+    (tmp_path / "tables" / "compat.csv").write_text("partner_type,use_class,allowed\nnhs,office,yes\n")
+    path = tmp_path / "s.toml"
+    path.write_text('compatibility = "tables/compat.csv"\n')
+    monkeypatch.chdir("/")  # run from elsewhere
+    assert Scenario.from_toml(path).compatibility == str(tmp_path / "tables" / "compat.csv")
+
+
+def test_compatibility_table_names_unknown_types_and_contradictions_by_file_line(tmp_path):
+    path = tmp_path / "compat.csv"
+    path.write_text(
+        "# comment\n# another\npartner_type,use_class,allowed\n"
+        "nsh,office,yes\n"  # line 4: a typo
+        ",office,yes\n"  # line 5: blank
+        "nhs,offices,yes\n"  # line 6
+        "police,office,\n"  # line 7
+        "fire,office,yes\n"  # line 8
+        "fire,office,no\n"  # line 9: contradicts line 8
+    )
+    with pytest.raises(ScenarioError) as caught:
+        load_compatibility(path)
+    found = {(p["id"], p["problem"]) for p in problems_of(caught)}
+    assert ("line 4", "partner type 'nsh' is not one the planner knows") in found
+    assert ("line 5", "partner type '' is not one the planner knows") in found
+    assert ("line 6", "use class 'offices' is not one the planner knows") in found
+    assert ("line 7", "allowed is ''") in found
+    assert ("line 9", "fire/office is both allowed and not (also line 8)") in found
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"", "has no rows"), (b"partner_type,use_class,allowed\n", "has no rows"), (b"nhs,office,\xa3\n", "not UTF-8")],
+)
+def test_compatibility_table_that_cannot_be_read_is_named(tmp_path, content, message):
+    path = tmp_path / "compat.csv"
+    path.write_bytes(content)
+    with pytest.raises(ScenarioError, match=message):
+        load_compatibility(path)
+
+
+def test_p_with_an_objective_that_does_not_use_it_is_noted():
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10}], [])
+    plan = optimise(holdings, teams, Scenario(p=7))
+    assert any(note.startswith("p = 7 is not applied") and "max_hubs" in note for note in plan.notes)
+
+
+def test_unknown_lock_ids_say_which_list_holds_them():
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10}], [])
+    with pytest.raises(ScenarioError) as caught:
+        optimise(holdings, teams, Scenario(unlock=("B",)))
+    assert problems_of(caught)[0]["what"] == "scenario lock (unlock)"
+
+
+def test_command_line_out_that_is_a_file_is_refused_before_solving(tmp_path, capsys):
+    from estate.cli import main
+
+    taken = tmp_path / "plan.txt"
+    taken.write_text("not a folder")
+    assert main(["optimise", "--out", str(taken)]) == 2
+    assert "is a file, not a folder" in capsys.readouterr().err
+
+
+def test_command_line_removes_the_files_of_an_earlier_run_first(tmp_path, capsys):
+    from estate.cli import main
+
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("summary.json", "disposals.csv", "plan.gpkg"):
+        (out / name).write_text(json.dumps({"status": "feasible"}))
+    (out / "notes.txt").write_text("mine")
+    bad = tmp_path / "s.toml"
+    bad.write_text("time_limt_s = 5\n")
+    # refused at once: the old plan's files must not stay to contradict the refusal
+    assert main(["optimise", "--scenario", str(bad), "--out", str(out)]) == 2
+    assert "did you mean 'time_limit_s'?" in capsys.readouterr().err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
+
+
+def test_command_line_place_that_does_not_exist_says_so(tmp_path, capsys):
+    from estate.cli import main
+
+    assert main(["optimise", "--place", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
+    assert "does not exist" in capsys.readouterr().err
