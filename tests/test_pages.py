@@ -158,6 +158,7 @@ def test_scenario_results_compare_and_export_pages():
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Revenue savings a year"].startswith("£")
     assert "NPV over 10 years" in metrics
+    assert any(c.value.startswith("Land released: ") and "homes" in c.value for c in at.caption)
     status = " ".join(s.value for s in [*at.success, *at.warning])
     assert "Optimal" in status or "not proven best" in status
 
