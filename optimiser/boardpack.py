@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
 import pandas as pd  # noqa: E402
 
-from optimiser.plan import land_words  # noqa: E402
+from optimiser.plan import land_words, payback_words  # noqa: E402
 
 _DECISION_COLOURS = {"keep as hub": "#1a7f37", "keep": "#9aa1a9", "dispose": "#cf222e"}
 
@@ -73,12 +73,7 @@ def headline_figures(plan: Any) -> list[tuple[str, str]]:
         ("Capital receipts", gbp(s["capital_receipts_gbp"])),
         ("One-off costs", gbp(s["one_off_costs_gbp"]["total"])),
         (f"NPV over {s['horizon_years']} years at {s['discount_rate']:.1%}", gbp(s["npv_gbp"])),
-        (
-            "Payback",
-            f"year {s['payback_year']}" + (f" (by {s['payback_by_date']})" if s.get("payback_by_date") else "")
-            if s["payback_year"]
-            else "beyond the horizon",
-        ),
+        ("Payback", payback_words(s)),
         ("Carbon saved a year", f"{s['carbon_saved_tco2e_per_year']:,.0f} tCO2e"),
         *(
             [

@@ -322,13 +322,26 @@ class Plan:
             f"{len(self.moves)} team moves ({s['fte_moved']:,.0f} FTE).",
             f"NPV GBP {s['npv_gbp']:,.0f} over {s['horizon_years']} years; revenue saving GBP "
             f"{s['revenue_savings_gbp_per_year']:,.0f} a year; receipts GBP {s['capital_receipts_gbp']:,.0f}; "
-            f"one-off costs GBP {s['one_off_costs_gbp']['total']:,.0f}; payback "
-            + (f"year {s['payback_year']} (by {s['payback_by_date']})" if s["payback_year"] else "beyond the horizon")
+            f"one-off costs GBP {s['one_off_costs_gbp']['total']:,.0f}; payback {payback_words(s)}"
             + f"; carbon saved {s['carbon_saved_tco2e_per_year']:,.0f} tCO2e a year.",
         ]
         if "land_released_ha" in s:
             lines.append(land_words(s))
         return "\n".join(lines)
+
+
+def payback_words(summary: dict[str, Any]) -> str:
+    """When the plan pays back, in words.
+
+    "year 3 (by 2028-04-01)", "beyond the horizon", or "nothing to pay back" when the plan
+    spends nothing up front and no year's cash is negative.
+    """
+    s = summary
+    if not s["payback_year"]:
+        return "beyond the horizon"
+    if s["payback_year"] == 1 and not s["one_off_costs_gbp"]["total"]:
+        return "nothing to pay back (no one-off costs)"
+    return f"year {s['payback_year']}" + (f" (by {s['payback_by_date']})" if s.get("payback_by_date") else "")
 
 
 def land_words(summary: dict[str, Any]) -> str:

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from optimiser.diagnose import TOGETHER
-from optimiser.plan import land_words
+from optimiser.plan import land_words, payback_words
 from pages.common import current_place, money, place_picker, plan_map, routed_by_the_app, status_words
 from pages.runs import plan_of, run_panel, saved_specs, status_of
 
@@ -80,7 +80,7 @@ cols[3].metric(
 )
 cols[4].metric(
     "Payback",
-    f"year {s['payback_year']}" if s["payback_year"] else "beyond the horizon",
+    payback_words(s).split(" (")[0],
     help="The plan year by whose end the cumulative net cash stops being negative"
     + (f": by {s['payback_by_date']}." if s.get("payback_by_date") else "."),
 )

@@ -422,3 +422,13 @@ def test_sample_place_default_scenario_is_accepted_by_the_checker(trafford):
     baseline = baseline.set_index("service")["share"].reindex(after.index)
     assert after["share_before"].to_numpy() == pytest.approx(baseline.to_numpy())
     assert after.at["library", "share_before"] == pytest.approx(0.8553, abs=5e-5)
+
+
+def test_a_plan_that_spends_nothing_up_front_has_nothing_to_pay_back():
+    from optimiser.plan import payback_words
+
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10, "locked_retain": True}], [])
+    p = optimise(holdings, teams, Scenario(start_date=START))
+    assert len(p.disposals) == 0 and p.summary["payback_year"] == 1  # never negative, by the definition
+    assert payback_words(p.summary) == "nothing to pay back (no one-off costs)"
+    assert "payback nothing to pay back" in p.describe()
