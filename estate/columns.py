@@ -203,6 +203,11 @@ def _index(aliases: Mapping[str, Sequence[str]]) -> dict[str, str]:
     return own | {normalise_heading(alias): field for field, spellings in aliases.items() for alias in spellings}
 
 
+def recognised_headings(aliases: Mapping[str, Sequence[str]] = ALIASES) -> frozenset[str]:
+    """Every heading ``aliases`` recognise (a register's by default), normalised (:func:`normalise_heading`)."""
+    return frozenset(_index(aliases))
+
+
 @dataclass(frozen=True)
 class ColumnMapping:
     """Which source column feeds which source field.
@@ -264,9 +269,10 @@ def match_columns(
     if not ({"name", "address", "uprn", "local_id"} & fields.keys()) or not (
         has_geometry or _LOCATION_FIELDS & fields.keys()
     ):
+        found = f"found {', '.join(map(repr, headings[:12]))}{' ...' if len(headings) > 12 else ''}"
         raise ColumnMappingError(
-            f"{label}: no recognisable register columns (found {', '.join(map(repr, headings[:12]))}"
-            f"{' ...' if len(headings) > 12 else ''}). A register needs a name, address or UPRN "
+            f"{label}: no recognisable register columns ({found if headings else 'it has no columns'}). "
+            "A register needs a name, address or UPRN "
             "column and a location (GeoX/GeoY, Easting/Northing, Longitude/Latitude or PostCode). "
             "Map the columns on the Portfolio page or in place.toml under [partners.files.columns]."
         )

@@ -8,15 +8,16 @@ The pipeline for one file::
 Every input row ends in the report as *loaded*, *loaded with warnings* or
 *excluded*, with the field at fault and what was done or should be done. A row is
 excluded only when it cannot be a holding on the map (no usable location), is an
-exact copy of an earlier row, or records a site that has closed (and, when several
-files are combined, when the partner's holding is already loaded from another file:
-see :func:`estate.place.combine`). A file with no rows is one excluded line of the
-whole file.
+exact copy of an earlier row, is the register's totals row, or records a site that
+has closed (and, when several files are combined, when the partner's holding is
+already loaded from another file: see :func:`estate.place.combine`). A file with no
+rows is one excluded line of the whole file.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -28,16 +29,17 @@ import pandas as pd
 
 from estate._tables import normalise
 from estate.assumptions import Assumptions, fill_modelled, load_assumptions, modelled_teams
-from estate.columns import ColumnMapping, match_columns
+from estate.columns import ColumnMapping, match_columns, recognised_headings
 from estate.locate import (
     PostcodeLookup,
+    check_against_postcode,
     declared_system,
     locate_coordinates,
     locate_postcode,
     normalise_postcode,
     outside_boundary,
 )
-from estate.readers import RawTable, read_table, with_decimal_point
+from estate.readers import ROW, RawTable, read_table, with_decimal_point
 from estate.schema import (
     CRS,
     HOLDING_COLUMNS,
@@ -61,6 +63,8 @@ _LARGE_GIA_M2 = 250_000.0  # larger than any single public building; a hospital 
 _FIRST_YEAR, _LAST_YEAR = 1900, 2200  # a register's date outside these is a slip (year 1, 2-digit years)
 _MAX_FTE_PER_WORKSTATION = 4.0
 _MIN_M2_PER_FTE = 2.0  # fewer square metres per person than this is not an office
+_NUMERIC_DATE = re.compile(r"(?P<first>\d{1,2})(?P<mark>[/.-])(?P<second>\d{1,2})(?P=mark)\d{2,4}")  # 31/12/2030
+_TOTALS = re.compile(r"(?:grand\s+|sub-?\s?)?totals?:?", re.IGNORECASE)  # a register's bottom line
 _YES = {"y", "yes", "true", "1", "t"}
 _NO = {"n", "no", "false", "0", "f"}
 
@@ -154,11 +158,13 @@ def parse_uprn(value: object) -> tuple[str | None, str | None]:
 
 
 def _date(value: object) -> tuple[pd.Timestamp | None, str | None]:
-    """A register's date as a day without a time zone; (None, problem) for text that is not a date.
+    """A register's date as a day without a time zone, and any problem with it.
 
+    Numbers are read day first (``01/02/2031`` is 1 February), as UK registers write
+    them; a date that can only be month first (``12/31/2030``) is read so, with a note.
     A timestamp with a zone or offset (``2030-12-31T00:00:00Z``) is read as its UTC day.
     Text without digits (``"today"``, ``"March"``) and years outside 1900-2200 (``"Dec-30"``
-    would otherwise be 30 December of year 1) are not dates.
+    would otherwise be 30 December of year 1) are not dates: (None, problem).
     """
     text = cell_text(value)
     if text is None:
@@ -166,14 +172,28 @@ def _date(value: object) -> tuple[pd.Timestamp | None, str | None]:
     if not re.search(r"\d", text):
         return None, f"{text!r} is not a date"
     iso = re.fullmatch(r"\d{4}-\d{2}-\d{2}.*|\d{8}", text)
+    numbers = _NUMERIC_DATE.fullmatch(text)
+    month_first = numbers is not None and int(numbers["first"]) <= 12 < int(numbers["second"])
     try:
-        stamp = pd.to_datetime(text, dayfirst=not iso, format="%Y%m%d" if re.fullmatch(r"\d{8}", text) else None)
+        with warnings.catch_warnings():
+            # pandas warns when it falls back from day-first; month_first above has said so already
+            warnings.simplefilter("ignore", UserWarning)
+            stamp = pd.to_datetime(
+                text,
+                dayfirst=not (iso or month_first),
+                format="%Y%m%d" if re.fullmatch(r"\d{8}", text) else None,
+            )
     except (ValueError, OverflowError):
         return None, f"{text!r} is not a date"
     if stamp.tzinfo is not None:
         stamp = stamp.tz_convert("UTC").tz_localize(None)
     if not _FIRST_YEAR <= stamp.year <= _LAST_YEAR:
         return None, f"{text!r} is not a date between {_FIRST_YEAR} and {_LAST_YEAR}"
+    if month_first:
+        return (
+            stamp.normalize(),
+            f"{text!r} is written month first: read as {stamp.day} {stamp:%B %Y}, the only valid date",
+        )
     return stamp.normalize(), None
 
 
@@ -188,13 +208,80 @@ def _flag(value: object) -> bool | None:
     return None
 
 
-def _tenure(tenure: str | None, detail: str | None) -> str:
-    words = " ".join(t for t in (tenure, detail) if t).lower()
-    if "leasehold in" in words or (words.startswith("leasehold") and "out" not in words) or "lease" == words:
-        return Tenure.LEASEHOLD.value
-    if "freehold" in words or "leasehold out" in words or "owned" in words:
+# The partner's own interest, read from the start of a tenure: "Freehold", "FH", "Owned";
+# "Leasehold", "LH", "Long leasehold", "Lease".
+_FREEHOLD = re.compile(r"(?:freehold|fh|owned)\b")
+_LEASEHOLD = re.compile(r"(?:(?:long|short)\s+)?(?:leasehold|lh|lease)\b")
+# A lease the partner takes (it is the tenant), or grants (it is the landlord).
+_LET_IN = re.compile(r"\b(?:leasehold|lease|leased|let)\s+in\b")
+_LET_OUT = re.compile(r"\b(?:(?:leasehold|lease|leased|let|sublet)\s+out\b|sub-?let)")
+_MEANS = {Tenure.FREEHOLD.value: "the partner owns it", Tenure.LEASEHOLD.value: "the partner rents it"}
+
+
+@dataclass(frozen=True)
+class _TenureRead:
+    """The partner's own tenure as read from the register, and what to say about it."""
+
+    tenure: str
+    problem: str | None = None
+    action: str = ""
+
+
+def _interest(text: str) -> str | None:
+    """The partner's own interest a tenure names at its start, else ``None``."""
+    if _FREEHOLD.match(text):
         return Tenure.FREEHOLD.value
-    return Tenure.UNKNOWN.value
+    if _LEASEHOLD.match(text):
+        return Tenure.LEASEHOLD.value
+    return None
+
+
+def _tenure(said: str | None, detail: str | None, said_as: str, detail_as: str) -> _TenureRead:
+    """The partner's own tenure: freehold (it owns the property) or leasehold (it rents it).
+
+    The type (``TenureType``) decides; its detail (``TenureDetail``) is read for the
+    partner's interest only when it says the partner leases the property in
+    (``Leasehold In``) or names a tenure itself (``Freehold``). A lease the partner
+    grants (``Leasehold Out``, ``Let out``, ``Sublet``) makes it the landlord of that
+    lease and leaves its own tenure as the type says. ``said_as`` and ``detail_as``
+    name the two in messages (the file's headings).
+    """
+    kind = said.strip().lower() if said else ""
+    more = detail.strip().lower() if detail else ""
+    own = None if _LET_OUT.match(kind) else _interest(kind)
+    implied = None
+    if _LET_IN.search(more):
+        implied = Tenure.LEASEHOLD.value
+    elif not _LET_OUT.search(more):
+        implied = _interest(more)
+    either = f"set {said_as} to Freehold (the partner owns it) or Leasehold (the partner rents it)"
+    if own and implied and own != implied:
+        return _TenureRead(
+            own,
+            f"{said_as} {said!r} ({_MEANS[own]}) and {detail_as} {detail!r} ({_MEANS[implied]}) disagree",
+            f"read as {own}, as {said_as} says; correct {said_as} or {detail_as} in the register",
+        )
+    if own:
+        return _TenureRead(own)
+    if said and _LET_OUT.match(kind):
+        problem = f"{said_as} {said!r} says the partner lets the property out, not whether it owns or rents it"
+    elif said:
+        problem = f"{said_as} {said!r} is not freehold or leasehold"
+    elif _LET_OUT.search(more):
+        problem = f"{detail_as} {detail!r} says the partner lets the property out, and there is no {said_as}"
+    else:
+        return _TenureRead(implied or Tenure.UNKNOWN.value)
+    if implied:
+        return _TenureRead(implied, problem, f"read as {implied}, as {detail_as} says; {either}")
+    return _TenureRead(Tenure.UNKNOWN.value, problem, f"treated as unknown; {either}")
+
+
+def _totals(rec: Mapping[str, object], mapping: ColumnMapping) -> str | None:
+    """The cell (``"TOTAL"``) that makes a row with no id, UPRN or location a totals row; else ``None``."""
+    if any(cell_text(_get(rec, mapping, name)) for name in ("local_id", "uprn", "postcode", "x", "y", "lon", "lat")):
+        return None
+    cells = (cell_text(value) for key, value in rec.items() if key != ROW)
+    return next((text for text in cells if text and _TOTALS.fullmatch(text)), None)
 
 
 def _use_class(text: str | None, assumptions: Assumptions) -> tuple[str | None, str | None]:
@@ -274,6 +361,8 @@ def _locate(
             return
         else:
             located = fallback
+    else:
+        located = check_against_postcode(located, postcode, lookup, swap="outline" not in row.values)
     if located.problem:
         row.exclude(
             "location", located.problem, "add coordinates (GeoX/GeoY) or a full postcode to the row, then load again"
@@ -331,20 +420,21 @@ def _parse_row(
         use_class, v["use_class_source"] = UseClass.OTHER.value, Source.MODELLED.value
     v["use_class"] = use_class
 
-    tenure_text = cell_text(_get(rec, mapping, "tenure")) or defaults.get("tenure")
-    v["tenure"] = _tenure(tenure_text, detail)
-    v["tenure_source"] = Source.SUPPLIED.value if v["tenure"] != Tenure.UNKNOWN.value else None
-    if v["tenure"] == Tenure.UNKNOWN.value and tenure_text:
-        row.note(
-            "tenure",
-            f"tenure {tenure_text!r} is not freehold or leasehold",
-            "treated as unknown; set TenureType to Freehold or Leasehold",
-        )
+    tenure_text = cell_text(_get(rec, mapping, "tenure"))
+    said_as = mapping.column("tenure") or "TenureType"
+    if tenure_text is None and defaults.get("tenure"):
+        tenure_text, said_as = str(defaults["tenure"]), "the file's default tenure"
+    read = _tenure(tenure_text, detail, said_as, mapping.column("tenure_detail") or "TenureDetail")
+    v["tenure"] = read.tenure
+    v["tenure_source"] = Source.SUPPLIED.value if read.tenure != Tenure.UNKNOWN.value else None
+    if read.problem:
+        row.note("tenure", read.problem, read.action)
     for name in ("lease_break", "lease_expiry"):
         v[name], problem = _date(_get(rec, mapping, name))
         v[f"{name}_source"] = Source.SUPPLIED.value if v[name] is not None else None
         if problem:
-            row.note(name, problem, "left blank; give the date as YYYY-MM-DD")
+            done = "left blank" if v[name] is None else "kept"
+            row.note(name, problem, f"{done}; give the date as YYYY-MM-DD")
     _check_lease_dates(v["lease_break"], v["lease_expiry"], row)
     if v["tenure"] == Tenure.LEASEHOLD.value and v["lease_break"] is None and v["lease_expiry"] is None:
         row.note(
@@ -530,7 +620,7 @@ def load_file(
 
     """
     assumptions = assumptions or load_assumptions()
-    raw = read_table(source, label=label)
+    raw = read_table(source, label=label, headings=[*recognised_headings(), *spec.columns])
     label = raw.label
     mapping = match_columns(list(raw.frame.columns), spec.columns, label=label, has_geometry=raw.geometry is not None)
     raw = _as_read(raw, mapping)
@@ -545,6 +635,12 @@ def load_file(
     rows: list[_Row] = []
     for rec, geom in zip(records, geoms, strict=True):
         row = _Row(label, spec.partner, int(rec["_row"]))
+        total = _totals(rec, mapping) if geom is None else None
+        if total:
+            row.values["name"] = total
+            row.exclude("name", f"a totals row ({total!r}), not a holding", "no action: totals are not loaded")
+            rows.append(row)
+            continue
         _parse_row(rec, mapping, spec, row, assumptions)
         point = None
         if geom is not None and not geom.is_empty:

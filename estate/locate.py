@@ -4,7 +4,9 @@ A register gives a location in one of three ways: easting/northing, longitude/
 latitude, or only a postcode. Registers also mislabel them: OSGB numbers under a
 ``WGS84`` label, latitude and longitude swapped, no CRS at all. This module
 classifies each row's coordinates by their *values*, corrects what the values
-prove, and explains every correction; it never guesses silently.
+prove, and explains every correction; it never guesses silently. Where the values
+cannot tell (in much of England an easting and a northing swapped are both in
+range), a row's postcode can: :func:`check_against_postcode`.
 
 Bounds used to recognise a system (Great Britain and its waters):
 
@@ -18,7 +20,7 @@ from __future__ import annotations
 import csv
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import geopandas as gpd
@@ -41,6 +43,13 @@ _LAT = (49.0, 61.0)
 _EAST = (1_000.0, 700_000.0)
 _NORTH = (1_000.0, 1_300_000.0)
 
+POSTCODE_TOLERANCE_M = 2_000.0
+"""How far a row's coordinates may lie from its postcode's point before the row is warned.
+
+A postcode's point (its centroid in the ONS directory) is usually within a few hundred
+metres of any address in it; large rural postcodes and big sites stretch further.
+"""
+
 
 @dataclass(frozen=True)
 class Located:
@@ -57,6 +66,9 @@ class Located:
         Warnings to show for the row (each a sentence).
     problem
         Why the row could not be placed; ``None`` when it was.
+    grid
+        The values were read as British National Grid metres (not degrees, nor a
+        postcode), so an easting and northing swapped between them can be put back.
 
     """
 
@@ -65,6 +77,7 @@ class Located:
     how: str
     notes: tuple[str, ...] = ()
     problem: str | None = None
+    grid: bool = False
 
 
 def _inside(v: float, bounds: tuple[float, float]) -> bool:
@@ -128,18 +141,81 @@ def locate_coordinates(x: float, y: float, declared: str | None, *, label: str =
         return Located(ex, ny, "derived", (f"latitude and longitude swapped in {shown} ({said}): corrected",))
     if _looks_bng(x, y):
         if declared == "bng":
-            return Located(x, y, "supplied")
+            return Located(x, y, "supplied", grid=True)
         return Located(
-            x, y, "derived", (f"coordinates {shown} are British National Grid metres ({said}): read as EPSG:27700",)
+            x,
+            y,
+            "derived",
+            (f"coordinates {shown} are British National Grid metres ({said}): read as EPSG:27700",),
+            grid=True,
         )
     if _looks_bng(y, x):
-        return Located(y, x, "derived", (f"easting and northing swapped in {shown} ({said}): corrected",))
+        return Located(y, x, "derived", (f"easting and northing swapped in {shown} ({said}): corrected",), grid=True)
     return Located(
         np.nan,
         np.nan,
         "supplied",
         problem=f"coordinates {shown} are not in Great Britain as WGS84 or British National Grid",
     )
+
+
+def check_against_postcode(
+    located: Located,
+    postcode: str | None,
+    lookup: PostcodeLookup | None,
+    *,
+    swap: bool = True,
+    tolerance_m: float = POSTCODE_TOLERANCE_M,
+) -> Located:
+    """Compare a row's point from its coordinates with its postcode's point.
+
+    Registers swap easting and northing, and in much of England both are six-digit
+    numbers in range, so only the postcode can tell: a point more than
+    ``tolerance_m`` from the postcode's gets a note naming both and the distance. When
+    the point was read as grid metres and swapping them brings it within
+    ``tolerance_m`` (and ``swap`` allows it), the swapped point is used and the note
+    says so.
+
+    Parameters
+    ----------
+    located
+        The point :func:`locate_coordinates` placed.
+    postcode
+        The row's postcode, normalised (:func:`normalise_postcode`).
+    lookup
+        The place's postcode lookup; without one, or without the postcode in it,
+        ``located`` is returned as it is.
+    swap
+        Whether the point may be swapped (not for a point of an outline, which would
+        stay where it is).
+    tolerance_m
+        How far apart the two may lie.
+
+    Returns
+    -------
+    Located
+
+    """
+    found = lookup.find(postcode) if lookup is not None and located.problem is None else None
+    if found is None:
+        return located
+    px, py = found
+    off = float(np.hypot(located.x - px, located.y - py))
+    if off <= tolerance_m:
+        return located
+    point = f"E {located.x:.0f}, N {located.y:.0f}"
+    where = f"postcode {postcode} (E {px:.0f}, N {py:.0f} in {lookup.label})"
+    swapped = float(np.hypot(located.y - px, located.x - py))
+    if swap and located.grid and swapped <= tolerance_m:
+        note = (
+            f"easting and northing swapped: {point} is {off / 1000:.1f} km from {where}, swapped "
+            f"{swapped / 1000:.1f} km: read as E {located.y:.0f}, N {located.x:.0f}"
+        )
+        return replace(located, x=located.y, y=located.x, how="derived", notes=(*located.notes, note))
+    note = f"the coordinates ({point}) are {off / 1000:.1f} km from {where}: kept as given"
+    if located.grid and swapped < off / 2:
+        note += f" (swapped they would be {swapped / 1000:.1f} km from it)"
+    return replace(located, notes=(*located.notes, note))
 
 
 # ---------------------------------------------------------------- postcodes
@@ -295,6 +371,7 @@ class PostcodeLookup:
             )
         points = pd.DataFrame({"x": east[ok].to_numpy(), "y": north[ok].to_numpy()}, index=keys[ok].to_numpy())
         self._points = points[~points.index.duplicated()]
+        self._xy = self._points.to_numpy()
 
     @classmethod
     def from_csv(cls, path: str | Path) -> PostcodeLookup:
@@ -344,10 +421,11 @@ class PostcodeLookup:
         if not postcode:
             return None
         key = postcode.replace(" ", "")
-        if key not in self._points.index:
+        try:
+            at = self._points.index.get_loc(key)  # unique keys: a position, quicker than .loc for one row
+        except KeyError:
             return None
-        row = self._points.loc[key]
-        return float(row["x"]), float(row["y"])
+        return float(self._xy[at, 0]), float(self._xy[at, 1])
 
 
 def _near_line(exc: Exception) -> str:

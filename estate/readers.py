@@ -5,7 +5,9 @@ Partners export their registers from finance systems, spreadsheets and GIS.
 returns a :class:`RawTable`: every source column as text exactly as written, the
 row number a spreadsheet shows for each record and, for a GIS layer, its geometry
 and coordinate system. Nothing is interpreted here: matching columns to the
-holding schema, parsing numbers and dates and locating holdings come later.
+holding schema, parsing numbers and dates and locating holdings come later. Only
+the column names the caller expects are looked for, to find the header below any
+title or group headings, and the sheet of a workbook that holds the table.
 
 The format is recognised from the file's content first and from its name only
 when the content does not settle it, so an old ``.xls`` saved under a ``.xlsx``
@@ -47,8 +49,9 @@ import tempfile
 import warnings
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import islice
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -60,6 +63,7 @@ import pandas as pd
 import pyogrio
 import xlrd
 
+from estate.columns import normalise_heading, recognised_headings
 from estate.errors import InputFileError
 
 if TYPE_CHECKING:
@@ -129,7 +133,7 @@ _ENCODING_NAMES = {"utf-16": "UTF-16", "cp1252": "Windows-1252", "latin_1": "ISO
 _DELIMITERS = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "vertical bars"}
 _SNIFF_CHARS = 64 * 1024
 _NON_ASCII = re.compile(rb"[\x80-\xff]")
-_TITLE_SEARCH_ROWS = 10
+_HEADER_SEARCH_ROWS = 20  # the header is looked for among this many first rows holding a value
 
 
 @dataclass(frozen=True, eq=False)
@@ -183,6 +187,7 @@ def read_table(
     label: str | None = None,
     sheet: str | int | None = None,
     max_bytes: int = MAX_FILE_BYTES,
+    headings: Collection[str] | None = None,
 ) -> RawTable:
     """Read a register file of any supported format as a table of text.
 
@@ -198,9 +203,17 @@ def read_table(
     sheet : str or int, optional
         The sheet of a workbook, or the layer of a GeoPackage or of a zip
         holding several shapefiles, by name or 0-based position. Defaults to
-        the first. Ignored for CSV and GeoJSON.
+        the sheet whose header names the most ``headings`` (the first when
+        none does), and the first layer. Ignored for CSV and GeoJSON.
     max_bytes : int, default :data:`MAX_FILE_BYTES`
         Larger files are refused before they are parsed.
+    headings : collection of str, optional
+        Column names the table is expected to have, in any spelling
+        :func:`estate.columns.normalise_heading` folds together. Of the first
+        rows of a CSV or sheet, the one naming the most of them is the header
+        (else the first holding several values, below any title lines).
+        Defaults to every heading a register's columns are recognised by
+        (:func:`estate.columns.recognised_headings`).
 
     Returns
     -------
@@ -223,7 +236,8 @@ def read_table(
         return _read_layer(path, label, "shapefile", layer=None, notes=())
     data = _read_bytes(source, path, label, max_bytes)
     fmt = _detect_format(data, label)
-    table = _READERS[fmt](data, label, sheet)
+    known = recognised_headings() if headings is None else frozenset(map(normalise_heading, headings))
+    table = _READERS[fmt](data, label, sheet, known)
     return replace(table, warnings=(*_misnamed(fmt, label), *table.warnings))
 
 
@@ -367,20 +381,22 @@ def _misnamed(fmt: str, label: str) -> tuple[str, ...]:
 
 
 def _spreadsheet_frame(
-    rows: Sequence[tuple[int, list[str | None]]], label: str, where: str
+    rows: Iterable[tuple[int, list[str | None]]], label: str, empty: str, known: frozenset[str]
 ) -> tuple[pd.DataFrame, list[str], dict[str, tuple[str, ...]]]:
     """Find the header among numbered rows and build the frame of the records below it.
 
     A cell is empty when it is ``None`` or ``""``; rows of empty cells are left out.
+    ``empty`` says what is wrong when no row holds a value (``"it holds only blank lines"``);
+    the header is the row :func:`_header_position` finds by ``known`` headings.
     Returns the frame, notes on how it was read and the repeated headings (see :func:`_frame`).
     """
     filled = [(number, cells) for number, cells in rows if any(cells)]
     if not filled:
         raise InputFileError(
-            f"'{label}' has no header row: {where} is empty. Put the column names in the first "
+            f"'{label}' has no header row: {empty}. Put the column names in the first "
             "row and one record per row below, then upload it again."
         )
-    at = _header_position(filled)
+    at = _header_position(filled, known)
     notes = []
     if at:
         above = [number for number, _ in filled[:at]]
@@ -396,12 +412,27 @@ def _spreadsheet_frame(
     return frame, notes + named, repeats
 
 
-def _header_position(filled: Sequence[tuple[int, list[str | None]]]) -> int:
-    """Skip title lines: rows holding a single value above the first row holding several."""
-    for position, (_, cells) in enumerate(filled[:_TITLE_SEARCH_ROWS]):
+def _header_position(filled: Sequence[tuple[int, list[str | None]]], known: frozenset[str]) -> int:
+    """The header's position among the rows holding a value.
+
+    Among the first :data:`_HEADER_SEARCH_ROWS`, the row of several values naming the most
+    ``known`` headings, the first on a tie; a title (one or two values) or a row of group
+    headings above it is skipped. When no row names one, the first row holding several values.
+    """
+    first = filled[:_HEADER_SEARCH_ROWS]
+    scores = [_recognised(cells, known) for _, cells in first]
+    if max(scores, default=0) > 0:
+        return scores.index(max(scores))
+    for position, (_, cells) in enumerate(first):
         if sum(1 for cell in cells if cell) >= 2:
             return position
     return 0
+
+
+def _recognised(cells: Sequence[str | None], known: frozenset[str]) -> int:
+    """How many ``known`` headings a row of several values names (0 for a row of one value)."""
+    values = {normalise_heading(cell) for cell in cells if cell}
+    return len(values & known) if len(values) >= 2 else 0
 
 
 def _frame(
@@ -511,10 +542,37 @@ def _choose(label: str, names: Sequence[str], sheet: str | int | None, kind: str
     raise InputFileError(f"'{label}' has no {kind} '{sheet}': its {kind}s are {listed}; choose one of those.")
 
 
+def _choose_sheet(
+    label: str,
+    names: Sequence[str],
+    sheet: str | int | None,
+    rows_of: Callable[[int], Iterator[tuple[int, list[str | None]]]],
+    known: frozenset[str],
+) -> tuple[int, list[str]]:
+    """Pick a workbook's sheet: as asked, else the one whose header names the most ``known`` headings.
+
+    ``rows_of(i)`` gives sheet ``i``'s numbered rows. When no sheet's first rows name a
+    known heading, the first sheet holding a value is read, as when the workbook has one sheet.
+    """
+    if sheet is not None or len(names) < 2:
+        return _choose(label, names, sheet, "sheet")
+    best: list[tuple[int, bool, int]] = []  # (score, holds a value, header row) per sheet
+    for index in range(len(names)):
+        head = list(islice(((n, cells) for n, cells in rows_of(index) if any(cells)), _HEADER_SEARCH_ROWS))
+        at = _header_position(head, known) if head else 0
+        best.append((_recognised(head[at][1], known) if head else 0, bool(head), head[at][0] if head else 1))
+    index = max(range(len(names)), key=lambda i: best[i][:2])  # max keeps the first of equals
+    if index == 0:
+        return _choose(label, names, None, "sheet")
+    listed = ", ".join(f"'{n}'" for n in names)
+    why = f"whose header (row {best[index][2]}) has the most recognised columns" if best[index][0] else "not empty"
+    return index, [f"the file has {len(names)} sheets ({listed}); read '{names[index]}', {why}"]
+
+
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _read_csv(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+def _read_csv(data: bytes, label: str, sheet: str | int | None, known: frozenset[str]) -> RawTable:
     text, encoding = _decode(data, label)
     if text.lstrip().startswith("<"):
         raise InputFileError(
@@ -536,7 +594,7 @@ def _read_csv(data: bytes, label: str, sheet: str | int | None) -> RawTable:
             f"'{label}' cannot be read as CSV near line {reader.line_num} ({exc}): look for a "
             'quote (") that is never closed, save the file again as CSV and upload it.'
         ) from exc
-    frame, named, repeats = _spreadsheet_frame(rows, label, "the file holds only blank lines")
+    frame, named, repeats = _spreadsheet_frame(rows, label, "it holds only blank lines", known)
     decimal = _decimal_mark(frame) if delimiter == ";" else None
     if decimal is not None:
         notes.append(f"numbers use a comma as the decimal mark ({decimal!r} is read as {_with_point(decimal)})")
@@ -689,7 +747,7 @@ def _workbook_error(label: str, exc: Exception) -> InputFileError:
     )
 
 
-def _read_xlsx(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+def _read_xlsx(data: bytes, label: str, sheet: str | int | None, known: frozenset[str]) -> RawTable:
     try:
         with warnings.catch_warnings():
             # openpyxl warns about styles and extensions it ignores; none affect values.
@@ -697,44 +755,51 @@ def _read_xlsx(data: bytes, label: str, sheet: str | int | None) -> RawTable:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
         raise _workbook_error(label, exc) from exc
+
+    def rows_of(index: int) -> Iterator[tuple[int, list[str | None]]]:
+        values = book.worksheets[index].iter_rows(min_row=1, values_only=True)
+        return ((number, [_cell_text(value) for value in row]) for number, row in enumerate(values, start=1))
+
     try:
         names = [ws.title for ws in book.worksheets]
-        index, notes = _choose(label, names, sheet, "sheet")
         try:
-            rows = [
-                (number, [_cell_text(value) for value in values])
-                for number, values in enumerate(book.worksheets[index].iter_rows(min_row=1, values_only=True), start=1)
-            ]
+            index, notes = _choose_sheet(label, names, sheet, rows_of, known)
+            rows = list(rows_of(index))
+        except InputFileError:
+            raise
         except Exception as exc:
             raise _workbook_error(label, exc) from exc
     finally:
         book.close()
-    frame, named, repeats = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
+    frame, named, repeats = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}' is empty", known)
     return RawTable(label, "xlsx", frame, warnings=(*notes, *named), repeats=repeats)
 
 
-def _read_xls(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+def _read_xls(data: bytes, label: str, sheet: str | int | None, known: frozenset[str]) -> RawTable:
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True, logfile=io.StringIO())
     except Exception as exc:  # xlrd raises many kinds of error on a damaged file
         raise _workbook_error(label, exc) from exc
+
+    def rows_of(index: int) -> Iterator[tuple[int, list[str | None]]]:
+        ws = book.sheet_by_index(index)
+        return (
+            (r + 1, [_xls_cell_text(ws.cell(r, c), book.datemode) for c in range(ws.row_len(r))])
+            for r in range(ws.nrows)
+        )
+
     try:
         names = book.sheet_names()
-        index, notes = _choose(label, names, sheet, "sheet")
         try:
-            ws = book.sheet_by_index(index)
-            rows = [
-                (
-                    r + 1,
-                    [_xls_cell_text(ws.cell(r, c), book.datemode) for c in range(ws.row_len(r))],
-                )
-                for r in range(ws.nrows)
-            ]
+            index, notes = _choose_sheet(label, names, sheet, rows_of, known)
+            rows = list(rows_of(index))
+        except InputFileError:
+            raise
         except Exception as exc:
             raise _workbook_error(label, exc) from exc
     finally:
         book.release_resources()
-    frame, named, repeats = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}'")
+    frame, named, repeats = _spreadsheet_frame(rows, label, f"its sheet '{names[index]}' is empty", known)
     return RawTable(label, "xls", frame, warnings=(*notes, *named), repeats=repeats)
 
 
@@ -756,14 +821,14 @@ def _xls_cell_text(cell: xlrd.sheet.Cell, datemode: int) -> str | None:
 # --- GIS formats -------------------------------------------------------------------------
 
 
-def _read_geojson(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+def _read_geojson(data: bytes, label: str, sheet: str | int | None, known: frozenset[str]) -> RawTable:
     with tempfile.TemporaryDirectory(prefix="estate-") as folder:
         path = Path(folder) / "layer.geojson"
         path.write_bytes(data)
         return _read_layer(path, label, "geojson", layer=None, notes=())
 
 
-def _read_gpkg(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+def _read_gpkg(data: bytes, label: str, sheet: str | int | None, known: frozenset[str]) -> RawTable:
     with tempfile.TemporaryDirectory(prefix="estate-") as folder:
         path = Path(folder) / "layers.gpkg"
         path.write_bytes(data)
@@ -775,7 +840,7 @@ def _read_gpkg(data: bytes, label: str, sheet: str | int | None) -> RawTable:
         return _read_layer(path, label, "gpkg", layer=names[index], notes=notes)
 
 
-def _read_zipped_shapefile(data: bytes, label: str, sheet: str | int | None) -> RawTable:
+def _read_zipped_shapefile(data: bytes, label: str, sheet: str | int | None, known: frozenset[str]) -> RawTable:
     with (
         zipfile.ZipFile(io.BytesIO(data)) as archive,
         tempfile.TemporaryDirectory(prefix="estate-") as folder,
@@ -808,12 +873,19 @@ def _shapefile_members(names: Sequence[str]) -> list[str]:
 def _read_layer(path: Path, label: str, fmt: str, layer: str | None, notes: Sequence[str]) -> RawTable:
     """Read one GIS layer: attributes as text, geometry and CRS as declared."""
     try:
-        layer_frame = pyogrio.read_dataframe(path, layer=layer)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            layer_frame = pyogrio.read_dataframe(path, layer=layer)
     except Exception as exc:  # pyogrio and GDAL raise many kinds of error on a damaged file
         raise _layer_error(label, fmt, exc, path) from exc
     geometry = None
     crs = None
-    notes = list(notes)
+    notes = [*notes, *_gdal_notes(caught, path, label)]
+    if layer_frame.empty and len(layer_frame.columns) <= 1:
+        raise InputFileError(
+            f"'{label}' has no features (the layer is empty): export the layer again from the GIS with its "
+            "features and upload it."
+        )
     if isinstance(layer_frame, gpd.GeoDataFrame):
         geometry = layer_frame.geometry.reset_index(drop=True).rename("geometry")
         layer_frame = pd.DataFrame(layer_frame.drop(columns=layer_frame.geometry.name))
@@ -830,6 +902,19 @@ def _read_layer(path: Path, label: str, fmt: str, layer: str | None, notes: Sequ
         list(range(2, len(records) + 2)),
     )
     return RawTable(label, fmt, frame, geometry, crs, (*notes, *named), repeats)
+
+
+def _gdal_notes(caught: Sequence[warnings.WarningMessage], path: Path, label: str) -> list[str]:
+    """What GDAL said while reading a layer (a feature it could not read, say), once per message."""
+    said = Counter(
+        re.sub(r"^\w+\(\):\s*", "", str(w.message).replace(str(path), label)).strip().rstrip(".") for w in caught
+    )
+    return [
+        f"reading the layer, GDAL reported: {text}{f' ({count} times)' if count > 1 else ''}; "
+        "features whose geometry it could not read have none"
+        for text, count in said.items()
+        if text
+    ]
 
 
 def _epsg(crs: CRS | None) -> str | None:
@@ -856,7 +941,7 @@ def _reason(exc: Exception, path: Path | None = None, label: str = "") -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-_READERS: dict[str, Callable[[bytes, str, str | int | None], RawTable]] = {
+_READERS: dict[str, Callable[[bytes, str, str | int | None, frozenset[str]], RawTable]] = {
     "csv": _read_csv,
     "xlsx": _read_xlsx,
     "xls": _read_xls,

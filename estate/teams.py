@@ -45,7 +45,7 @@ import pandas as pd
 
 from estate._tables import listing
 from estate.assumptions import Assumptions, load_assumptions
-from estate.columns import match_headings
+from estate.columns import match_headings, recognised_headings
 from estate.errors import ColumnMappingError
 from estate.load import cell_text, file_notes, parse_number, parse_uprn, slug
 from estate.readers import ROW, read_table
@@ -131,7 +131,7 @@ def load_teams(
 
     """
     assumptions = assumptions or load_assumptions()
-    raw = read_table(source, label=label)
+    raw = read_table(source, label=label, headings=[*recognised_headings(ALIASES), *(columns or {})])
     label = raw.label
     fields = _match(list(raw.frame.columns), columns or {}, label)
     per_desk = float(assumptions.occupancy.get("m2_per_workstation", 6.0))

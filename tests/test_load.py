@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import geopandas as gpd
 import pandas as pd
@@ -16,6 +17,7 @@ from estate.errors import ColumnMappingError, InputFileError
 from estate.load import PartnerFile, load_file, outcome_counts, row_outcomes
 from estate.locate import PostcodeLookup
 from estate.place import combine
+from tests.conftest import SAMPLE
 from tests.test_readers import _shapefile_parts, _xls_bytes, _xlsx_bytes, _zip
 
 LGTC_HEADER = (
@@ -405,15 +407,17 @@ def test_transparency_code_headings_and_their_variants_give_the_canonical_fields
     ]
     path = write(tmp_path, "lgtc.csv", "\n".join([header, *rows]))
     result = load_file(path, COUNCIL)
-    assert outcome_counts(result.report) == {"loaded": 3, "loaded with warnings": 0, "excluded": 0}
+    assert outcome_counts(result.report) == {"loaded": 2, "loaded with warnings": 1, "excluded": 0}
     h = result.holdings
     assert list(h["holding_id"]) == ["council:A1", "council:A2", "council:A3"]
     assert list(h["uprn"]) == ["200001", "100012797623", "200003"]
     assert list(h["name"]) == ["Old Library", "Town Hall", "Firs Playing Field"]
     assert list(h["address"]) == ["12 High Street, Altrincham", "Talbot Road, Stretford", "Firs Road, Sale"]
     assert list(h["postcode"]) == ["WA14 1PF", "M32 0TH", "M33 5EJ"]
-    # Leased out by the council: it holds the freehold.
-    assert list(h["tenure"]) == ["freehold", "freehold", "freehold"]
+    # A2 is a lease the council holds and lets out: its own tenure is leasehold (with no dates: the warning).
+    assert list(h["tenure"]) == ["freehold", "leasehold", "freehold"]
+    a2 = result.report[result.report["row"] == 3]
+    assert a2["problem"].tolist() == ["leasehold with no break or expiry date"]
     assert list(h["use_class"]) == ["library", "office", "land"]
     assert list(h["gia_m2_source"]) == ["supplied", "supplied", "modelled"]
     assert list(h["gia_m2"]) == [320, 2000, 0]
@@ -675,3 +679,142 @@ def test_a_repeated_id_in_one_file_is_renamed_with_a_warning_naming_the_first_ro
     assert (line["outcome"], line["field"]) == ("loaded with warnings", "local_id")
     assert line["problem"] == "id 'A1' is also on row 2 of this file"
     assert "council:A1@r4" in line["action"]
+
+
+@pytest.mark.parametrize(
+    ("tenure_type", "detail", "tenure", "problem"),
+    [
+        # the partner lets out a lease it holds: it is still a leaseholder
+        ("Leasehold", "Leasehold Out", "leasehold", None),
+        ("Leasehold", "Sublet out", "leasehold", None),
+        ("Leasehold", "Tenant without break", "leasehold", None),
+        ("Freehold", "Leasehold Out", "freehold", None),
+        ("FH", "", "freehold", None),
+        ("LH", "", "leasehold", None),
+        ("Long leasehold", "", "leasehold", None),
+        (
+            "Freehold",
+            "Leasehold In",
+            "freehold",
+            "TenureType 'Freehold' (the partner owns it) and TenureDetail 'Leasehold In' (the partner rents it) "
+            "disagree",
+        ),
+        ("Licence", "", "unknown", "TenureType 'Licence' is not freehold or leasehold"),
+        ("", "Leasehold In", "leasehold", None),
+    ],
+)
+def test_tenure_is_the_partners_own_interest_as_tenure_type_says(tmp_path, tenure_type, detail, tenure, problem):
+    path = write(
+        tmp_path,
+        "tenure.csv",
+        "PropertyName,Easting,Northing,TenureType,TenureDetail,Lease Expiry\n"
+        f"Depot,378000,392000,{tenure_type},{detail},2035-03-31\n",
+    )
+    result = load_file(path, COUNCIL)
+    assert result.holdings["tenure"].tolist() == [tenure]
+    lines = result.report[result.report["field"] == "tenure"]
+    assert lines["problem"].tolist() == ([problem] if problem else [])
+    if problem:
+        assert lines["outcome"].tolist() == ["loaded with warnings"]
+
+
+def test_tenure_of_the_real_register_rows_the_audit_found(tmp_path):
+    real = pd.read_csv(SAMPLE / "council_land_and_buildings.csv", dtype=str, keep_default_na=False)
+    rows = real[real["AssetCode"].isin(["TMBC0304/J0000179", "TMBC0398/B0000067", "TMBC0511"])].copy()
+    rows.loc[rows["AssetCode"] == "TMBC0511", ["GeoX", "GeoY"]] = ["-2.3", "53.42"]  # it has none: give it a point
+    path = tmp_path / "register.csv"
+    rows.to_csv(path, index=False)
+    result = load_file(path, COUNCIL)
+    h = result.holdings.set_index("holding_id")
+    # TenureType Leasehold, TenureDetail Leasehold Out: a lease the council holds and lets
+    assert h.loc["council:TMBC0511", "tenure"] == "leasehold"
+    # TenureType Freehold, TenureDetail Leasehold In: TenureType kept, and the row says both
+    freeholds = ["council:TMBC0304/J0000179", "council:TMBC0398/B0000067"]
+    assert h.loc[freeholds, "tenure"].tolist() == ["freehold", "freehold"]
+    lines = result.report[result.report["field"] == "tenure"]
+    assert lines["name"].tolist() == ["Hereford St (Leased)", "Lostock Youth Centre"]
+    assert lines["problem"].str.contains("TenureType 'Freehold'").all()
+    assert lines["problem"].str.contains("TenureDetail 'Leasehold In'").all()
+    assert lines["action"].str.startswith("read as freehold, as TenureType says").all()
+
+
+def test_swapped_easting_and_northing_are_found_by_the_postcode(tmp_path, lookup):
+    path = write(
+        tmp_path,
+        "swapped.csv",
+        "PropertyName,PostCode,CoordinateReferenceSystem,GeoX,GeoY\n"
+        "Swapped,M33 7DZ,OSGB36,392100,378050\n"  # M33 7DZ is at E 378000, N 392000
+        "Far,WA15 0AB,OSGB36,395000,378000\n"  # WA15 0AB is at E 379000, N 386000: 17.9 km, swapped 9.8 km
+        "Near,M33 7DZ,OSGB36,378500,392500\n",
+    )
+    result = load_file(path, COUNCIL, postcodes=lookup)
+    h = result.holdings.set_index("name")
+    assert (h.loc["Swapped"].geometry.x, h.loc["Swapped"].geometry.y) == (378050, 392100)
+    assert h.loc["Swapped", "location_source"] == "derived"
+    assert (h.loc["Far"].geometry.x, h.loc["Far"].geometry.y) == (395000, 378000)  # kept, with a warning
+    lines = result.report.set_index("name")
+    assert lines.loc["Swapped", "problem"] == (
+        "easting and northing swapped: E 392100, N 378050 is 19.8 km from postcode M33 7DZ "
+        "(E 378000, N 392000 in lookup.csv), swapped 0.1 km: read as E 378050, N 392100"
+    )
+    assert lines.loc["Far", "problem"].startswith(
+        "the coordinates (E 395000, N 378000) are 17.9 km from postcode WA15 0AB (E 379000, N 386000 in lookup.csv)"
+    )
+    assert lines.loc["Far", "outcome"] == "loaded with warnings"
+    assert lines.loc["Near", "outcome"] == "loaded"
+
+
+def test_a_month_first_date_is_read_as_its_only_valid_day_with_a_warning(tmp_path):
+    path = write(
+        tmp_path,
+        "d.csv",
+        "Site Name,Easting,Northing,Tenure,Lease Break,Lease Expiry\nA,378000,392000,Leasehold,01/02/2029,12/31/2030\n",
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nothing leaks onto stderr
+        result = load_file(path, COUNCIL)
+    h = result.holdings.iloc[0]
+    assert (h["lease_break"], h["lease_expiry"]) == (pd.Timestamp("2029-02-01"), pd.Timestamp("2030-12-31"))
+    line = result.report[result.report["field"] == "lease_expiry"].iloc[0]
+    assert line["problem"] == "'12/31/2030' is written month first: read as 31 December 2030, the only valid date"
+    assert line["outcome"] == "loaded with warnings" and line["action"].startswith("kept")
+    assert (result.report["field"] == "lease_break").sum() == 0  # day first, as UK registers write it
+
+
+@pytest.mark.parametrize("total", ["TOTAL", "Total", "Grand total"])
+def test_a_totals_row_is_excluded_as_totals(tmp_path, total):
+    path = write(
+        tmp_path,
+        "totals.csv",
+        f"AssetCode,PropertyName,GeoX,GeoY,BuildingSize\nA1,Hall,378000,392000,400\n,{total},,,400\n",
+    )
+    result = load_file(path, COUNCIL)
+    line = result.report[result.report["row"] == 3].iloc[0]
+    assert (line["outcome"], line["field"]) == ("excluded", "name")
+    assert line["problem"] == f"a totals row ({total!r}), not a holding"
+    assert "add coordinates" not in line["action"]
+    assert len(result.holdings) == 1
+
+
+def test_an_xlsx_with_a_cover_sheet_loads_its_register_sheet(tmp_path):
+    path = tmp_path / "register.xlsx"
+    path.write_bytes(
+        _xlsx_bytes(
+            {
+                "Cover": [["Trafford Council"], ["Land and building assets"], ["Contact", "estates@example.org"]],
+                "Register": [
+                    ["Land and Building Assets", "Trafford Council"],
+                    ["UPRN", "PropertyName", "GeoX", "GeoY"],
+                    [100012797623, "Town Hall", 378000, 392000],
+                ],
+            }
+        )
+    )
+    result = load_file(path, COUNCIL)
+    assert result.holdings["name"].tolist() == ["Town Hall"] and result.holdings["source_row"].tolist() == [3]
+    notes = result.report.loc[result.report["field"] == "(whole file)", "problem"].tolist()
+    assert notes == [
+        "the file has 2 sheets ('Cover', 'Register'); read 'Register', whose header (row 2) has the most "
+        "recognised columns",
+        "the column names are in row 2; the text above them (row 1) is skipped",
+    ]

@@ -13,6 +13,7 @@ from shapely.geometry import Point, Polygon, box
 from estate.errors import EstateError, InputFileError
 from estate.locate import (
     PostcodeLookup,
+    check_against_postcode,
     declared_system,
     load_boundary,
     locate_coordinates,
@@ -122,6 +123,29 @@ def test_locate_by_postcode(lookup):
     assert (loc.x, loc.y) == (378000.0, 392000.0) and loc.how == "derived"
     missing = locate_postcode("M1 1AA", lookup)
     assert missing.problem == "no coordinates and postcode 'M1 1AA' is not in the postcode lookup"
+
+
+def test_a_point_far_from_its_postcode_is_warned_and_a_swapped_one_put_back(lookup):
+    # M33 7DZ is at E 378000, N 392000; both orders of a Manchester grid reference are in range
+    swapped = check_against_postcode(locate_coordinates(392000, 378400, "bng"), "M33 7DZ", lookup)
+    assert (swapped.x, swapped.y, swapped.how) == (378400, 392000, "derived")
+    assert swapped.notes == (
+        "easting and northing swapped: E 392000, N 378400 is 19.5 km from postcode M33 7DZ "
+        "(E 378000, N 392000 in tiny.csv), swapped 0.4 km: read as E 378400, N 392000",
+    )
+    far = check_against_postcode(locate_coordinates(378000, 389000, "bng"), "M33 7DZ", lookup)
+    assert (far.x, far.y, far.how) == (378000, 389000, "supplied")
+    assert far.notes == (
+        "the coordinates (E 378000, N 389000) are 3.0 km from postcode M33 7DZ (E 378000, N 392000 in tiny.csv): "
+        "kept as given",
+    )
+    near = locate_coordinates(378500, 392500, "bng")
+    assert check_against_postcode(near, "M33 7DZ", lookup) == near
+    assert check_against_postcode(near, "M1 1AA", lookup) == near  # not in the lookup: nothing to compare
+    assert check_against_postcode(swapped, "M33 7DZ", None) == swapped
+    # the point of an outline is never moved away from its outline
+    kept = check_against_postcode(locate_coordinates(392000, 378400, "bng"), "M33 7DZ", lookup, swap=False)
+    assert (kept.x, kept.y) == (392000, 378400) and "swapped they would be 0.4 km from it" in kept.notes[0]
 
 
 def test_lookup_without_coordinates_columns_is_refused():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import os
 import struct
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -359,6 +361,75 @@ def test_xlsx_keeps_sheet_row_numbers_below_a_title():
     assert table.warnings == ("the column names are in row 3; the text above them (row 1) is skipped",)
 
 
+def _grouped_header_bytes() -> bytes:
+    """A sheet whose headings sit under merged group headings ("Identity" over A:B, "Location" over C:E)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Identity", None, "Location", None, None])
+    sheet.append(["UPRN", "PropertyName", "PostCode", "GeoX", "GeoY"])
+    sheet.append([100012797623, "Town Hall", "WA14 1PF", 376680, 387960])
+    sheet.merge_cells("A1:B1")
+    sheet.merge_cells("C1:E1")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+_HEADER = ["UPRN", "PropertyName", "PostCode", "GeoX", "GeoY"]
+_RECORD = [100012797623, "Town Hall", "WA14 1PF", 376680, 387960]
+
+
+@pytest.mark.parametrize(
+    ("data", "notes"),
+    [
+        (
+            _xlsx_bytes(
+                {
+                    "Cover": [["Trafford Council"], ["Assets register"], ["Contact", "estates@example.org"]],
+                    "Register": [["Land and Building Assets"], _HEADER, _RECORD],
+                }
+            ),
+            (
+                "the file has 2 sheets ('Cover', 'Register'); read 'Register', whose header (row 2) has the most "
+                "recognised columns",
+                "the column names are in row 2; the text above them (row 1) is skipped",
+            ),
+        ),
+        (
+            _xlsx_bytes({"Assets": [["Land and Building Assets", "Trafford Council"], [], _HEADER, _RECORD]}),
+            ("the column names are in row 3; the text above them (row 1) is skipped",),
+        ),
+        (_grouped_header_bytes(), ("the column names are in row 2; the text above them (row 1) is skipped",)),
+        (
+            _xls_bytes({"Notes": [["Read me", "first"], ["Owner", "Estates"]], "Assets": [_HEADER, _RECORD]}),
+            (
+                "a .xls workbook saved under a .xlsx name: read as .xls",
+                "the file has 2 sheets ('Notes', 'Assets'); read 'Assets', whose header (row 1) has the most "
+                "recognised columns",
+            ),
+        ),
+    ],
+    ids=["cover-sheet", "two-value-title", "grouped-header", "xls-notes-sheet"],
+)
+def test_the_header_is_the_row_naming_the_most_register_columns_on_any_sheet(data, notes):
+    table = read_table(data, label="register.xlsx")
+    assert [c for c in table.frame.columns if c != ROW] == _HEADER
+    assert _values(table, "PropertyName") == ["Town Hall"]
+    assert table.warnings == notes
+
+
+def test_a_csv_title_of_two_values_is_skipped():
+    table = read_table(b"Assets register,March 2024\nUPRN,Name,Postcode\n1,Hall,M33 7DZ\n", label="a.csv")
+    assert list(table.frame.columns) == ["UPRN", "Name", "Postcode", ROW]
+    assert list(table.frame[ROW]) == [3]
+
+
+def test_expected_headings_find_a_teams_files_header():
+    data = _xlsx_bytes({"Teams": [["Teams at 1 April", "draft"], ["Holding", "Partner", "FTE"], ["Hall", "NHS", 4]]})
+    table = read_table(data, label="teams.xlsx", headings=["Holding", "Partner", "FTE"])
+    assert _values(table, "Partner") == ["NHS"]
+
+
 def test_old_xls_saved_under_an_xlsx_name_is_read_as_xls():
     data = _xls_bytes(
         {
@@ -572,6 +643,31 @@ def test_damaged_xls_is_refused():
     )
 
 
+def test_geojson_without_features_says_so():
+    _refused(
+        b'{"type": "FeatureCollection", "features": []}',
+        r"'sites.geojson' has no features \(the layer is empty\): export the layer again",
+        label="sites.geojson",
+    )
+
+
+def test_what_gdal_says_of_a_geojson_is_a_note_not_a_python_warning():
+    features = [
+        {"type": "Feature", "properties": {"Name": name}, "geometry": {"type": "Point", "coordinates": point}}
+        for name, point in [("Hall", []), ("Depot", [-2.3, 53.4])]
+    ]
+    data = json.dumps({"type": "FeatureCollection", "features": features}).encode()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        table = read_table(data, label="sites.geojson")
+    assert _values(table, "Name") == ["Hall", "Depot"]
+    assert table.geometry.iloc[0] is None or table.geometry.iloc[0].is_empty
+    assert table.warnings == (
+        "reading the layer, GDAL reported: Invalid coord dimension for '[ ]'. At least 2 dimensions must be "
+        "present; features whose geometry it could not read have none",
+    )
+
+
 def test_malformed_geojson_is_refused():
     data = b'{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"UPRN": '
     error = _refused(
@@ -599,6 +695,6 @@ def test_opendocument_spreadsheet_is_refused(tmp_path):
 def test_csv_of_blank_lines_has_no_header():
     _refused(
         b"\n\n,,\n",
-        r"'register.csv' has no header row: the file holds only blank lines",
+        r"'register.csv' has no header row: it holds only blank lines\. Put the column names",
         label="register.csv",
     )
