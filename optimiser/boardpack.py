@@ -61,14 +61,40 @@ def plan_figure_png(plan: Any, boundary: Any = None, *, title: str = "") -> byte
     return buffer.getvalue()
 
 
+def aim_words(plan: Any) -> str:
+    """What the plan was asked to achieve, in words (the objective with its number of hubs)."""
+    s = plan.summary if isinstance(plan.summary, dict) else {}
+    p = s.get("manifest", {}).get("scenario", {}).get("p")
+    hubs = f" with {p} hubs" if p else ""
+    return {
+        "npv": "the highest net present value that meets every rule",
+        "fewest_sites": "the fewest holdings kept that still meet every access standard (then the highest NPV)",
+        "max_coverage": f"the most residents within each service's standard{hubs} (money is not weighed)",
+        "least_travel": f"the least staff travel (FTE x km moved){hubs} (money is not weighed)",
+    }.get(plan.objective, str(plan.objective))
+
+
+def aim_figure(plan: Any) -> tuple[str, str] | None:
+    """The figure the objective itself measures, where the money figures do not show it."""
+    if plan.objective_value is None:
+        return None
+    if plan.objective == "max_coverage":
+        return ("Residents within the standards (average over services)", f"{plan.objective_value:.1%}")
+    if plan.objective == "least_travel":
+        return ("Staff travel (FTE x km moved)", f"{plan.objective_value:,.0f}")
+    return None
+
+
 def headline_figures(plan: Any) -> list[tuple[str, str]]:
-    """The figures a board reads first, as (label, formatted value)."""
+    """The figures a board reads first, as (label, formatted value): the objective's own first."""
     s = plan.summary
+    aim = aim_figure(plan)
 
     def gbp(value: float) -> str:
         return f"£{value / 1e6:,.1f}m" if abs(value) >= 1e6 else f"£{value:,.0f}"
 
     return [
+        *([aim] if aim else []),
         ("Revenue savings a year", gbp(s["revenue_savings_gbp_per_year"])),
         ("Capital receipts", gbp(s["capital_receipts_gbp"])),
         ("One-off costs", gbp(s["one_off_costs_gbp"]["total"])),
@@ -81,6 +107,11 @@ def headline_figures(plan: Any) -> list[tuple[str, str]]:
                     "Land released",
                     f"{s['land_released_ha']:,.1f} ha, about {s['homes_indicative']:,.0f} homes (indicative"
                     + ("; site areas modelled" if s.get("land_released_area_modelled") else "")
+                    + (
+                        f"; {s['land_released_area_unknown']} of {s['land_released_sites']} sales' site areas unknown"
+                        if s.get("land_released_area_unknown")
+                        else ""
+                    )
                     + ")",
                 )
             ]
@@ -92,6 +123,10 @@ def headline_figures(plan: Any) -> list[tuple[str, str]]:
     ]
 
 
+FAR_GAP = 0.05
+"""A plan stopped further than this from the best possible bound is not called good."""
+
+
 def gap_words(gap: float | None) -> str:
     """A relative gap in words: a percentage, "over 1,000%", or "not measured".
 
@@ -101,6 +136,22 @@ def gap_words(gap: float | None) -> str:
     if gap is None:
         return "not measured"
     return f"{gap:.2%}" if gap < 10 else "over 1,000%"
+
+
+def status_short(plan: Any) -> str:
+    """The solver's status in a few words, for a table cell beside other plans."""
+    if plan.status == "optimal":
+        return "Optimal"
+    if plan.status != "feasible":
+        return {"infeasible": "No plan meets every rule"}.get(plan.status, f"No plan ({plan.status})")
+    if plan.gap is None or plan.gap >= 10:
+        return "Not one to rely on: stopped near its start"
+    stopped = plan.summary.get("stopped") if isinstance(plan.summary, dict) else None
+    if stopped == "gap tolerance":
+        return f"Good: proven within {gap_words(plan.gap)}"
+    if plan.gap > FAR_GAP:
+        return f"Far from proven: {gap_words(plan.gap)} from the best possible"
+    return f"Good, not proven best: {gap_words(plan.gap)} from the best possible"
 
 
 def status_sentence(plan: Any) -> str:
@@ -122,6 +173,11 @@ def status_sentence(plan: Any) -> str:
             return (
                 f"A good plan, proven within {gap_words(plan.gap)} of the best possible: the search stops at the "
                 "gap the scenario asks for."
+            )
+        if plan.gap > FAR_GAP:
+            return (
+                f"A plan, but far from proven: the time limit stopped the search {gap_words(plan.gap)} from the best "
+                "possible bound, so a much better plan may exist. Give the solver more time before relying on it."
             )
         return (
             f"A good plan, not proven best: the time limit stopped the search {gap_words(plan.gap)} from the best "
@@ -257,7 +313,8 @@ th, td {{ border-bottom: 1px solid #d0d7de; padding: 4px 6px; text-align: left; 
 .note {{ color: #57606a; font-size: .8rem; }}
 </style></head><body>
 <h1>{html.escape(place_name)}: {html.escape(scenario_name)}</h1>
-<p class="sub">Estate plan for the partnership board. {html.escape(status_sentence(plan))}</p>
+<p class="sub">Estate plan for the partnership board. Aim: {html.escape(aim_words(plan))}.
+{html.escape(status_sentence(plan))}</p>
 <div class="figs">{figures}</div>
 <p class="note">{html.escape(basis_line(plan))}</p>
 <h2>Co-location map</h2>
@@ -322,7 +379,7 @@ def board_pack_pdf(plan: Any, *, place_name: str, scenario_name: str, boundary: 
     figures = [[k, v] for k, v in headline_figures(plan)]
     story = [
         Paragraph(f"{html.escape(place_name)}: {html.escape(scenario_name)}", styles["Title"]),
-        Paragraph(html.escape(status_sentence(plan)), styles["Normal"]),
+        Paragraph(html.escape(f"Aim: {aim_words(plan)}. {status_sentence(plan)}"), styles["Normal"]),
         Spacer(1, 0.4 * cm),
         Table(
             [[Paragraph(html.escape(c), figure) for c in row] for row in _pairs(figures)],

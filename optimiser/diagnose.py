@@ -216,8 +216,8 @@ def _unproven(family: str, built: PlanModel, result: SolveResult, line: str, lim
         found = s.max_hubs + int(np.ceil(float(_slack(built, result.x, "max_hubs").sum()) - 1e-6))
         least = s.max_hubs + max(int(np.ceil(bound - 1e-6)), 1)  # max_hubs itself admits no plan
         return (
-            f"Hubs: keeping {found} hubs is enough (max_hubs is {s.max_hubs}); the fewest that would do lies "
-            f"between {least} and {found}, not proven within the {limit:g} s the search had."
+            f"Hubs: keeping {found} hubs is enough (the maximum, max_hubs, is {s.max_hubs}); the fewest that would "
+            f"do lies between {least} and {found}, not proven within the {limit:g} s the search had."
         )
     if family == "budget":
         found = s.budget_gbp + float(_slack(built, result.x, "budget").sum()) * MILLION
@@ -430,7 +430,7 @@ def _explain(
             }
         )
         lines.append(
-            f"Hubs: at least {needed} hubs must be kept; max_hubs is {s.max_hubs}."
+            f"Hubs: at least {needed} hubs must be kept; the maximum (max_hubs) is {s.max_hubs}."
             if smallest
             else f"Hubs: {needed} hubs kept, against max_hubs of {s.max_hubs}."
         )

@@ -743,7 +743,11 @@ def _access(
     # max_coverage maximises access instead of holding it to the standards
     enforced = s.enforce_access and s.objective != "max_coverage"
     if not enforced and len(standards):
-        why = "the objective maximises coverage instead" if s.enforce_access else "enforce_access is off"
+        why = (
+            "the objective maximises coverage instead"
+            if s.enforce_access
+            else "the scenario turns them off (enforce_access)"
+        )
         notes.append(
             f"Access standards are not enforced ({why}); the access table's meets_standard says which the plan meets."
         )

@@ -7,7 +7,7 @@ import streamlit as st
 from estate.export import XLSX_MIME, to_csv_bytes, to_excel_bytes, to_geopackage_bytes
 from optimiser.boardpack import board_pack_html, board_pack_pdf
 from pages.common import current_place, place_picker, routed_by_the_app
-from pages.runs import finished_plans
+from pages.runs import finished_plans, plans_without_a_plan
 
 routed_by_the_app(__file__)
 
@@ -23,6 +23,9 @@ if not plans:
     st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")
     st.stop()
 
+without = plans_without_a_plan(place)
+if without:
+    st.caption(f"{', '.join(without)} ended with no plan, so there is nothing of it to export.")
 name = st.selectbox("Scenario", list(plans)[::-1], key="export_scenario")
 plan = plans[name]
 stem = f"{place.name}_{name}".lower().replace(" ", "_")

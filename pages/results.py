@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
+from optimiser.boardpack import aim_figure, aim_words
 from optimiser.diagnose import TOGETHER
 from optimiser.plan import land_words, payback_words
 from pages.common import current_place, money, place_picker, plan_map, routed_by_the_app, status_words
@@ -57,10 +58,29 @@ if not plan.has_plan:
             if words.endswith("alone is not enough"):
                 st.caption(words[0].upper() + words[1:] + ".")
         if len(plan.diagnosis.findings):
-            st.dataframe(plan.diagnosis.findings, hide_index=True, width="stretch")
+            findings = plan.diagnosis.findings.assign(
+                family=plan.diagnosis.findings["family"].astype(str).str.replace("_", " ")
+            )
+            st.dataframe(
+                findings,
+                hide_index=True,
+                width="stretch",
+                column_config={
+                    "family": "Rule",
+                    "id": "Id",
+                    "name": "Where",
+                    "detail": "What",
+                    "needed": "Needed",
+                    "limit": "Limit",
+                },
+            )
     st.stop()
 
 s = plan.summary
+st.markdown(f"**Aim:** {aim_words(plan)}.")
+aim = aim_figure(plan)
+if aim is not None:
+    st.metric(aim[0], aim[1], help="What this scenario's objective measures; the money below follows from the plan.")
 cols = st.columns(6)
 cols[0].metric(
     "Revenue savings a year",
@@ -101,7 +121,13 @@ if "land_released_ha" in s:
 
 st.subheader("Co-location map")
 services = list(plan.access["service"]) if len(plan.access) else []
-shade = st.selectbox("Shade zones by access to", ["(none)", *services], key="results_shade")
+service_label = dict(zip(plan.access["service"], plan.access["label"], strict=True)) if len(plan.access) else {}
+shade = st.selectbox(
+    "Shade zones by access to",
+    ["(none)", *services],
+    format_func=lambda key: service_label.get(key, key),
+    key="results_shade",
+)
 st_folium(
     plan_map(place, plan, None if shade == "(none)" else shade),
     height=560,
@@ -174,7 +200,7 @@ if len(partners):
 
 st.subheader("Access before and after")
 st.dataframe(
-    plan.access,
+    plan.access.drop(columns="service"),
     hide_index=True,
     width="stretch",
     column_config={
@@ -182,6 +208,11 @@ st.dataframe(
         "share_after": st.column_config.NumberColumn("After", format="percent"),
         "standard_share": st.column_config.NumberColumn("Standard", format="percent"),
         "required_share": st.column_config.NumberColumn("Required of this plan", format="percent"),
+        "label": "Service",
+        "measure": "Measured as",
+        "threshold": "Within",
+        "unit": "Unit",
+        "residents_counted": "Residents counted",
         "meets_standard": st.column_config.CheckboxColumn(
             "Meets the standard",
             help="After the plan, at least the standard's share is within reach. Where today falls short, a plan "
@@ -194,14 +225,15 @@ st.caption(f"Measured as {s.get('access_measure', 'straight-line distance')}.")
 tab1, tab2, tab3 = st.tabs(
     [f"Disposals ({len(plan.disposals)})", f"Moves ({len(plan.moves)})", f"Kept holdings and hubs ({len(plan.hubs)})"]
 )
-tab1.dataframe(plan.disposals.drop(columns="geometry"), hide_index=True, width="stretch")
-tab2.dataframe(plan.moves.drop(columns="geometry"), hide_index=True, width="stretch")
-tab3.dataframe(plan.hubs.drop(columns="geometry"), hide_index=True, width="stretch")
+sheets = plan.sheets()  # headings in words, as the exports have them
+tab1.dataframe(sheets["Disposals"], hide_index=True, width="stretch")
+tab2.dataframe(sheets["Moves"], hide_index=True, width="stretch")
+tab3.dataframe(sheets["Hubs"], hide_index=True, width="stretch")
 st.page_link("pages/export.py", label="Export the lists and the board pack", icon=":material/download:")
 
 with st.expander("Solver and run details"):
     st.write(
-        f"Solver {s['solver']}: {s['solver_status']}. "
+        f"Solver: {'HiGHS' if s['solver'] == 'highs' else s['solver'].upper()} ({s['solver_status']}). "
         f"Build {plan.build_seconds:.1f} s, solve {plan.solve_seconds:.1f} s."
     )
     for note in plan.notes:

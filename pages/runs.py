@@ -281,6 +281,12 @@ def finished_plans(place: Place) -> dict:
     return {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
 
 
+def plans_without_a_plan(place: Place) -> list[str]:
+    """The place's finished scenarios that ended with no plan (infeasible, none found), by name."""
+    plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
+    return [name for name, plan in plans.items() if plan is not None and not plan.has_plan]
+
+
 def status_of(spec: ScenarioSpec, place: Place) -> dict[str, Any] | None:
     """Stage, detail, gap so far and elapsed seconds of a scenario's run."""
     job = _job(spec.key(place))

@@ -76,7 +76,7 @@ def test_max_hubs_below_what_capacity_allows():
     )
     diagnosis = infeasible(holdings, teams, scenario(max_hubs=1))
     assert "max_hubs" in diagnosis.blocking and "capacity" in diagnosis.blocking
-    assert "at least 2 hubs must be kept; max_hubs is 1" in str(diagnosis)
+    assert "at least 2 hubs must be kept; the maximum (max_hubs) is 1" in str(diagnosis)
     assert "Capacity: 20.0 FTE more room is needed" in str(diagnosis)
 
 
@@ -108,8 +108,9 @@ def test_a_relaxed_search_stopped_by_its_time_limit_gives_a_range_not_a_minimum(
 
     monkeypatch.setattr(diagnose_module, "solve", stopped_early)
     diagnosis = infeasible(holdings, teams, scenario(max_hubs=1))
-    assert "Hubs: keeping 3 hubs is enough (max_hubs is 1); the fewest that would do lies between 2 and 3" in str(
-        diagnosis
+    assert (
+        "Hubs: keeping 3 hubs is enough (the maximum, max_hubs, is 1); the fewest that would do lies between 2 and 3"
+        in str(diagnosis)
     )
     assert "at least" not in diagnosis.alone["max_hubs"]
 

@@ -61,3 +61,8 @@ def test_a_plan_stopped_near_its_start_is_not_called_good():
         "A good plan, proven within 0.40% of the best possible: the search stops at the gap the scenario asks for.",
         "success",
     )
+    # 59 % from the bound when the time ran out: a plan, not a good one
+    far = SimpleNamespace(status="feasible", gap=0.5915, bound=1.0, objective_value=1.0, objective="fewest_sites")
+    far.summary = {"stopped": "time limit"}
+    text, level = status_words(far)
+    assert level == "warning" and text.startswith("A plan, but far from proven") and "59.15%" in text

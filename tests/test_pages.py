@@ -157,6 +157,7 @@ def test_scenario_results_compare_and_export_pages():
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Revenue savings a year"].startswith("£")
+    assert any(m.value == "**Aim:** the highest net present value that meets every rule." for m in at.markdown)
     assert "NPV over 10 years" in metrics
     assert any(c.value.startswith("Land released: ") and "homes" in c.value for c in at.caption)
     status = " ".join(s.value for s in [*at.success, *at.warning])
@@ -178,6 +179,9 @@ def test_scenario_results_compare_and_export_pages():
     assert any(h.value == "Holdings the scenarios treat differently" for h in at.subheader)
     figures = at.dataframe[0].value
     assert list(figures.columns) == ["Quick", "Small budget"]
+    assert figures.loc["Aim", "Quick"] == "the highest net present value that meets every rule"
+    # the infeasible scenario is not silently missing: it is named, with where to see why
+    assert any("Seven hubs ended with no plan" in c.value for c in at.caption)
 
     at.switch_page("pages/export.py").run()
     assert not at.exception

@@ -432,3 +432,22 @@ def test_a_plan_that_spends_nothing_up_front_has_nothing_to_pay_back():
     assert len(p.disposals) == 0 and p.summary["payback_year"] == 1  # never negative, by the definition
     assert payback_words(p.summary) == "nothing to pay back (no one-off costs)"
     assert "payback nothing to pay back" in p.describe()
+
+
+def test_a_plan_says_what_it_aimed_at_and_leads_with_its_own_measure():
+    from optimiser.boardpack import aim_words, headline_figures, status_short
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 100},
+            {"holding_id": "B", "x": 2000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 40}, {"team_id": "TB", "holding_id": "B", "fte": 30}],
+    )
+    p = optimise(
+        holdings, teams, Scenario(start_date=START, desk_ratio=1.0, objective="least_travel", p=1, mip_gap=0.0)
+    )
+    assert aim_words(p) == "the least staff travel (FTE x km moved) with 1 hubs (money is not weighed)"
+    # 30 FTE move 2 km to A: the travel figure comes first, before the money
+    assert headline_figures(p)[0] == ("Staff travel (FTE x km moved)", "60")
+    assert status_short(p) == "Optimal"
