@@ -55,7 +55,9 @@ Objectives
 (a capacitated p-median with single-source binary assignment).
 
 In ``fewest_sites`` the NPV term only breaks ties: :math:`\epsilon` makes all of it
-worth less than one site. ``max_coverage`` and ``least_travel`` are about hubs and teams
+worth less than one site. ``max_coverage`` is solved twice: for the coverage, then for the
+NPV among plans covering at least as many (row ``same_coverage``), so no team moves to no
+purpose. ``max_coverage`` and ``least_travel`` are about hubs and teams
 alone: a holding that cannot host, houses no team and offers no service stays as it is
 (a small NPV tie-break there was measured to slow HiGHS down five-fold on a p-median).
 
@@ -196,6 +198,7 @@ def build_model(
     *,
     relax: frozenset[str] | set[str] = frozenset(),
     extra_pairs: pd.DataFrame | None = None,
+    hold_coverage: float | None = None,
 ) -> PlanModel:
     """Build the MILP for ``data.scenario``'s objective, or its relaxation for a diagnosis.
 
@@ -209,6 +212,11 @@ def build_model(
     extra_pairs
         Assignments that break the relocation limit or compatibility, with a ``breaks``
         column naming which (diagnosis only).
+    hold_coverage
+        ``max_coverage`` only: the coverage a plan found; the model then keeps at least
+        that coverage (row ``same_coverage``) and maximises the NPV instead, so that of
+        the plans covering as many residents the one worth most is chosen (a plan that
+        ignores money may move teams to no purpose). ``primary`` stays the coverage.
 
     """
     relax = frozenset(relax)
@@ -249,6 +257,21 @@ def build_model(
     if relax:
         primary = np.zeros(model.n_cols)
         _breaking_pairs(model, pairs, cols, relax)
+    elif hold_coverage is not None and s.objective == "max_coverage":
+        primary = np.zeros(model.n_cols)
+        if len(cols.cover):
+            primary[cols.cover.to_numpy()] = _cover_weights(data, cols) / max(len(data.services), 1)
+        used = np.flatnonzero(primary)
+        model.add_constraints(
+            "same_coverage",
+            ["coverage"],
+            rows=np.zeros(len(used)),
+            cols=used,
+            coefs=primary[used],
+            lower=hold_coverage - 1e-9 * max(1.0, abs(hold_coverage)),
+        )
+        used = np.flatnonzero(npv)
+        model.add_objective(used, npv[used] / MILLION)
     else:
         primary = _objective(model, data, pairs, cols, npv)
         scale = MILLION if s.objective == "npv" else 1.0

@@ -253,6 +253,36 @@ def test_max_coverage_picks_the_p_hubs_that_reach_most_residents():
     assert two.access.set_index("service").at["customer_access", "meets_standard"]
 
 
+def test_max_coverage_keeps_the_plan_worth_most_among_those_covering_as_many():
+    import optimiser.pipeline as pipeline
+    from optimiser.solve import SolveResult
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 100, "services": "customer_access"},
+            {"holding_id": "B", "x": 3000, "y": 0, "workstations": 100, "services": "customer_access"},
+        ],
+        [{"team_id": "TA", "holding_id": "A", "fte": 40}, {"team_id": "TB", "holding_id": "B", "fte": 40}],
+    )
+    z = zones([("Z1", 0, 0, 100.0), ("Z2", 3000, 0, 100.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("customer_access", 1.0, 0.5)]))
+    s = scenario(objective="max_coverage", p=2)
+    data = prepare(holdings, teams, s, access=access)
+    built = build_model(data)
+    # a plan with full coverage in which the two teams swap buildings, at a cost, for nothing
+    swap = status_quo(built)
+    assign = built.model.variables["assign"]
+    for team, stay, go in (("TA", "A", "B"), ("TB", "B", "A")):
+        swap[assign.start + assign.keys.get_loc((team, stay))] = 0.0
+        swap[assign.start + assign.keys.get_loc((team, go))] = 1.0
+    assert built.model.satisfies(swap) and float(built.primary @ swap) == pytest.approx(1.0)
+    first = SolveResult("optimal", 1.0, 1.0, 0.0, 0.1, "highs", "test", swap, "proof")
+    result, second = pipeline._best_money_at_that_coverage(data, built, first, s, lambda e: None, None)
+    assert float(second.primary @ result.x) == pytest.approx(1.0)  # the coverage is kept
+    assert float(second.npv @ result.x) == pytest.approx(0.0) and float(built.npv @ swap) < 0  # the swap is gone
+    assert result.status == "optimal" and any("worth GBP" in n for n in second.data.notes)
+
+
 def _pmedian_brute_force(team_xy, fte, hub_xy, capacity, p):
     best = np.inf
     km = np.hypot(team_xy[:, None, 0] - hub_xy[None, :, 0], team_xy[:, None, 1] - hub_xy[None, :, 1]) / 1000
