@@ -330,6 +330,18 @@ class Plan:
         return "\n".join(lines)
 
 
+def _budget_note(scenario: Any, summary: dict[str, Any]) -> list[str]:
+    """What the up-front budget allowed: a plan that spends little of a small budget may be held back by it."""
+    budget = scenario.budget_gbp
+    if budget is None:
+        return []
+    spent = summary["one_off_costs_gbp"]["total"]
+    return [
+        f"The up-front budget caps one-off costs at GBP {budget:,.0f}; this plan spends GBP {spent:,.0f}. Where "
+        "each further disposal or move would cost more than is left, a larger budget may allow more."
+    ]
+
+
 def payback_words(summary: dict[str, Any]) -> str:
     """When the plan pays back, in words.
 
@@ -415,6 +427,8 @@ def extract_plan(
     assignments = pd.DataFrame(
         {"team_id": teams.index, "holding_id": teams["to"].to_numpy(), "moved": ~teams["stay"].to_numpy(bool)}
     )
+    notes = (*data.notes, *_budget_note(data.scenario, summary))
+    summary["notes"] = list(notes)
     return Plan(
         status=result.status,
         objective=data.scenario.objective,
@@ -431,7 +445,7 @@ def extract_plan(
         cashflow=cashflow,
         access=access_table,
         summary=summary,
-        notes=data.notes,
+        notes=notes,
         scenario=data.scenario,
     )
 

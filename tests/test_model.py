@@ -562,6 +562,12 @@ def test_budget_caps_one_off_costs():
     assert kept(plan) == {"H", "A"}
     assert plan.summary["one_off_costs_gbp"]["total"] == pytest.approx(56_000)
     assert plan.objective_value == pytest.approx(50_000 * A - moved(10), rel=1e-9)
+    # the page and the command line say what the budget allowed
+    assert any(
+        n.startswith("The up-front budget caps one-off costs at GBP 100,000; this plan spends GBP 56,000.")
+        for n in plan.notes
+    )
+    assert not any("up-front budget" in n for n in free.notes)
 
 
 def test_max_hubs_forces_consolidation():
