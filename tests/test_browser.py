@@ -70,8 +70,12 @@ def download(page, button: str) -> Path:
 
     for attempt in range(2):
         try:
+            target = page.get_by_role("button", name=button)
+            # a button is disabled while the page reruns; on a loaded machine that can outlast a click's wait
+            target.wait_for(state="visible", timeout=60_000)
+            page.wait_for_function("(b) => !b.disabled", arg=target.element_handle(), timeout=120_000)
             with page.expect_download(timeout=30_000) as arrived:
-                page.get_by_role("button", name=button).click()
+                target.click()
             break
         except PlaywrightTimeout:
             if attempt:
