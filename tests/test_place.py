@@ -185,16 +185,21 @@ def test_an_unreadable_partner_file_is_reported_and_the_others_still_load(tmp_pa
     assert whole.at["fire.csv", "partner"] == "Fire"
 
 
-def test_a_partner_file_the_loader_fails_on_unexpectedly_is_one_line_and_the_others_load(tmp_path, monkeypatch):
+def council_and(tmp_path, partner: str, kind: str, file: str, text: str):
+    """A tiny place: the council's HQ (columns mapped in the manifest) and another partner's one file."""
     (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
-    (tmp_path / "nhs.csv").write_text("Site,E,N\nClinic,378100,392000\n")
-    write_place(
+    (tmp_path / file).write_text(text)
+    return write_place(
         tmp_path,
         'name = "Tiny"\n'
         '[[partners]]\nname = "Council"\ntype = "council"\n'
         '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
-        '[[partners]]\nname = "NHS"\ntype = "nhs"\nfiles = ["nhs.csv"]\n',
+        f'[[partners]]\nname = "{partner}"\ntype = "{kind}"\nfiles = ["{file}"]\n',
     )
+
+
+def test_a_partner_file_the_loader_fails_on_unexpectedly_is_one_line_and_the_others_load(tmp_path, monkeypatch):
+    council_and(tmp_path, "NHS", "nhs", "nhs.csv", "Site,E,N\nClinic,378100,392000\n")
     real_load_file = place_module.load_file
 
     def failing_on_nhs(path, spec, **kwargs):
@@ -211,15 +216,7 @@ def test_a_partner_file_the_loader_fails_on_unexpectedly_is_one_line_and_the_oth
 
 
 def test_a_header_only_partner_file_is_a_line_of_the_report(tmp_path):
-    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
-    (tmp_path / "police.csv").write_text("Site Name,Easting,Northing\n")
-    write_place(
-        tmp_path,
-        'name = "Tiny"\n'
-        '[[partners]]\nname = "Council"\ntype = "council"\n'
-        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
-        '[[partners]]\nname = "Police"\ntype = "police"\nfiles = ["police.csv"]\n',
-    )
+    council_and(tmp_path, "Police", "police", "police.csv", "Site Name,Easting,Northing\n")
     place = load_place(tmp_path)
     line = place.report[place.report["file"] == "police.csv"]
     assert line[["partner", "field", "outcome"]].values.tolist() == [["Police", WHOLE_FILE, "excluded"]]
