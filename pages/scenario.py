@@ -115,11 +115,12 @@ with st.form("scenario"):
         help="0.8 means ten staff share eight desks. Modelled assumption.",
     )
     limit = c3.number_input(
-        "Furthest a team moves (km, 0: no limit)",
+        "Furthest a team moves (km; empty: no limit)",
         0.0,
         200.0,
-        DEFAULT.relocation_limit_km or 0.0,
-        help="Straight line. Modelled assumption: about a 20-minute drive across a borough.",
+        DEFAULT.relocation_limit_km,
+        help="Straight line. Modelled assumption: about a 20-minute drive across a borough. 0: no team moves "
+        "to another site. Clear the box for no limit.",
     )
     c1, c2, c3 = st.columns(3)
     relocation = c1.number_input(
@@ -159,12 +160,13 @@ with st.form("scenario"):
         help="HM Treasury Green Book: 3.5% a year for years 1-30.",
     )
     budget = c3.number_input(
-        "Up-front budget (£, 0: no cap)",
+        "Up-front budget (£; empty: no cap)",
         0.0,
         None,
-        DEFAULT.budget_gbp or 0.0,
+        DEFAULT.budget_gbp,
         step=1_000_000.0,
-        help="Cap on one-off costs: moves, fit-out, lease exit fees, dilapidations.",
+        help="Cap on one-off costs: moves, fit-out, lease exit fees, dilapidations. 0: nothing may be spent up "
+        "front. Clear the box for no cap.",
     )
     c1, c2, c3 = st.columns(3)
     disposal_rate = c1.number_input(
@@ -270,13 +272,13 @@ if submitted:
             enforce_access=enforce,
             space_per_fte_m2=space,
             desk_ratio=desk_ratio,
-            relocation_limit_km=limit or None,
+            relocation_limit_km=limit,
             relocation_cost_per_fte=relocation,
             fitout_cost_per_m2=fitout,
             hosting_cost_per_m2=hosting,
             horizon_years=int(horizon),
             discount_rate=discount,
-            budget_gbp=budget or None,
+            budget_gbp=budget,
             disposal_cost_rate=disposal_rate,
             disposal_lead_months=lead,
             lease_exit_fee_rate=exit_fee,

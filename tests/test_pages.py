@@ -117,7 +117,13 @@ def test_a_file_with_no_recognisable_columns_asks_for_a_mapping():
 
 
 def run_scenario(
-    at: AppTest, name: str, *, time_limit: float = 30.0, objective: str | None = None, budget: float | None = None
+    at: AppTest,
+    name: str,
+    *,
+    time_limit: float = 30.0,
+    objective: str | None = None,
+    budget: float | None = None,
+    limit_km: float | None = None,
 ) -> AppTest:
     """Fill the Scenario form, run it, and wait (bounded) until the background run finishes."""
     import time
@@ -129,7 +135,9 @@ def run_scenario(
     if objective is not None:
         at.radio[0].set_value(objective)
     if budget is not None:
-        numbers["Up-front budget (£, 0: no cap)"].set_value(budget)
+        numbers["Up-front budget (£; empty: no cap)"].set_value(budget)
+    if limit_km is not None:
+        numbers["Furthest a team moves (km; empty: no limit)"].set_value(limit_km)
     at.get("form_submit_button")[0].click()
     at.run()
     assert not at.exception, at.exception
@@ -270,3 +278,17 @@ def test_a_running_scenario_shows_its_stage_and_the_gap_so_far(trafford, tmp_pat
     finally:
         runs._JOBS.pop(key, None)
         runs._SPECS.get(str(trafford.directory), {}).pop("Probe", None)
+
+
+def test_a_zero_budget_and_a_zero_move_limit_on_the_page_mean_zero_not_no_limit(trafford):
+    from pages import runs
+
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    run_scenario(at, "Nothing up front", time_limit=10.0, budget=0.0, limit_km=0.0)
+    spec = runs.saved_specs(trafford)["Nothing up front"]
+    # the page once read 0 as "no cap" and "no limit", the opposite of what the scenario file means
+    assert (spec.scenario.budget_gbp, spec.scenario.relocation_limit_km) == (0.0, 0.0)
+    plan = runs.plan_of(spec, trafford)
+    assert plan.has_plan and plan.summary["one_off_costs_gbp"]["total"] == 0.0
+    assert len(plan.moves) == 0  # every move costs something up front
