@@ -71,9 +71,13 @@ def read_table(source: TableSource, label: str | None = None) -> pd.DataFrame:
 
     """
     from estate.readers import read_table as read_raw
+    from estate.readers import with_decimal_point
 
     raw = read_raw(source, label=label)
     frame = raw.frame.drop(columns="_row").astype(object)
+    if raw.decimal == ",":
+        # a semicolon export whose numbers use a decimal comma: 9,4 minutes is 9.4, not 94
+        frame = frame.apply(lambda column: with_decimal_point(column).astype(object).where(column.notna(), None))
     frame = frame.map(_strip_cell)
     frame.index = pd.Index(raw.frame["_row"].astype(int).to_numpy(), name="row")
     if raw.geometry is None:

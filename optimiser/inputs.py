@@ -751,10 +751,24 @@ def _access(
         notes.append(
             f"Access standards are not enforced ({why}); the access table's meets_standard says which the plan meets."
         )
+    unmeasured: list[dict[str, object]] = []
     for standard in standards.itertuples(index=False):
         service = str(standard.service)
         label = str(getattr(standard, "label", service) or service)
         threshold = _threshold(standard, unit)
+        if threshold is None and enforced:
+            # dropping it would let the plan close every provider of the service
+            unmeasured.append(
+                {
+                    "what": "access standard",
+                    "id": service,
+                    "problem": f"{label}'s standard is {standard.threshold:g} {getattr(standard, 'unit', 'km')}, "
+                    f"but the travel costs are in {unit}",
+                    "action": "give it threshold_minutes in the standards (services.toml), or measure access in "
+                    "straight lines (no --matrix)",
+                }
+            )
+            continue
         if threshold is None:
             notes.append(f"{label}: its standard is in another unit than the travel costs ({unit}); not applied.")
             continue
@@ -836,6 +850,10 @@ def _access(
                     "cost": cc[keep],
                 }
             )
+        )
+    if unmeasured:
+        raise ScenarioError(
+            f"{len(unmeasured)} access standard(s) cannot be measured in the travel costs given ({unit}).", unmeasured
         )
     if rows:
         services = pd.DataFrame(rows)

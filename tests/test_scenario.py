@@ -161,3 +161,25 @@ def test_command_line_place_that_does_not_exist_says_so(tmp_path, capsys):
 
     assert main(["optimise", "--place", str(tmp_path / "nowhere"), "--out", str(tmp_path / "out")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_a_standard_in_km_is_not_dropped_when_the_travel_costs_are_minutes():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs, zones
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50, "services": "gp"},
+            {"holding_id": "B", "x": 500, "y": 0, "workstations": 50},
+        ],
+        [{"team_id": "TB", "holding_id": "B", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 100.0)])
+    minutes = straight_line_costs(z, holdings, 10.0)
+    minutes.attrs["unit"] = "min"  # a travel-time matrix; the GP standard is 1.61 km
+    access = AccessInputs(z, minutes, standards([("gp", 1.61, 0.9)]))
+    # applied in neither unit, the standard would vanish and the plan could close every surgery
+    with pytest.raises(ScenarioError) as caught:
+        optimise(holdings, teams, Scenario(), access=access)
+    problem = problems_of(caught)[0]
+    assert problem["id"] == "gp" and problem["problem"] == "Gp's standard is 1.61 km, but the travel costs are in min"

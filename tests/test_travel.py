@@ -189,6 +189,14 @@ def test_long_matrix_by_ids(tmp_path, named_zones, named_sites):
     assert within.attrs["measure"] == "travel time, minutes (from long.csv)"
 
 
+def test_a_semicolon_matrix_with_decimal_commas_reads_its_minutes(tmp_path, named_zones, named_sites):
+    path = tmp_path / "eu.csv"
+    path.write_text("origin;destination;minutes\nz1;A;3\nz2;A;12,5\nz2;B;7,25\nz3;B;25\n")
+    matrix = load_matrix(path, zones=named_zones, sites=named_sites)
+    # 12,5 minutes, not 125: a comma is the decimal mark of a semicolon export
+    assert as_dict(matrix) == {("z1", "A"): 3.0, ("z2", "A"): 12.5, ("z2", "B"): 7.25, ("z3", "B"): 25.0}
+
+
 def test_wide_matrix_by_names_and_postcodes(tmp_path, named_zones, named_sites):
     path = tmp_path / "wide.csv"
     path.write_text("Zone,M6  8HD,bl97td\nnorth,1,2\nMIDDLE,3,4\nSouth,5,6\n")
