@@ -487,6 +487,7 @@ def load_matrix(
     notes: list[str] = []
     dropped_zones = _unmatched(cells, zone_hit, "zone", name, "zones", unmatched, notes)
     dropped_sites = _unmatched(cells, site_hit, "site", name, "sites", unmatched, notes)
+    _refuse_shared_names(cells[site_hit], sites, site_id, name)
     cells = cells[zone_hit & site_hit]
 
     minutes, bad = parse_numbers(cells["text"])
@@ -598,6 +599,41 @@ def _site_lookup(sites: pd.DataFrame, site_id: str) -> pd.Series:
     if site_id not in sites.columns:
         raise TravelCostError(f"The sites have no '{site_id}' column.")
     return _lookup(sites, site_id, ("name", "postcode"))
+
+
+def _refuse_shared_names(cells: pd.DataFrame, sites: pd.DataFrame, site_id: str, name: str) -> None:
+    """Refuse a site named in the matrix by a name several holdings share (three partners' "Altrincham").
+
+    A postcode's time may stand for every holding at it; a name's may not: the jobcentre's
+    times would be read as the fire station's of the same name.
+    """
+    if "name" not in sites.columns:
+        return
+    named = pd.DataFrame({"key": sites["name"].astype("string").fillna("").map(key), "id": sites[site_id].astype(str)})
+    named = named[named["key"] != ""]
+    own = set(sites[site_id].astype(str).map(key))
+    postcodes = set(sites["postcode"].dropna().astype(str).map(key)) if "postcode" in sites.columns else set()
+    shared = named.groupby("key")["id"].unique()
+    shared = shared[shared.map(len) > 1]
+    shared = shared[[k not in own and k not in postcodes for k in shared.index]]
+    used = cells.loc[cells["site_key"].isin(shared.index)].drop_duplicates("site_key")
+    if used.empty:
+        return
+    rows = [
+        {
+            "file": name,
+            "row": None,
+            "field": "site",
+            "problem": f"'{label}' is the name of {len(shared[k])} holdings ({listing(list(shared[k]))})",
+            "action": "name the site by its holding id or postcode",
+        }
+        for label, k in zip(used["site"], used["site_key"], strict=True)
+    ]
+    raise TravelCostError(
+        f"{name}: {len(rows)} site(s) in the matrix are named by a name several holdings share "
+        f"({listing(list(used['site'].astype(str)))}); their times cannot be told apart. Use holding ids or postcodes.",
+        problems_frame(rows),
+    )
 
 
 def _unmatched(

@@ -197,6 +197,16 @@ def test_a_semicolon_matrix_with_decimal_commas_reads_its_minutes(tmp_path, name
     assert as_dict(matrix) == {("z1", "A"): 3.0, ("z2", "A"): 12.5, ("z2", "B"): 7.25, ("z3", "B"): 25.0}
 
 
+def test_a_site_named_by_a_name_several_holdings_share_is_refused(tmp_path, named_zones, named_sites):
+    # a jobcentre and a fire station both called Altrincham: one's times must not become the other's
+    shared = named_sites.assign(name=["Altrincham", "Altrincham"])
+    path = tmp_path / "wide.csv"
+    path.write_text("Zone,Altrincham\nnorth,9.4\n")
+    with pytest.raises(TravelCostError, match="named by a name several holdings share") as caught:
+        load_matrix(path, zones=named_zones, sites=shared)
+    assert caught.value.problems["problem"].tolist() == ["'Altrincham' is the name of 2 holdings (A, B)"]
+
+
 def test_wide_matrix_by_names_and_postcodes(tmp_path, named_zones, named_sites):
     path = tmp_path / "wide.csv"
     path.write_text("Zone,M6  8HD,bl97td\nnorth,1,2\nMIDDLE,3,4\nSouth,5,6\n")
