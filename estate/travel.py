@@ -524,6 +524,13 @@ def load_matrix(
             f"{name}: the travel-time matrix gives no time for any of our zones and sites, so every "
             "resident would count as out of reach. Check it is the right file, with a row per zone and site."
         )
+    typical = float(pairs["cost"].median()) if len(pairs) else 0.0
+    if typical > _LONGEST_TYPICAL_MINUTES:
+        raise TravelCostError(
+            f"{name}: the typical time in the matrix is {typical:,.0f} minutes ({typical / 60:,.1f} hours) from a "
+            "zone to a site in the place, which no journey within a place takes. Are the times in seconds (as "
+            "routing engines give a 'duration')? Give them in minutes (divide by 60)."
+        )
     covered = set(pairs["zone_id"])
     absent = [z for z in zones["zone_id"].astype(str) if z not in covered]
     if absent:
@@ -554,6 +561,10 @@ def load_matrix(
     if cache_key is not None:
         _remember(cache_key, result)
     return _copy(result)
+
+
+_LONGEST_TYPICAL_MINUTES = 300.0
+"""A matrix whose median time is longer than this is not in minutes (seconds, most often)."""
 
 
 def _copy(table: pd.DataFrame) -> pd.DataFrame:

@@ -207,6 +207,13 @@ def test_a_site_named_by_a_name_several_holdings_share_is_refused(tmp_path, name
     assert caught.value.problems["problem"].tolist() == ["'Altrincham' is the name of 2 holdings (A, B)"]
 
 
+def test_a_matrix_of_seconds_is_not_read_as_minutes(tmp_path, named_zones, named_sites):
+    path = tmp_path / "osrm.csv"
+    path.write_text("origin,destination,duration\nz1,A,564\nz2,A,1200\nz2,B,840\nz3,B,1500\n")
+    with pytest.raises(TravelCostError, match="Are the times in seconds"):
+        load_matrix(path, zones=named_zones, sites=named_sites)
+
+
 def test_wide_matrix_by_names_and_postcodes(tmp_path, named_zones, named_sites):
     path = tmp_path / "wide.csv"
     path.write_text("Zone,M6  8HD,bl97td\nnorth,1,2\nMIDDLE,3,4\nSouth,5,6\n")
