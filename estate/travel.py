@@ -82,6 +82,7 @@ _SITE_ALIASES = (
     "to_id",
     "d",
     "postcode",
+    "uprn",
 )
 _TIME_ALIASES = (
     "minutes",
@@ -406,8 +407,8 @@ def load_matrix(
         cell is the minutes from that zone to that site.
 
     Zones match by ``zone_id``, ``zone_name`` or ``lsoa_id`` (an LSOA's time then applies to
-    every zone in it); sites match by ``site_id``, ``name`` or ``postcode`` (a postcode's
-    time applies to every holding there). Matching ignores case, spaces and punctuation, so
+    every zone in it); sites match by ``site_id``, ``uprn``, ``name`` or ``postcode`` (a
+    postcode's time applies to every holding there). Matching ignores case, spaces and punctuation, so
     ``"M6  8HD"`` matches ``"M6 8HD"``.
 
     Parameters
@@ -609,7 +610,7 @@ def _zone_lookup(zones: pd.DataFrame) -> pd.Series:
 def _site_lookup(sites: pd.DataFrame, site_id: str) -> pd.Series:
     if site_id not in sites.columns:
         raise TravelCostError(f"The sites have no '{site_id}' column.")
-    return _lookup(sites, site_id, ("name", "postcode"))
+    return _lookup(sites, site_id, ("uprn", "name", "postcode"))
 
 
 def _refuse_shared_names(cells: pd.DataFrame, sites: pd.DataFrame, site_id: str, name: str) -> None:

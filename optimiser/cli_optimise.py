@@ -3,7 +3,8 @@
 ::
 
     estate optimise [--place DIR] [--scenario FILE.toml] [--objective NAME] [--p N]
-                    [--time-limit S] [--solver highs|cbc] [--circuity X] [--matrix FILE] --out DIR
+                    [--time-limit S] [--solver highs|cbc] [--circuity X] [--matrix FILE]
+                    [--drop-unmatched] --out DIR
 
 Writes ``disposals.csv``, ``moves.csv``, ``hubs.csv``, ``cashflow.csv``, ``access.csv``,
 ``summary.json`` and ``plan.gpkg``. Without ``--place`` the bundled sample place is used;
@@ -46,6 +47,11 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--solver", choices=SOLVERS, default=None, help="override the scenario's solver")
     parser.add_argument("--circuity", type=float, default=1.0, help="multiply straight-line distances by this")
     parser.add_argument("--matrix", type=Path, default=None, help="travel-time matrix (minutes), long or wide")
+    parser.add_argument(
+        "--drop-unmatched",
+        action="store_true",
+        help="leave out matrix zones or sites that match none of the place's (listed in notes)",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write the plan to")
     parser.set_defaults(run=run)
 
@@ -80,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
         changes["solver"] = args.solver
     scenario = Scenario.from_toml(args.scenario, **changes)
     place = load_place(args.place if args.place is not None else DEFAULT_PLACE)
-    access = access_inputs(place, circuity=args.circuity, matrix=args.matrix)
+    access = access_inputs(place, circuity=args.circuity, matrix=args.matrix, drop_unmatched=args.drop_unmatched)
     try:
         plan = optimise(place.holdings, place.teams, scenario, access=access)
     except ScenarioError as refusal:
@@ -150,12 +156,14 @@ def _sources(folder: Path, args: argparse.Namespace) -> dict[str, Any]:
         given = getattr(args, name, None)
         if given is not None:
             out[f"{name}_file"] = {"path": str(Path(given).resolve()), "sha256": digest(Path(given))}
-    options = ("objective", "p", "time_limit", "solver", "circuity")
+    options = ("objective", "p", "time_limit", "solver", "circuity", "drop_unmatched")
     out["options"] = {name: getattr(args, name) for name in options if hasattr(args, name)}
     return out
 
 
-def access_inputs(place: Any, *, circuity: float = 1.0, matrix: Path | None = None) -> Any:
+def access_inputs(
+    place: Any, *, circuity: float = 1.0, matrix: Path | None = None, drop_unmatched: bool = False
+) -> Any:
     """The access tables for a place's demand, holdings and standards (``None`` without demand)."""
     from estate.travel import load_matrix, zone_site_costs
     from optimiser.inputs import AccessInputs
@@ -167,7 +175,7 @@ def access_inputs(place: Any, *, circuity: float = 1.0, matrix: Path | None = No
             print("  note: the place has no demand file; no access standard is applied.", file=sys.stderr)
         return None
     if matrix is not None:
-        table = load_matrix(matrix, zones=demand, sites=place.holdings)
+        table = load_matrix(matrix, zones=demand, sites=place.holdings, unmatched="drop" if drop_unmatched else "raise")
         limit = float(standards["threshold_minutes"].max())
         costs = zone_site_costs(demand, place.holdings, max_cost=limit, matrix=table)
     else:

@@ -183,3 +183,14 @@ def test_a_standard_in_km_is_not_dropped_when_the_travel_costs_are_minutes():
         optimise(holdings, teams, Scenario(), access=access)
     problem = problems_of(caught)[0]
     assert problem["id"] == "gp" and problem["problem"] == "Gp's standard is 1.61 km, but the travel costs are in min"
+
+
+def test_command_line_optimise_takes_drop_unmatched_as_access_does():
+    import argparse
+
+    from optimiser.cli_optimise import add_parser
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers())
+    args = parser.parse_args(["optimise", "--matrix", "m.csv", "--drop-unmatched", "--out", "o"])
+    assert args.drop_unmatched is True

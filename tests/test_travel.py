@@ -214,6 +214,13 @@ def test_a_matrix_of_seconds_is_not_read_as_minutes(tmp_path, named_zones, named
         load_matrix(path, zones=named_zones, sites=named_sites)
 
 
+def test_a_long_matrix_may_name_its_sites_by_uprn(tmp_path, named_zones, named_sites):
+    sites = named_sites.assign(uprn=["100012797623", "100012800714"])
+    path = tmp_path / "by_uprn.csv"
+    path.write_text("zone_id,uprn,minutes\nz1,100012797623,3\nz2,100012800714,7\n")
+    assert as_dict(load_matrix(path, zones=named_zones, sites=sites)) == {("z1", "A"): 3.0, ("z2", "B"): 7.0}
+
+
 def test_wide_matrix_by_names_and_postcodes(tmp_path, named_zones, named_sites):
     path = tmp_path / "wide.csv"
     path.write_text("Zone,M6  8HD,bl97td\nnorth,1,2\nMIDDLE,3,4\nSouth,5,6\n")
