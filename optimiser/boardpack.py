@@ -138,59 +138,62 @@ def gap_words(gap: float | None) -> str:
     return f"{gap:.2%}" if gap < 10 else "over 1,000%"
 
 
+def standing(plan: Any) -> str:
+    """Where a plan's search left it, one word for every way of telling it.
+
+    ``optimal``; ``proven`` (within the gap the scenario asks for); ``good`` or ``far``
+    (stopped by the time limit within or beyond :data:`FAR_GAP` of the best possible);
+    ``unreliable`` (stopped near its start, no useful bound); or, with no plan, its status
+    (``infeasible``, ``no plan found``, ...).
+    """
+    if plan.status != "feasible":
+        return plan.status
+    if plan.gap is None or plan.gap >= 10:
+        return "unreliable"
+    if isinstance(plan.summary, dict) and plan.summary.get("stopped") == "gap tolerance":
+        return "proven"
+    return "far" if plan.gap > FAR_GAP else "good"
+
+
 def status_short(plan: Any) -> str:
     """The solver's status in a few words, for a table cell beside other plans."""
-    if plan.status == "optimal":
-        return "Optimal"
-    if plan.status != "feasible":
-        return {"infeasible": "No plan meets every rule"}.get(plan.status, f"No plan ({plan.status})")
-    if plan.gap is None or plan.gap >= 10:
-        return "Not one to rely on: stopped near its start"
-    stopped = plan.summary.get("stopped") if isinstance(plan.summary, dict) else None
-    if stopped == "gap tolerance":
-        return f"Good: proven within {gap_words(plan.gap)}"
-    if plan.gap > FAR_GAP:
-        return f"Far from proven: {gap_words(plan.gap)} from the best possible"
-    return f"Good, not proven best: {gap_words(plan.gap)} from the best possible"
+    gap = gap_words(plan.gap)
+    return {
+        "optimal": "Optimal",
+        "infeasible": "No plan meets every rule",
+        "unreliable": "Not one to rely on: stopped near its start",
+        "proven": f"Good: proven within {gap}",
+        "far": f"Far from proven: {gap} from the best possible",
+        "good": f"Good, not proven best: {gap} from the best possible",
+    }.get(standing(plan), f"No plan ({plan.status})")
 
 
 def status_sentence(plan: Any) -> str:
     """The solver's status in words a board member can read (pages and board packs alike)."""
-    if plan.status == "optimal":
-        return "Optimal: no better plan exists under these settings (within the gap asked for)."
-    if plan.status == "feasible":
-        stopped = plan.summary.get("stopped") if isinstance(plan.summary, dict) else None
-        if plan.gap is None or plan.gap >= 10:
-            text = (
-                "A plan, but not one to rely on: the time limit stopped the search close to where it started "
-                "(often today's estate), before it could say how far the plan is from the best possible"
-            )
-            if plan.objective == "npv" and plan.bound is not None and plan.objective_value is not None:
-                worth, best = plan.objective_value, plan.bound
-                text += f" (this plan is worth GBP {worth:,.0f}; the best possible at most GBP {best:,.0f})"
-            return text + ". Give the solver more time."
-        if stopped == "gap tolerance":
-            return (
-                f"A good plan, proven within {gap_words(plan.gap)} of the best possible: the search stops at the "
-                "gap the scenario asks for."
-            )
-        if plan.gap > FAR_GAP:
-            return (
-                f"A plan, but far from proven: the time limit stopped the search {gap_words(plan.gap)} from the best "
-                "possible bound, so a much better plan may exist. Give the solver more time before relying on it."
-            )
-        return (
-            f"A good plan, not proven best: the time limit stopped the search {gap_words(plan.gap)} from the best "
-            "possible bound. Give the solver more time to close the gap."
+    where = standing(plan)
+    gap = gap_words(plan.gap)
+    if where == "unreliable":
+        text = (
+            "A plan, but not one to rely on: the time limit stopped the search close to where it started "
+            "(often today's estate), before it could say how far the plan is from the best possible"
         )
-    if plan.status == "infeasible":
-        return "No plan meets every rule of this scenario. What blocks it is explained below."
-    if plan.status == "no plan found":
-        return (
-            "No plan found within the time limit. The scenario is not proven impossible: give the solver more "
-            "time (Scenario page, solver limits) and run it again."
-        )
-    return f"No plan: the solver ended with status '{plan.status}' before finding one."
+        if plan.objective == "npv" and plan.bound is not None and plan.objective_value is not None:
+            worth, best = plan.objective_value, plan.bound
+            text += f" (this plan is worth GBP {worth:,.0f}; the best possible at most GBP {best:,.0f})"
+        return text + ". Give the solver more time."
+    sentences = {
+        "optimal": "Optimal: no better plan exists under these settings (within the gap asked for).",
+        "proven": f"A good plan, proven within {gap} of the best possible: the search stops at the gap the "
+        "scenario asks for.",
+        "far": f"A plan, but far from proven: the time limit stopped the search {gap} from the best possible "
+        "bound, so a much better plan may exist. Give the solver more time before relying on it.",
+        "good": f"A good plan, not proven best: the time limit stopped the search {gap} from the best possible "
+        "bound. Give the solver more time to close the gap.",
+        "infeasible": "No plan meets every rule of this scenario. What blocks it is explained below.",
+        "no plan found": "No plan found within the time limit. The scenario is not proven impossible: give the "
+        "solver more time (Scenario page, solver limits) and run it again.",
+    }
+    return sentences.get(where, f"No plan: the solver ended with status '{plan.status}' before finding one.")
 
 
 def _table_html(frame: pd.DataFrame, columns: dict[str, str], limit: int = 200) -> str:

@@ -258,9 +258,7 @@ def build_model(
         primary = np.zeros(model.n_cols)
         _breaking_pairs(model, pairs, cols, relax)
     elif hold_coverage is not None and s.objective == "max_coverage":
-        primary = np.zeros(model.n_cols)
-        if len(cols.cover):
-            primary[cols.cover.to_numpy()] = _cover_weights(data, cols) / max(len(data.services), 1)
+        primary = _coverage_objective(model.n_cols, data, cols)
         used = np.flatnonzero(primary)
         model.add_constraints(
             "same_coverage",
@@ -677,9 +675,7 @@ def _objective(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _
     if s.objective == "fewest_sites":
         primary[cols.retain.to_numpy()] = 1.0
     elif s.objective == "max_coverage":
-        if len(cols.cover):
-            n_services = max(len(data.services), 1)
-            primary[cols.cover.to_numpy()] = _cover_weights(data, cols) / n_services
+        primary = _coverage_objective(model.n_cols, data, cols)
     else:  # least_travel
         primary[cols.assign.to_numpy()] = pairs["travel"].to_numpy(float)
     used = np.flatnonzero(primary)
@@ -689,6 +685,14 @@ def _objective(model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _
         used = np.flatnonzero(npv)
         model.add_objective(used, -0.1 / (1.0 + np.abs(npv).sum()) * npv[used])
     return primary
+
+
+def _coverage_objective(n_cols: int, data: ModelData, cols: _Columns) -> np.ndarray:
+    """Coefficients of the share of residents within reach, averaged over the services."""
+    coverage = np.zeros(n_cols)
+    if len(cols.cover):
+        coverage[cols.cover.to_numpy()] = _cover_weights(data, cols) / max(len(data.services), 1)
+    return coverage
 
 
 def status_quo(built: PlanModel) -> np.ndarray:

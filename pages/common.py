@@ -26,7 +26,7 @@ from estate.access import AccessReport, access_report
 from estate.errors import EstateError
 from estate.place import DEFAULT_PLACE, Place, load_place, read_manifest
 from estate.services import providers_of
-from optimiser.boardpack import status_sentence
+from optimiser.boardpack import standing, status_sentence
 
 # Session-state keys, in one place.
 PLACE_DIR = "place_dir"
@@ -499,13 +499,8 @@ MOVE_COLOURS = ("#1f77b4", "#9467bd", "#ff7f0e", "#17becf", "#8c564b", "#e377c2"
 
 def status_words(plan) -> tuple[str, str]:
     """The solver's status as a sentence (the board pack's), and the Streamlit call to show it with."""
-    stopped = plan.summary.get("stopped") if isinstance(plan.summary, dict) else None
-    if plan.status == "optimal" or (plan.status == "feasible" and stopped == "gap tolerance" and plan.gap is not None):
-        level = "success"
-    elif plan.status == "feasible":
-        level = "warning"
-    else:
-        level = "error"
+    where = standing(plan)
+    level = "success" if where in ("optimal", "proven") else "warning" if plan.status == "feasible" else "error"
     return status_sentence(plan), level
 
 

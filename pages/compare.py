@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 
 from optimiser.boardpack import aim_words, headline_figures, status_short
 from pages.common import current_place, place_picker, plan_map, routed_by_the_app
-from pages.runs import finished_plans, plans_without_a_plan
+from pages.runs import finished_plans
 
 routed_by_the_app(__file__)
 
@@ -18,8 +18,7 @@ if place is None:
     st.stop()
 
 st.title("Compare scenarios")
-plans = finished_plans(place)
-without = plans_without_a_plan(place)
+plans, without = finished_plans(place)
 left_out = (
     f" {', '.join(without)} ended with no plan, so there is nothing of it to compare: the Results page says what "
     "blocks it."

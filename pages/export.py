@@ -7,7 +7,7 @@ import streamlit as st
 from estate.export import XLSX_MIME, to_csv_bytes, to_excel_bytes, to_geopackage_bytes
 from optimiser.boardpack import board_pack_html, board_pack_pdf
 from pages.common import current_place, place_picker, routed_by_the_app
-from pages.runs import finished_plans, plans_without_a_plan
+from pages.runs import finished_plans
 
 routed_by_the_app(__file__)
 
@@ -17,13 +17,12 @@ if place is None:
     st.stop()
 
 st.title("Export")
-plans = finished_plans(place)
+plans, without = finished_plans(place)
 if not plans:
     st.info("No finished plan to export yet. Run a scenario on the Scenario page.")
     st.page_link("pages/scenario.py", label="Go to Scenario", icon=":material/tune:")
     st.stop()
 
-without = plans_without_a_plan(place)
 if without:
     st.caption(f"{', '.join(without)} ended with no plan, so there is nothing of it to export.")
 name = st.selectbox("Scenario", list(plans)[::-1], key="export_scenario")

@@ -275,16 +275,18 @@ def plan_of(spec: ScenarioSpec, place: Place):
     return job.plan
 
 
-def finished_plans(place: Place) -> dict:
-    """The place's scenarios that have a plan to show (optimal or feasible), by name."""
-    plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
-    return {name: plan for name, plan in plans.items() if plan is not None and plan.has_plan}
+def finished_plans(place: Place) -> tuple[dict, list[str]]:
+    """The place's finished scenarios: those with a plan to show, and those that ended with none.
 
-
-def plans_without_a_plan(place: Place) -> list[str]:
-    """The place's finished scenarios that ended with no plan (infeasible, none found), by name."""
-    plans = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
-    return [name for name, plan in plans.items() if plan is not None and not plan.has_plan]
+    Returns the plans (optimal or feasible) by name, and the names of the scenarios whose
+    run ended with no plan (infeasible, none found), each scenario's plan read once.
+    """
+    ended = {name: plan_of(spec, place) for name, spec in saved_specs(place).items()}
+    ended = {name: plan for name, plan in ended.items() if plan is not None}
+    return (
+        {name: plan for name, plan in ended.items() if plan.has_plan},
+        [name for name, plan in ended.items() if not plan.has_plan],
+    )
 
 
 def status_of(spec: ScenarioSpec, place: Place) -> dict[str, Any] | None:
