@@ -56,24 +56,26 @@ def find_column(columns: Iterable[str], aliases: Sequence[str]) -> str | None:
     return None
 
 
-def read_table(source: TableSource, label: str | None = None) -> pd.DataFrame:
+def read_table(source: TableSource, label: str | None = None, too_large: str | None = None) -> pd.DataFrame:
     """Read a CSV, Excel or geographic file as a table of text cells, indexed by row number.
 
     A thin adapter over :func:`estate.readers.read_table` (which recognises the format from
     the content, decodes legacy encodings and numbers rows as a spreadsheet does). The
     index is that row number (the header is row 1); cells are text with surrounding spaces
     removed, blanks missing. Geographic files come back as a GeoDataFrame in their own CRS.
+    ``too_large`` is what to do about a file above the size limit (by default the
+    register's advice, to split it into parts).
 
     Raises
     ------
     estate.errors.InputFileError
-        The file is missing, empty, binary, or in a format the planner does not read.
+        The file is missing, empty, too large, binary, or in a format the planner does not read.
 
     """
     from estate.readers import read_table as read_raw
     from estate.readers import with_decimal_point
 
-    raw = read_raw(source, label=label)
+    raw = read_raw(source, label=label) if too_large is None else read_raw(source, label=label, too_large=too_large)
     frame = raw.frame.drop(columns="_row").astype(object)
     if raw.decimal == ",":
         # a semicolon export whose numbers use a decimal comma: 9,4 minutes is 9.4, not 94

@@ -9,7 +9,10 @@ is :func:`compare_access` of two reports.
 
 Measures. A service whose standard is in km uses straight-line distance in EPSG:27700
 (times the circuity factor). When a travel-time matrix is supplied, a service with a
-standard in minutes, or with a ``threshold_minutes``, uses the matrix instead. Every row
+standard in minutes, or with a ``threshold_minutes``, uses the matrix instead, unless the
+matrix gives no time to any of its providers (a matrix of stroke units says nothing of
+jobcentres): then a service with a km threshold is measured in straight lines, with a
+note, and one with only minutes is refused, never read as no resident reached. Every row
 says which measure it used.
 """
 
@@ -22,7 +25,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate._tables import TableSource, listing
+from estate._tables import TableSource, listing, problems_frame
 from estate.services import StandardsError, providers_of
 from estate.travel import TravelCostError, check_costs, load_matrix, nearest_site, straight_line_measure
 
@@ -162,13 +165,17 @@ def access_report(
     estate.services.StandardsError
         A service's standard is in minutes and no matrix was given.
     estate.travel.TravelCostError
-        Zones or holdings without usable points in a projected CRS, or ``costs`` that
-        do not reach a threshold.
+        Zones or holdings without usable points in a projected CRS, ``costs`` that
+        do not reach a threshold, or a matrix that gives no time to any provider of a
+        service whose standard is only in minutes (every such service is named).
 
     Notes
     -----
     A service no holding offers is reported with share 0 and a note, not an error, so a
-    plan that drops a service shows up as failing its standard.
+    plan that drops a service shows up as failing its standard. A service with a
+    ``threshold_minutes`` whose providers the matrix gives no time to is measured in
+    straight lines against its km threshold: its ``measure`` says so and its ``note``
+    says why.
 
     """
     notes: list[str] = _demand_notes(demand)
@@ -193,6 +200,8 @@ def access_report(
     names = _holding_names(holdings)
     indexed_costs = _index_table(costs, demand) if costs is not None else None
     indexed_matrix = _index_table(matrix, demand) if matrix is not None else None
+    if indexed_matrix is not None:
+        _refuse_untimed_minute_standards(holdings, standards, indexed_matrix)
     service_rows, zone_frames, imd_frames = [], [], []
     for standard in standards.to_dict("records"):
         service_row, zone_frame = _service_access(
@@ -316,7 +325,18 @@ def _service_access(
     providers, unlocated = _located(providers_of(holdings, service))
     if unlocated:
         own_notes.append(f"{len(unlocated)} providers have no location and were not counted ({listing(unlocated)})")
-    use_matrix = matrix is not None and (standard["unit"] == "min" or pd.notna(standard["threshold_minutes"]))
+    use_matrix = _uses_matrix(standard, matrix)
+    untimed = _untimed(providers, matrix) if use_matrix else []
+    if untimed:
+        # the matrix says nothing of this service: straight lines, as without a matrix, not 0% reached
+        # (a service whose standard is only in minutes was refused before the first service)
+        use_matrix = False
+        own_notes.append(
+            f"{_source(matrix)} gives no travel time to any of its {len(untimed)} providers ({listing(untimed)}), "
+            f"so it is measured in straight lines (within {float(standard['threshold']):g} km), not by travel "
+            f"time (within {float(standard['threshold_minutes']):g} minutes); add their times to the matrix to "
+            "measure it by travel time"
+        )
     if use_matrix:
         threshold = float(standard["threshold"] if standard["unit"] == "min" else standard["threshold_minutes"])
         unit = "min"
@@ -392,6 +412,58 @@ def _service_access(
     return row, zone_frame
 
 
+def _uses_matrix(standard: dict[str, Any], matrix: _CostTable | None) -> bool:
+    """A service is measured by the matrix when one is given and its standard has minutes."""
+    return matrix is not None and (standard["unit"] == "min" or pd.notna(standard["threshold_minutes"]))
+
+
+def _untimed(providers: gpd.GeoDataFrame, matrix: _CostTable) -> list[str]:
+    """The providers' ids when the matrix gives none of them a time; empty when it times any (or none is located)."""
+    ids = providers["holding_id"].astype(str)
+    if ids.empty or ids.isin(matrix.timed).any():
+        return []
+    return ids.tolist()
+
+
+def _source(matrix: _CostTable) -> str:
+    source = matrix.attrs.get("source")
+    return str(source) if source else "the travel-time matrix"
+
+
+def _refuse_untimed_minute_standards(holdings: gpd.GeoDataFrame, standards: pd.DataFrame, matrix: _CostTable) -> None:
+    """Refuse services whose standard is only in minutes when the matrix times none of their providers.
+
+    Such a service has no straight-line threshold to fall back on, and measured by the
+    matrix every resident would count as out of reach. Every such service is named.
+    """
+    problems = []
+    for standard in standards.to_dict("records"):
+        if standard["unit"] != "min" or not _uses_matrix(standard, matrix):
+            continue
+        untimed = _untimed(_located(providers_of(holdings, str(standard["service"])))[0], matrix)
+        if untimed:
+            problems.append(
+                {
+                    "file": _source(matrix),
+                    "row": None,
+                    "field": str(standard["service"]),
+                    "problem": f"no travel time to any of its {len(untimed)} providers ({listing(untimed)})",
+                    "action": "add their times to the matrix, or give the standard a threshold in km",
+                }
+            )
+    if not problems:
+        return
+    services = [str(problem["field"]) for problem in problems]
+    raise TravelCostError(
+        f"{_source(matrix)}: the travel-time matrix gives no time to any provider of {listing(services)}, whose "
+        "standard is in minutes only, so access to it cannot be measured (every resident would count as out of "
+        "reach). Add those holdings' times to the matrix, or give the service a threshold in km in services.toml "
+        '(threshold in km with unit = "km", and the minutes as threshold_minutes) to measure it in straight lines '
+        "where the matrix says nothing of it.",
+        problems_frame(problems),
+    )
+
+
 def _column_or(frame: pd.DataFrame, column: str, default: object) -> pd.Series:
     if column in frame.columns:
         return frame[column].reset_index(drop=True)
@@ -414,6 +486,7 @@ class _CostTable:
     site_codes: np.ndarray  # each row's site, as a position in ``sites``
     sites: pd.Index
     cost: np.ndarray
+    timed: pd.Index  # the sites the table gives any cost to, cut off or not
 
 
 def _index_table(table: pd.DataFrame, demand: gpd.GeoDataFrame) -> _CostTable:
@@ -421,12 +494,17 @@ def _index_table(table: pd.DataFrame, demand: gpd.GeoDataFrame) -> _CostTable:
     zone_lookup = pd.Index(demand["zone_id"].astype(str)).get_indexer(zones.categories.astype(str))
     zone_pos = np.where(zones.codes >= 0, zone_lookup[zones.codes], -1)
     sites = pd.Categorical(table["holding_id"])
+    names = pd.Index(sites.categories.astype(str))
+    # a matrix says which sites it times at all (a site past zone_site_costs' cut-off is timed, and far);
+    # a table that does not is taken to cost every site it names
+    timed = table.attrs.get("sites_with_times")
     return _CostTable(
         attrs=dict(table.attrs),
         zone_pos=zone_pos,
         site_codes=sites.codes,
-        sites=pd.Index(sites.categories.astype(str)),
+        sites=names,
         cost=table["cost"].to_numpy(dtype=float),
+        timed=names if timed is None else pd.Index(list(timed), dtype=str),
     )
 
 
@@ -438,7 +516,7 @@ def _nearest_from_table(
     what: str,
 ) -> pd.DataFrame:
     ids = set(providers["holding_id"].astype(str))
-    absent = sorted(ids - set(table.sites))
+    absent = sorted(ids - set(table.timed))
     if absent:
         own_notes.append(
             f"{len(absent)} of {len(ids)} providers have no {what} in the table and count as "

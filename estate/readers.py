@@ -79,6 +79,11 @@ FORMATS: tuple[str, ...] = ("csv", "xlsx", "xls", "geojson", "gpkg", "shapefile"
 """The values of :attr:`RawTable.format`."""
 
 _UPLOAD_HINT = "upload the register as CSV, Excel (.xlsx or .xls), GeoJSON, GeoPackage or a zipped Shapefile"
+_SPLIT_IT = (
+    "split it (for example one file per partner or per area) or remove columns the planner does not need, "
+    "and upload the parts"
+)
+"""What to do about a register above the size limit (a place takes several register files)."""
 
 # What each format is called in messages, and how a file of it is usually named.
 _DESCRIPTION = {
@@ -188,6 +193,7 @@ def read_table(
     sheet: str | int | None = None,
     max_bytes: int = MAX_FILE_BYTES,
     headings: Collection[str] | None = None,
+    too_large: str = _SPLIT_IT,
 ) -> RawTable:
     """Read a register file of any supported format as a table of text.
 
@@ -214,6 +220,10 @@ def read_table(
         (else the first holding several values, below any title lines).
         Defaults to every heading a register's columns are recognised by
         (:func:`estate.columns.recognised_headings`).
+    too_large : str, optional
+        What to do about a file larger than ``max_bytes``, said after its size. By
+        default: split the register into parts, which suits registers (a place takes
+        several); a reader of a file that cannot be split gives its own advice.
 
     Returns
     -------
@@ -232,9 +242,9 @@ def read_table(
     path = _local_path(source)
     label = label or _default_label(source, path)
     if path is not None and path.suffix.lower() == ".shp":
-        _check_size(label, _file_size(path, label), max_bytes)
+        _check_size(label, _file_size(path, label), max_bytes, too_large)
         return _read_layer(path, label, "shapefile", layer=None, notes=())
-    data = _read_bytes(source, path, label, max_bytes)
+    data = _read_bytes(source, path, label, max_bytes, too_large)
     fmt = _detect_format(data, label)
     known = recognised_headings() if headings is None else frozenset(map(normalise_heading, headings))
     table = _READERS[fmt](data, label, sheet, known)
@@ -271,10 +281,10 @@ def _file_size(path: Path, label: str) -> int:
 
 
 def _read_bytes(
-    source: str | os.PathLike[str] | bytes | BinaryIO, path: Path | None, label: str, max_bytes: int
+    source: str | os.PathLike[str] | bytes | BinaryIO, path: Path | None, label: str, max_bytes: int, too_large: str
 ) -> bytes:
     if path is not None:
-        _check_size(label, _file_size(path, label), max_bytes)
+        _check_size(label, _file_size(path, label), max_bytes, too_large)
         try:
             data = path.read_bytes()
         except OSError as exc:
@@ -287,8 +297,8 @@ def _read_bytes(
         data = source.read(max_bytes + 1)
         if len(data) > max_bytes:
             # Only the first max_bytes + 1 bytes were read, so the full size is not known.
-            _check_size(label, getattr(source, "size", None), max_bytes)
-    _check_size(label, len(data), max_bytes)
+            _check_size(label, getattr(source, "size", None), max_bytes, too_large)
+    _check_size(label, len(data), max_bytes, too_large)
     if not data:
         raise InputFileError(
             f"'{label}' is empty (0 bytes): export the register again and upload the file with its rows."
@@ -296,14 +306,12 @@ def _read_bytes(
     return data
 
 
-def _check_size(label: str, size: int | None, max_bytes: int) -> None:
-    """Refuse a file above ``max_bytes``; ``size`` is ``None`` when only known to be larger."""
+def _check_size(label: str, size: int | None, max_bytes: int, too_large: str = _SPLIT_IT) -> None:
+    """Refuse a file above ``max_bytes``, saying ``too_large``; ``size`` is ``None`` when only known to be larger."""
     if size is None or size > max_bytes:
         what = "larger" if size is None else f"{_size_text(size)}, more"
         raise InputFileError(
-            f"'{label}' is {what} than the {_size_text(max_bytes)} the planner reads from one "
-            "file: split it (for example one file per partner or per area) or remove columns the "
-            "planner does not need, and upload the parts."
+            f"'{label}' is {what} than the {_size_text(max_bytes)} the planner reads from one file: {too_large}."
         )
 
 

@@ -41,6 +41,7 @@ from estate._tables import (
     read_table,
     source_name,
 )
+from estate.readers import MAX_FILE_BYTES
 
 COST_COLUMNS: tuple[str, ...] = ("zone_id", "holding_id", "cost", "measure")
 """Columns of a zone-site cost table; the site column takes the name given as ``site_id``."""
@@ -141,7 +142,9 @@ def zone_site_costs(
     pandas.DataFrame
         Columns ``zone_id``, ``site_id``, ``cost``, ``measure``, sorted by zone then cost;
         ids are categoricals. ``attrs`` holds ``measure`` (e.g. ``"straight-line km
-        (circuity 1.0)"``), ``unit`` (``"km"`` or ``"min"``), ``max_cost``, ``circuity``.
+        (circuity 1.0)"``), ``unit`` (``"km"`` or ``"min"``), ``max_cost``, ``circuity``;
+        from a matrix also ``sites_with_times``, the sites it gives any time to (within
+        ``max_cost`` or not), so a site left out of the matrix is told from a far one.
 
     Raises
     ------
@@ -432,14 +435,19 @@ def load_matrix(
     pandas.DataFrame
         Long table ``zone_id``, ``site_id``, ``cost`` (minutes), ``measure``; ``attrs``:
         ``measure`` (``"travel time, minutes (from FILE)"``), ``unit`` (``"min"``),
-        ``notes`` (e.g. zones of the demand with no times).
+        ``notes`` (e.g. zones of the demand with no times), ``sites_with_times`` (the
+        ids of the sites the matrix gives any time to; a site it leaves out has none).
 
     Raises
     ------
     TravelCostError
-        Ids that match no zone or site (named, up to ten, with a count), missing,
-        negative or non-numeric times (named by zone and site), or a pair given twice
-        with different times. A missing time is never read as zero.
+        Ids that match no zone or site (named, up to ten, with a count, by the row(s) and
+        column heading where the file gives them), missing, negative or non-numeric times
+        (named by zone and site), or a pair given twice with different times. A missing
+        time is never read as zero.
+    estate.errors.InputFileError
+        The file is missing, unreadable or larger than the planner reads (the message says
+        how to make a matrix smaller: it cannot be given in parts).
 
     """
     name = source_name(path)
@@ -447,14 +455,15 @@ def load_matrix(
     site_lookup = _site_lookup(sites, site_id)
     # a file is read once per content and geography (an upload is read each time)
     cache_key = None
-    if isinstance(path, str | Path) and Path(path).is_file():
+    if isinstance(path, str | Path) and Path(path).is_file() and Path(path).stat().st_size <= MAX_FILE_BYTES:
+        # (a file above the limit is not read to hash it: read_table refuses it, saying what to do)
         content = hashlib.sha256(Path(path).read_bytes()).hexdigest()
         lookups = [a.to_numpy(dtype=object) for lookup in (zone_lookup, site_lookup) for a in (lookup.index, lookup)]
         cache_key = _hash("matrix", content, name, *lookups, site_id, unmatched)
         if cache_key in _cache:
             _cache.move_to_end(cache_key)
             return _copy(_cache[cache_key])
-    table = read_table(path)
+    table = read_table(path, too_large=_MATRIX_TOO_LARGE)
     if isinstance(table, gpd.GeoDataFrame):
         table = pd.DataFrame(table.drop(columns=table.geometry.name))
     long = _long_columns(table)
@@ -476,7 +485,7 @@ def load_matrix(
                 f"{name}: a wide matrix needs zones in the first column and one column per "
                 f"site; the file has only {listing(list(table.columns))}."
             )
-        zone_col = table.columns[0]
+        zone_col, site_col = table.columns[0], None  # the sites are the column headings
         cells = table.assign(row=rows).melt(id_vars=[zone_col, "row"], var_name="site", value_name="text")
         cells = cells.rename(columns={zone_col: "zone"})[["zone", "site", "text", "row"]]
         layout = f"wide (zones in '{zone_col}', {table.shape[1] - 1} site columns)"
@@ -486,8 +495,8 @@ def load_matrix(
     zone_hit = cells["zone_key"].isin(zone_lookup.index)
     site_hit = cells["site_key"].isin(site_lookup.index)
     notes: list[str] = []
-    dropped_zones = _unmatched(cells, zone_hit, "zone", name, "zones", unmatched, notes)
-    dropped_sites = _unmatched(cells, site_hit, "site", name, "sites", unmatched, notes)
+    dropped_zones = _unmatched(cells, zone_hit, "zone", zone_col, name, "zones", unmatched, notes)
+    dropped_sites = _unmatched(cells, site_hit, "site", site_col, name, "sites", unmatched, notes)
     _refuse_shared_names(cells[site_hit], sites, site_id, name)
     cells = cells[zone_hit & site_hit]
 
@@ -558,11 +567,20 @@ def load_matrix(
         "notes": notes,
         "dropped_zones": dropped_zones,
         "dropped_sites": dropped_sites,
+        "sites_with_times": tuple(sorted(result[site_id].unique())),
     }
     if cache_key is not None:
         _remember(cache_key, result)
     return _copy(result)
 
+
+_MATRIX_TOO_LARGE = (
+    "a travel-time matrix is given as a single file (--matrix takes one), so make this one smaller rather "
+    "than split it. Keep only the zones and sites of this place; write it in long form, one row per zone and site "
+    "(zone, site, minutes), keeping only the pairs within the longest standard (the largest threshold_minutes "
+    "in services.toml); and leave out every column but those three"
+)
+"""What to do about a matrix above the size limit: ``--matrix`` takes one file, so parts cannot be given."""
 
 _LONGEST_TYPICAL_MINUTES = 300.0
 """A matrix whose median time is longer than this is not in minutes (seconds, most often)."""
@@ -652,57 +670,92 @@ def _unmatched(
     cells: pd.DataFrame,
     hit: pd.Series,
     column: str,
+    heading: str | None,
     name: str,
     what: str,
     unmatched: str,
     notes: list[str],
 ) -> list[str]:
-    missing = cells.loc[~hit, column]
-    labels = list(dict.fromkeys("(blank)" if pd.isna(v) else str(v) for v in missing))
-    if not labels:
+    """Refuse (or drop, noting them) the zones or sites of a matrix that match none of ours.
+
+    ``column`` is ``"zone"`` or ``"site"``; ``heading`` is the file's column holding those
+    ids, or ``None`` when the ids are the column headings (a wide matrix's sites). Each id
+    is named with where it is: the heading and row(s) a spreadsheet shows, the first few
+    of an id repeated on many rows and their count, or the column it heads.
+    """
+    missing = cells.loc[~hit, [column, "row"]]
+    if missing.empty:
         return []
+    found = pd.DataFrame(
+        {
+            "id": missing[column].map(lambda v: "(blank)" if pd.isna(v) else str(v)).to_numpy(),
+            "row": missing["row"].to_numpy(),
+        }
+    ).drop_duplicates()
+    labels = list(found["id"].unique())  # in the order the file gives them
+    by_row = found.sort_values("row", kind="stable").groupby("id", sort=False)
+    counts = by_row.size()
+    shown = by_row.head(_ROWS_SHOWN).groupby("id", sort=False)["row"].agg(list)
+    places = {label: _place_in_file(shown[label], int(counts[label]), heading) for label in labels}
+    named = [f"{label} ({places[label]})" for label in labels]
+
+    def problems(action: str) -> pd.DataFrame:
+        return problems_frame(
+            [
+                {
+                    "file": name,
+                    "row": shown[label][0] if heading is not None else None,
+                    "field": heading if heading is not None else f"column '{label}'",
+                    "problem": f"{label} matches no {column}" + (f" ({places[label]})" if heading is not None else ""),
+                    "action": action,
+                }
+                for label in labels
+            ]
+        )
+
     if hit.sum() == 0:
         hint = (
             "the zone column (the first column of a wide matrix) holds zone codes, zone names or LSOA codes"
             if column == "zone"
             else "the site column (the headers of a wide matrix) holds holding ids, names or postcodes"
         )
+        # nothing matches, so every row is wrong: the file or its geography is, not some ids (rows in the table)
         raise TravelCostError(
             f"{name}: none of the {len(labels)} {what} in the matrix match ours ({listing(labels)}). "
             f"Check that {hint} of the same geography and year as the place's.",
-            problems_frame(
-                [
-                    {
-                        "file": name,
-                        "row": None,
-                        "field": column,
-                        "problem": f"{label} matches no {column}",
-                        "action": "check the id",
-                    }
-                    for label in labels
-                ]
-            ),
+            problems("check the id"),
         )
     if unmatched == "raise":
         raise TravelCostError(
-            f"{name}: {len(labels)} {what} in the matrix match none of ours: {listing(labels)}. "
+            f"{name}: {len(labels)} {what} in the matrix match none of ours: {listing(named)}. "
             f"Correct the ids, or, if they are outside the place, drop them (unmatched='drop', "
             "or --drop-unmatched on the command line).",
-            problems_frame(
-                [
-                    {
-                        "file": name,
-                        "row": None,
-                        "field": column,
-                        "problem": f"{label} matches no {column}",
-                        "action": "correct it or drop it",
-                    }
-                    for label in labels
-                ]
-            ),
+            problems("correct it or drop it"),
         )
-    notes.append(f"{name}: left out {len(labels)} {what} that match none of ours ({listing(labels)}).")
+    notes.append(f"{name}: left out {len(labels)} {what} that match none of ours ({listing(named)}).")
     return labels
+
+
+_ROWS_SHOWN = 3
+"""Rows named for an id the matrix repeats on many rows; the rest are counted."""
+
+
+def _place_in_file(first_rows: list[int], count: int, heading: str | None) -> str:
+    """Where an id is in a matrix file.
+
+    ``"column 'origin', row 3"``, ``"column 'origin', rows 3, 4 and 5"``; for an id on
+    more rows their count and the first rows, ``"column 'origin', on 100 rows: 3, 4, 5 and 97
+    more"``; ``"a column heading"`` for a site that heads a wide matrix's column.
+    """
+    if heading is None:
+        return "a column heading"
+    if count == 1:
+        return f"column '{heading}', row {first_rows[0]}"
+    shown = ", ".join(map(str, first_rows))
+    if count == len(first_rows):
+        head, _, last = shown.rpartition(", ")
+        return f"column '{heading}', rows {head} and {last}"
+    return f"column '{heading}', on {count:,} rows: {shown} and {count - len(first_rows):,} more"
 
 
 def _check_repeats(pairs: pd.DataFrame, name: str, site_id: str) -> None:
@@ -780,11 +833,16 @@ def _matrix_costs(
             "measure": pd.Categorical([label] * len(chosen)),
         }
     )
+    # the sites the matrix times at all, before the cut-off: a site beyond it is far, not unmeasured
+    timed = matrix.attrs.get("sites_with_times")
+    timed = pd.Index(matrix[site_id].astype(str).unique() if timed is None else list(timed))
     table.attrs = {
         "measure": label,
         "unit": matrix.attrs.get("unit", "min"),
         "max_cost": max_cost,
         "circuity": None,
+        "source": matrix.attrs.get("source"),
+        "sites_with_times": tuple(sorted(site_ids.intersection(timed))),
     }
     return table
 

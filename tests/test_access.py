@@ -189,6 +189,84 @@ def test_matrix_missing_a_provider_is_noted(tmp_path, demand, holdings):
     assert "1 zones have no travel times to any provider" in note
 
 
+@pytest.fixture
+def fire_station(holdings):
+    """The holdings and a fire station H3, 5 km south of z1."""
+    station = gpd.GeoDataFrame(
+        {"holding_id": ["H3"], "name": ["Fire Station"], "services": ["fire"]},
+        geometry=[Point(X0, Y0 - 5000)],
+        crs="EPSG:27700",
+    )
+    return pd.concat([holdings, station], ignore_index=True)
+
+
+def test_a_service_the_matrix_says_nothing_of_is_measured_in_straight_lines(tmp_path, demand, fire_station):
+    # the matrix times the jobcentres only: the fire station's access is unknown to it, not nil
+    path = tmp_path / "times.csv"
+    path.write_text("zone_id,holding_id,minutes\nz1,H1,5\nz2,H1,25\nz2,H2,15\nz3,H2,35\n")
+    rules = standards(standard("jobcentre", 4.83, minutes=20), standard("fire", 5, minutes=10))
+    report = access_report(demand, fire_station, rules, matrix=path)
+    rows = report.by_service.set_index("service")
+    assert rows.loc["jobcentre", "measure"] == "travel time, minutes (from times.csv)"
+    assert rows.loc["jobcentre", "share"] == pytest.approx(0.5)
+    # fire as without a matrix: straight line, km, z1 5 km from H3 (the others 10 and 12.2 km)
+    without = access_report(demand, fire_station, rules).by_service.set_index("service")
+    assert rows.loc["fire", "measure"] == "straight-line km (circuity 1.0)"
+    assert rows.loc["fire", ["threshold", "unit"]].tolist() == [5.0, "km"]
+    assert rows.loc["fire", "share"] == pytest.approx(100 / 600) == without.loc["fire", "share"]
+    assert "times.csv gives no travel time to any of its 1 providers (H3)" in rows.loc["fire", "note"]
+    assert (
+        "measured in straight lines (within 5 km), not by travel time (within 10 minutes)" in rows.loc["fire", "note"]
+    )
+    fire_zones = report.zones[report.zones["service"] == "fire"]
+    assert set(fire_zones["measure"]) == {"straight-line km (circuity 1.0)"} and set(fire_zones["unit"]) == {"km"}
+    assert set(report.by_imd.loc[report.by_imd["service"] == "fire", "measure"]) == {"straight-line km (circuity 1.0)"}
+    # with the circuity asked for, as without a matrix
+    winding = access_report(demand, fire_station, rules, matrix=path, circuity=1.3).by_service.set_index("service")
+    assert winding.loc["fire", "measure"] == "straight-line km (circuity 1.3)" and winding.loc["fire", "share"] == 0
+
+
+def test_a_cut_off_matrix_tells_a_far_site_from_one_it_leaves_out(tmp_path, demand, fire_station):
+    """A plan is scored on zone_site_costs' table, cut off at the longest standard: a site past it is far."""
+    rules = standards(standard("jobcentre", 4.83, minutes=20), standard("fire", 5, minutes=10))
+    far = tmp_path / "far.csv"
+    far.write_text("zone_id,holding_id,minutes\nz1,H1,5\nz2,H2,15\nz1,H3,40\n")
+    matrix = load_matrix(far, zones=demand, sites=fire_station)
+    costs = zone_site_costs(demand, fire_station, max_cost=20, matrix=matrix)
+    assert "H3" not in set(costs["holding_id"].astype(str)) and "H3" in costs.attrs["sites_with_times"]
+    rows = access_report(demand, fire_station, rules, matrix=costs).by_service.set_index("service")
+    assert rows.loc["fire", "measure"] == "travel time, minutes (from far.csv)" and rows.loc["fire", "share"] == 0
+    # left out of the matrix, it is measured in straight lines, and a jobcentre left out is named
+    left_out = tmp_path / "left_out.csv"
+    left_out.write_text("zone_id,holding_id,minutes\nz1,H1,5\nz2,H1,15\n")
+    costs = zone_site_costs(
+        demand, fire_station, max_cost=20, matrix=load_matrix(left_out, zones=demand, sites=fire_station)
+    )
+    rows = access_report(demand, fire_station, rules, matrix=costs).by_service.set_index("service")
+    assert rows.loc["fire", "measure"] == "straight-line km (circuity 1.0)"
+    assert rows.loc["fire", "share"] == pytest.approx(100 / 600)
+    assert "left_out.csv gives no travel time to any of its 1 providers (H3)" in rows.loc["fire", "note"]
+    assert "1 of 2 providers have no travel times in the table" in rows.loc["jobcentre", "note"]
+
+
+def test_a_minutes_only_service_the_matrix_says_nothing_of_is_refused(tmp_path, demand, fire_station):
+    # no km threshold to fall back on: refused, naming every such service, never read as 0% reached
+    path = tmp_path / "times.csv"
+    path.write_text("zone_id,holding_id,minutes\nz1,H1,5\nz2,H2,15\n")
+    fire_station.loc[2, "services"] = "fire;probation"
+    rules = standards(
+        standard("jobcentre", 20, unit="min"), standard("fire", 10, unit="min"), standard("probation", 45, unit="min")
+    )
+    with pytest.raises(TravelCostError) as err:
+        access_report(demand, fire_station, rules, matrix=path)
+    message = str(err.value)
+    assert message.startswith("times.csv: the travel-time matrix gives no time to any provider of fire, probation")
+    assert "Add those holdings' times to the matrix, or give the service a threshold in km" in message
+    problems = err.value.problems
+    assert problems["field"].tolist() == ["fire", "probation"]
+    assert problems["problem"].tolist() == ["no travel time to any of its 1 providers (H3)"] * 2
+
+
 def test_a_cost_table_passed_in_code_is_checked(demand, holdings):
     matrix = pd.DataFrame({"zone_id": ["z1", "z2"], "holding_id": ["H1", "H2"], "cost": [-5.0, float("nan")]})
     matrix.attrs = {"unit": "min", "measure": "travel time, minutes"}
@@ -317,6 +395,23 @@ def test_cli_with_a_matrix_and_default_standards(tmp_path, demand, holdings):
     strict = parse(["access", "--matrix", str(matrix), "--place", "p", "--out", str(tmp_path)])
     with pytest.raises(TravelCostError, match="z9"):
         cli_access.run(strict, load=lambda _: place)
+
+
+def test_cli_says_which_services_the_matrix_could_not_measure(tmp_path, demand, fire_station, capsys):
+    matrix = tmp_path / "times.csv"
+    matrix.write_text("zone_id,holding_id,minutes\nz1,H1,5\nz2,H2,15\nz3,H2,35\n")
+    place = SimpleNamespace(name="T", demand=demand, holdings=fire_station, manifest=SimpleNamespace(services=None))
+    args = parse(["access", "--matrix", str(matrix), "--place", "p", "--out", str(tmp_path / "out")])
+    assert cli_access.run(args, load=lambda _: place) == 0
+    by_service = pd.read_csv(tmp_path / "out" / "access_by_service.csv").set_index("service")
+    assert by_service.loc["jobcentre", "measure"] == "travel time, minutes (from times.csv)"
+    # the default fire standard is 5 km or 10 minutes; the matrix has no fire station
+    assert by_service.loc["fire", "measure"] == "straight-line km (circuity 1.0)"
+    assert by_service.loc["fire", "unit"] == "km" and by_service.loc["fire", "share"] > 0
+    out = capsys.readouterr().out
+    fire_line = next(line for line in out.splitlines() if line.strip().startswith("fire "))
+    assert "within 5 km" in fire_line and fire_line.endswith("straight-line km (circuity 1.0)")
+    assert "note: Fire station: times.csv gives no travel time to any of its 1 providers (H3)" in out
 
 
 # --- the sample place ----------------------------------------------------------------

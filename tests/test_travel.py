@@ -118,7 +118,7 @@ def test_a_matrix_file_is_read_once_per_content(tmp_path, named_zones, named_sit
     travel.clear_cache()
     reads = []
     real = travel.read_table
-    monkeypatch.setattr(travel, "read_table", lambda path: reads.append(path) or real(path))
+    monkeypatch.setattr(travel, "read_table", lambda path, **options: reads.append(path) or real(path, **options))
     path = tmp_path / "long.csv"
     path.write_text("origin,destination,minutes\nz1,A,3\nz2,B,7\n")
     first = load_matrix(path, zones=named_zones, sites=named_sites)
@@ -281,8 +281,10 @@ def test_matrix_ids_matching_nothing_are_named(tmp_path, named_zones, named_site
         load_matrix(path, zones=named_zones, sites=named_sites)
     message = str(err.value)
     assert "12 zones in the matrix match none of ours" in message
-    assert "Nowhere 00" in message and "Nowhere 09" in message and "and 2 more" in message
+    assert "Nowhere 00 (column 'zone', row 3)" in message and "Nowhere 09 (column 'zone', row 12)" in message
+    assert "and 2 more" in message
     assert len(err.value.problems) == 12
+    assert err.value.problems["row"].tolist() == list(range(3, 15))
     kept = load_matrix(path, zones=named_zones, sites=named_sites, unmatched="drop")
     assert set(kept["zone_id"]) == {"z1"}
     assert kept.attrs["dropped_zones"] == unknown
@@ -293,8 +295,59 @@ def test_matrix_ids_matching_nothing_are_named(tmp_path, named_zones, named_site
 def test_matrix_sites_matching_nothing_are_named(tmp_path, named_zones, named_sites):
     path = tmp_path / "sites.csv"
     path.write_text("zone,A,ZZ1 1ZZ\nNorth,1,2\n")
-    with pytest.raises(TravelCostError, match="1 sites in the matrix match none of ours: ZZ1 1ZZ"):
+    with pytest.raises(TravelCostError, match="1 sites in the matrix match none of ours: ZZ1 1ZZ") as err:
         load_matrix(path, zones=named_zones, sites=named_sites)
+    # a wide matrix's site is a column heading: that is where to look
+    assert "ZZ1 1ZZ (a column heading)" in str(err.value)
+    assert err.value.problems[["field", "problem"]].values.tolist() == [["column 'ZZ1 1ZZ'", "ZZ1 1ZZ matches no site"]]
+
+
+def test_unmatched_ids_in_a_long_matrix_are_named_by_their_rows(tmp_path, named_zones, named_sites):
+    # rows as a spreadsheet numbers them: a title in row 1, the header in row 2, the first pair in row 3
+    far = "".join(f"Far 9,A,{minutes}\n" for minutes in range(40))  # an id on many rows: the first few, counted
+    path = tmp_path / "long.csv"
+    path.write_text(f"Travel times 2024\norigin,destination,minutes\nz1,A,3\nz9,A,4\nz2,B,5\nz9,B,6\n,A,2\n{far}")
+    with pytest.raises(TravelCostError) as err:
+        load_matrix(path, zones=named_zones, sites=named_sites)
+    message = str(err.value)
+    assert "3 zones in the matrix match none of ours" in message
+    assert "z9 (column 'origin', rows 4 and 6)" in message
+    assert "(blank) (column 'origin', row 7)" in message
+    assert "Far 9 (column 'origin', on 40 rows: 8, 9, 10 and 37 more)" in message
+    assert "--drop-unmatched" in message
+    problems = err.value.problems
+    assert problems["row"].tolist() == [4, 7, 8] and set(problems["field"]) == {"origin"}
+    # the same for a site, and for what --drop-unmatched leaves out
+    path.write_text("origin,destination,minutes\nz1,A,3\nz1,Nowhere,4\n")
+    with pytest.raises(
+        TravelCostError, match=r"1 sites in the matrix match none of ours: Nowhere \(column 'destination', row 3\)"
+    ):
+        load_matrix(path, zones=named_zones, sites=named_sites)
+    kept = load_matrix(path, zones=named_zones, sites=named_sites, unmatched="drop")
+    assert any(
+        "left out 1 sites that match none of ours (Nowhere (column 'destination', row 3))" in note
+        for note in kept.attrs["notes"]
+    )
+
+
+def test_a_matrix_too_large_is_refused_with_advice_one_file_can_follow(tmp_path, named_zones, named_sites):
+    """--matrix takes one file: a matrix cannot be split into parts as a register can."""
+    from estate.errors import InputFileError
+    from estate.readers import MAX_FILE_BYTES, read_table
+
+    path = tmp_path / "region.csv"
+    with path.open("wb") as sparse:  # the size on disk, without writing 100 MB
+        sparse.truncate(MAX_FILE_BYTES + 5 * 1024 * 1024)
+    with pytest.raises(InputFileError) as err:
+        load_matrix(path, zones=named_zones, sites=named_sites)
+    message = str(err.value)
+    assert message.startswith("'region.csv' is 105.0 MB, more than the 100.0 MB the planner reads from one file")
+    assert "one file per partner" not in message and "upload the parts" not in message
+    for advice in ("--matrix takes one", "zones and sites of this place", "long form", "threshold_minutes"):
+        assert advice in message
+    # a register may still be split: the place takes several files
+    with pytest.raises(InputFileError, match=r"split it \(for example one file per partner or per area\)"):
+        read_table(path)
 
 
 def test_matrix_matching_nothing_at_all(tmp_path, named_zones, named_sites):
