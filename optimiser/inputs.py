@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +31,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from estate._tables import listing
 from estate.schema import CRS, PartnerType, UseClass, services_of
 from estate.travel import site_site_distances
 from optimiser.errors import ScenarioError
@@ -752,6 +754,8 @@ def _access(
             f"Access standards are not enforced ({why}); the access table's meets_standard says which the plan meets."
         )
     unmeasured: list[dict[str, object]] = []
+    # a matrix says which sites it gives any time to; straight lines time every located site
+    timed = access.costs.attrs.get("sites_with_times")
     for standard in standards.itertuples(index=False):
         service = str(standard.service)
         label = str(getattr(standard, "label", service) or service)
@@ -804,6 +808,18 @@ def _access(
         potential = offers.copy()
         potential[pair_host[delivering[pair_team]]] = True
         now = offers
+        untimed = _untimed_providers(holding_ids[potential], timed)
+        if untimed and enforced:
+            # measured by the matrix, every resident would be out of reach and the standard would hold nothing
+            unmeasured.append(
+                {
+                    "what": "access standard",
+                    "id": service,
+                    "problem": _untimed_words(label, holding_ids[now], len(untimed)),
+                    "action": "add their times to the matrix, or measure access in straight lines (no --matrix)",
+                }
+            )
+            continue
         near = (cost <= threshold + 1e-9) & (w[zone_code] > 0)
         zc, hc, cc = zone_code[near], holding_code[near], cost[near]
         total = float(w.sum())
@@ -861,6 +877,25 @@ def _access(
         providers = pd.concat(provider_frames, ignore_index=True)
         reach = pd.concat(reach_frames, ignore_index=True)
     return services, zone_weights, providers, reach, access.measure or str(access.costs.attrs.get("measure", ""))
+
+
+def _untimed_providers(providers: np.ndarray, timed: Iterable[str] | None) -> list[str]:
+    """A service's providers when the travel costs time none of them (empty when they time any)."""
+    if timed is None or not len(providers):
+        return []
+    ids = [str(p) for p in providers]
+    return [] if set(ids) & {str(t) for t in timed} else ids
+
+
+def _untimed_words(label: str, today: np.ndarray, untimed: int) -> str:
+    """Which providers a matrix leaves out: today's by name, and how many more could take the service."""
+    others = untimed - len(today)
+    could = f"{others} other holding{'s' if others != 1 else ''} its teams could move to"
+    if not len(today):
+        return f"the travel-time matrix gives no time to any of the {could} ({label} has no provider today)"
+    words = f"the travel-time matrix gives no time to {label}'s {len(today)} provider{'s' if len(today) != 1 else ''}"
+    words += f" today ({listing([str(i) for i in today])})"
+    return words + (f" or the {could}" if others else "")
 
 
 def _plain_costs(access: AccessInputs, h: pd.DataFrame) -> pd.DataFrame:

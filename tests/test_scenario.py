@@ -185,6 +185,37 @@ def test_a_standard_in_km_is_not_dropped_when_the_travel_costs_are_minutes():
     assert problem["id"] == "gp" and problem["problem"] == "Gp's standard is 1.61 km, but the travel costs are in min"
 
 
+def test_a_standard_whose_providers_the_matrix_does_not_time_is_refused_before_the_solve():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs, zones
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50, "services": "gp"},
+            {"holding_id": "B", "x": 500, "y": 0, "workstations": 50, "services": "library"},
+        ],
+        [{"team_id": "TB", "holding_id": "B", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 100.0)])
+    minutes = straight_line_costs(z, holdings, 10.0)
+    minutes = minutes[minutes["holding_id"] == "B"].reset_index(drop=True)
+    # a matrix of library times only: the surgery at A has none
+    minutes.attrs.update(unit="min", sites_with_times=("B",))
+    rules = standards([("gp", 15, 0.9), ("library", 15, 0.9)]).assign(unit="min")
+    access = AccessInputs(z, minutes, rules)
+    # read as no resident within reach, the GP standard would hold nothing and the plan could close A
+    with pytest.raises(ScenarioError) as caught:
+        optimise(holdings, teams, Scenario(), access=access)
+    (problem,) = problems_of(caught)
+    assert problem["id"] == "gp"
+    assert problem["problem"] == "the travel-time matrix gives no time to Gp's 1 provider today (A)"
+    # timing the surgery too, the same scenario is solved
+    minutes_all = straight_line_costs(z, holdings, 10.0)
+    minutes_all.attrs.update(unit="min", sites_with_times=("A", "B"))
+    plan = optimise(holdings, teams, Scenario(), access=AccessInputs(z, minutes_all, rules))
+    assert plan.status == "optimal"
+
+
 def test_command_line_optimise_takes_drop_unmatched_as_access_does():
     import argparse
 
