@@ -129,6 +129,7 @@ def access_report(
     costs: pd.DataFrame | None = None,
     matrix: pd.DataFrame | TableSource | None = None,
     circuity: float = 1.0,
+    untimed_by_straight_line: bool = True,
 ) -> AccessReport:
     """Measure access to each service in ``standards`` from every zone of ``demand``.
 
@@ -155,6 +156,12 @@ def access_report(
         ``threshold_minutes``.
     circuity
         Multiplies straight-line distances (at least 1).
+    untimed_by_straight_line
+        A service with minutes whose providers the matrix gives no time to is measured
+        in straight lines (with a km threshold) or refused (without): the default. Off, it
+        is measured by the matrix all the same, nobody within reach of those providers,
+        as a plan that moves a service to buildings the matrix leaves out is scored in
+        the measure its model used.
 
     Returns
     -------
@@ -200,12 +207,12 @@ def access_report(
     names = _holding_names(holdings)
     indexed_costs = _index_table(costs, demand) if costs is not None else None
     indexed_matrix = _index_table(matrix, demand) if matrix is not None else None
-    if indexed_matrix is not None:
+    if indexed_matrix is not None and untimed_by_straight_line:
         _refuse_untimed_minute_standards(holdings, standards, indexed_matrix)
     service_rows, zone_frames, imd_frames = [], [], []
     for standard in standards.to_dict("records"):
         service_row, zone_frame = _service_access(
-            demand, holdings, names, standard, indexed_costs, indexed_matrix, circuity, notes
+            demand, holdings, names, standard, indexed_costs, indexed_matrix, circuity, notes, untimed_by_straight_line
         )
         service_rows.append(service_row)
         zone_frames.append(zone_frame)
@@ -319,6 +326,7 @@ def _service_access(
     matrix: _CostTable | None,
     circuity: float,
     notes: list[str],
+    untimed_by_straight_line: bool = True,
 ) -> tuple[dict[str, object], pd.DataFrame]:
     service = str(standard["service"])
     own_notes: list[str] = []
@@ -326,7 +334,7 @@ def _service_access(
     if unlocated:
         own_notes.append(f"{len(unlocated)} providers have no location and were not counted ({listing(unlocated)})")
     use_matrix = _uses_matrix(standard, matrix)
-    untimed = _untimed(providers, matrix) if use_matrix else []
+    untimed = _untimed(providers, matrix) if use_matrix and untimed_by_straight_line else []
     if untimed:
         # the matrix says nothing of this service: straight lines, as without a matrix, not 0% reached
         # (a service whose standard is only in minutes was refused before the first service)

@@ -425,36 +425,34 @@ def _check_lease_timing(h: pd.DataFrame, plan: Any, scenario: Any, out: list[dic
 def _check_access(
     h: pd.DataFrame, t: pd.DataFrame, home_after: pd.Series, kept: pd.Series, access: Any, out: list[dict[str, object]]
 ) -> None:
+    """Each standard's share after the plan, measured here, against its share today.
+
+    A standard is measured in minutes when the costs are a travel-time matrix, the
+    standard has minutes and the matrix times one of today's providers; else in km,
+    by this module's own straight-line distances (zone points, with the circuity of the
+    km table), or by the km table when the zones have no points.
+    """
     zones = pd.DataFrame(access.zones)
     zone_ids = zones["zone_id"].astype(str).to_numpy()
     unit = str(access.costs.attrs.get("unit", "km"))
-    circuity = float(access.costs.attrs.get("circuity", 1.0) or 1.0)
-    own_distance = unit == "km" and "geometry" in zones.columns
-    if own_distance:
+    km_table = access.costs if unit == "km" else getattr(access, "straight_line", None)
+    circuity = float((km_table.attrs.get("circuity", 1.0) if km_table is not None else 1.0) or 1.0)
+    has_points = "geometry" in zones.columns
+    if has_points:
         zx = np.array([g.x if g is not None and not g.is_empty else np.nan for g in zones["geometry"]])
         zy = np.array([g.y if g is not None and not g.is_empty else np.nan for g in zones["geometry"]])
-    table = (
-        None
-        if own_distance
-        else pd.DataFrame(
-            {
-                "zone_id": access.costs["zone_id"].astype(str).to_numpy(),
-                "holding_id": access.costs["holding_id"].astype(str).to_numpy(),
-                "cost": pd.to_numeric(access.costs["cost"], errors="coerce").to_numpy(float),
-            }
-        )
+    matrix = _plain(access.costs) if unit == "min" else None
+    # the sites a matrix gives any time to (a table that does not say times every site it names)
+    timed = (
+        set() if matrix is None else set(map(str, access.costs.attrs.get("sites_with_times") or matrix["holding_id"]))
     )
     after = t.assign(to=home_after.reindex(t.index).to_numpy(dtype=object))
     for standard in access.standards.itertuples(index=False):
         service = str(standard.service)
-        if str(getattr(standard, "unit", "km")) != unit:
-            minutes = getattr(standard, "threshold_minutes", None)
-            if unit == "min" and minutes is not None and pd.notna(minutes):
-                threshold = float(minutes)
-            else:
-                continue
-        else:
-            threshold = float(standard.threshold)
+        in_km = str(getattr(standard, "unit", "km")) == "km"
+        km = float(standard.threshold) if in_km else None
+        minutes = getattr(standard, "threshold_minutes", None) if in_km else standard.threshold
+        minutes = float(minutes) if minutes is not None and pd.notna(minutes) else None
         column = str(getattr(standard, "population", "population") or "population")
         if column not in zones.columns:
             column = "population"
@@ -468,12 +466,21 @@ def _check_access(
         before = building & set(h.index)
         now = {hid for hid in building - team_homes if bool(kept.get(hid, False))}
         now |= set(after.loc[delivering, "to"].dropna())
-        if own_distance:
-            share_before = _share(zx, zy, weight, h, before, threshold / circuity * 1000.0)
-            share_after = _share(zx, zy, weight, h, now, threshold / circuity * 1000.0)
+        if matrix is not None and minutes is not None and (before & timed or not before):
+            threshold, shown = minutes, "min"
+            share_before = _share_table(matrix, zone_ids, weight, before, threshold)
+            share_after = _share_table(matrix, zone_ids, weight, now, threshold)
+        elif km is not None and km_table is not None:
+            threshold, shown = km, "km"
+            if has_points:
+                share_before = _share(zx, zy, weight, h, before, threshold / circuity * 1000.0)
+                share_after = _share(zx, zy, weight, h, now, threshold / circuity * 1000.0)
+            else:
+                table = _plain(km_table)
+                share_before = _share_table(table, zone_ids, weight, before, threshold)
+                share_after = _share_table(table, zone_ids, weight, now, threshold)
         else:
-            share_before = _share_table(table, zone_ids, weight, before, threshold)
-            share_after = _share_table(table, zone_ids, weight, now, threshold)
+            continue  # cannot be measured in the costs given: the model refuses such a standard
         need = min(float(standard.share), share_before)
         if share_after < need - 1e-6:
             _add(
@@ -481,10 +488,20 @@ def _check_access(
                 "access",
                 service,
                 str(getattr(standard, "label", service)),
-                f"{share_after:.2%} of residents within {threshold:g} {unit}; needs {need:.2%}",
+                f"{share_after:.2%} of residents within {threshold:g} {shown}; needs {need:.2%}",
                 share_after,
                 need,
             )
+
+
+def _plain(costs: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "zone_id": costs["zone_id"].astype(str).to_numpy(),
+            "holding_id": costs["holding_id"].astype(str).to_numpy(),
+            "cost": pd.to_numeric(costs["cost"], errors="coerce").to_numpy(float),
+        }
+    )
 
 
 def _share(

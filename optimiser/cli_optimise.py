@@ -165,6 +165,8 @@ def access_inputs(
     place: Any, *, circuity: float = 1.0, matrix: Path | None = None, drop_unmatched: bool = False
 ) -> Any:
     """The access tables for a place's demand, holdings and standards (``None`` without demand)."""
+    import pandas as pd
+
     from estate.travel import load_matrix, zone_site_costs
     from optimiser.inputs import AccessInputs
 
@@ -174,12 +176,19 @@ def access_inputs(
         if demand is None:
             print("  note: the place has no demand file; no access standard is applied.", file=sys.stderr)
         return None
-    if matrix is not None:
-        table = load_matrix(matrix, zones=demand, sites=place.holdings, unmatched="drop" if drop_unmatched else "raise")
-        limit = float(standards["threshold_minutes"].max())
-        costs = zone_site_costs(demand, place.holdings, max_cost=limit, matrix=table)
-    else:
-        km = standards[standards["unit"] == "km"]["threshold"]
-        limit = float(km.max()) if len(km) else 10.0
-        costs = zone_site_costs(demand, place.holdings, max_cost=limit, circuity=circuity)
-    return AccessInputs(zones=demand, costs=costs, standards=standards, measure=str(costs.attrs.get("measure", "")))
+    km = standards[standards["unit"] == "km"]["threshold"]
+    straight = zone_site_costs(demand, place.holdings, max_cost=float(km.max()) if len(km) else 10.0, circuity=circuity)
+    if matrix is None:
+        return AccessInputs(zones=demand, costs=straight, standards=standards, measure=str(straight.attrs["measure"]))
+    table = load_matrix(matrix, zones=demand, sites=place.holdings, unmatched="drop" if drop_unmatched else "raise")
+    minutes = pd.concat([standards.loc[standards["unit"] == "min", "threshold"], standards["threshold_minutes"]])
+    limit = float(minutes.max()) if minutes.notna().any() else 60.0
+    costs = zone_site_costs(demand, place.holdings, max_cost=limit, matrix=table)
+    # straight lines for the standards the matrix cannot measure (in km only, or no provider timed)
+    return AccessInputs(
+        zones=demand,
+        costs=costs,
+        standards=standards,
+        measure=str(costs.attrs.get("measure", "")),
+        straight_line=straight if len(km) else None,
+    )

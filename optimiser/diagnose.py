@@ -526,7 +526,7 @@ def _explain_access(
     data = built.data
     h = data.holdings
     info = data.services.set_index("service").loc[service]
-    unit = data.access_unit
+    unit = str(info["unit"])
     retained = built.model.values(x, "retain") > 0.5
     cover = built.model.values(x, "cover")
     weights = data.zone_weights[data.zone_weights["service"] == service].set_index("zone_id")["weight"]
@@ -624,7 +624,9 @@ def _threshold_needed(
     data: ModelData, service: str, providers: set[str], weights: pd.Series, required: float
 ) -> float | None:
     """Smallest threshold at which the plan's providers reach the required share (None if beyond the cost table)."""
-    costs = data.costs[data.costs["holding_id"].isin(providers) & data.costs["zone_id"].isin(weights.index)]
+    unit = data.services.set_index("service").at[service, "unit"]
+    costs = data.costs[data.costs["unit"] == unit]
+    costs = costs[costs["holding_id"].isin(providers) & costs["zone_id"].isin(weights.index)]
     nearest = costs.groupby("zone_id")["cost"].min().reindex(weights.index)
     total = float(weights.sum())
     if total <= 0:

@@ -26,6 +26,7 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -65,6 +66,11 @@ class AccessInputs:
         (e.g. :func:`estate.services.load_standards`).
     measure
         What ``cost`` measures, quoted in reports (e.g. "straight-line km").
+    straight_line
+        With a travel-time matrix as ``costs``: straight-line km costs (same columns, e.g.
+        :func:`estate.travel.zone_site_costs` with a circuity), for the standards a matrix
+        cannot measure: those given in km only, and those whose providers the matrix gives
+        no time to. Without it such standards are refused.
 
     """
 
@@ -72,6 +78,7 @@ class AccessInputs:
     costs: pd.DataFrame
     standards: pd.DataFrame
     measure: str = ""
+    straight_line: pd.DataFrame | None = None
 
     @property
     def unit(self) -> str:
@@ -106,7 +113,8 @@ class ModelData:
         Allowed team -> holding assignments: ``team_id``, ``holding_id``, ``km``,
         ``stay``, ``one_off``, ``hosting_per_year``, ``npv_cost``, ``travel`` (FTE x km).
     services
-        Per service with a standard: ``service``, ``label``, ``threshold``, ``share``,
+        Per service with a standard: ``service``, ``label``, ``threshold`` (in ``unit``,
+        ``km`` or ``min``), ``measure`` (what its costs measure), ``share``,
         ``population``, ``total_weight``, ``baseline_share``, ``required_share``.
     zone_weights
         ``zone_id``, ``service``, ``weight`` (weight > 0 only).
@@ -114,18 +122,20 @@ class ModelData:
         ``holding_id``, ``service``, ``fixed`` (tied to the building, not to a team).
     reach
         ``zone_id``, ``service``, ``holding_id``, ``cost``: potential providers within
-        the service's threshold of the zone.
+        the service's threshold of the zone (``cost`` in the service's unit).
     compatibility
         The partner type x use class table used.
     notes
         How missing data and settings were read, for the plan's notes.
     hashes
         Input hashes for the run manifest.
-    access_measure, access_unit
-        What the access costs measure (quoted in reports) and their unit (km or min).
+    access_measure
+        What the access costs measure, quoted in reports (each measure used, and for which
+        services when there are two).
     costs
-        Zone-holding costs (``zone_id``, ``holding_id``, ``cost``) for located holdings,
-        used by the diagnosis to say which threshold would do.
+        Zone-holding costs (``zone_id``, ``holding_id``, ``cost``, ``unit``) for located
+        holdings, used by the diagnosis to say which threshold would do; a service's
+        costs are those in its ``unit`` (``services``).
 
     """
 
@@ -143,7 +153,6 @@ class ModelData:
     notes: tuple[str, ...] = ()
     hashes: dict[str, str] = field(default_factory=dict)
     access_measure: str = ""
-    access_unit: str = "km"
     costs: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
@@ -293,7 +302,11 @@ def prepare(
     start = s.start()
     exits = exit_options(h, s, start)
     pairs = _pairs(h, t, s, distances, compatibility)
-    costs = _plain_costs(access, h) if access is not None else pd.DataFrame(columns=["zone_id", "holding_id", "cost"])
+    costs = (
+        _plain_costs(access, h)
+        if access is not None
+        else pd.DataFrame(columns=["zone_id", "holding_id", "cost", "unit"])
+    )
     services, zone_weights, providers, reach, measure = _access(h, t, pairs, access, costs, s, notes)
     _check_feasibility(h, t, pairs, s, problems, distances, compatibility)
     if problems:
@@ -307,6 +320,8 @@ def prepare(
     if access is not None:
         hashes["zones"] = _hash_frame(pd.DataFrame(access.zones).drop(columns="geometry", errors="ignore"))
         hashes["costs"] = _hash_frame(access.costs)
+        if access.straight_line is not None:
+            hashes["straight_line_costs"] = _hash_frame(access.straight_line)
         hashes["standards"] = _hash_frame(access.standards)
     hashes["compatibility"] = _hash_frame(compatibility)
     return ModelData(
@@ -324,7 +339,6 @@ def prepare(
         notes=tuple(notes),
         hashes=hashes,
         access_measure=measure,
-        access_unit=access.unit if access is not None else "km",
         costs=costs,
     )
 
@@ -709,12 +723,19 @@ def _access(
     s: Scenario,
     notes: list[str],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame, str]:
-    """Per service: zone weights, potential providers, who reaches whom, today's share."""
+    """Per service: its measure, zone weights, potential providers, who reaches whom, today's share.
+
+    Each service is measured in one unit (:func:`_measure`): with a travel-time matrix, in
+    minutes where the standard has minutes and the matrix times a provider, else in
+    straight-line km where the standard has km and ``access.straight_line`` is given.
+    """
     services = pd.DataFrame(
         columns=[
             "service",
             "label",
             "threshold",
+            "unit",
+            "measure",
             "share",
             "population",
             "total_weight",
@@ -730,13 +751,18 @@ def _access(
     standards = access.standards.reset_index(drop=True)
     zones = pd.DataFrame(access.zones)
     zone_ids = _ids(zones["zone_id"])
-    zone_code = pd.Index(zone_ids).get_indexer(costs["zone_id"].to_numpy(dtype=object))
-    holding_code = h.index.get_indexer(costs["holding_id"].to_numpy(dtype=object))
-    cost = costs["cost"].to_numpy(float)
-    known = (zone_code >= 0) & (holding_code >= 0)
-    zone_code, holding_code, cost = zone_code[known], holding_code[known], cost[known]
+    # each unit's table as positions: zone, holding, cost
+    encoded: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    for unit_of_table, part in costs.groupby("unit", sort=False):
+        zone_code = pd.Index(zone_ids).get_indexer(part["zone_id"].to_numpy(dtype=object))
+        holding_code = h.index.get_indexer(part["holding_id"].to_numpy(dtype=object))
+        known = (zone_code >= 0) & (holding_code >= 0)
+        encoded[str(unit_of_table)] = (zone_code[known], holding_code[known], part["cost"].to_numpy(float)[known])
+    empty = (np.zeros(0, dtype=int), np.zeros(0, dtype=int), np.zeros(0))
+    measures = {access.unit: access.measure or str(access.costs.attrs.get("measure", ""))}
+    if access.straight_line is not None:
+        measures.setdefault("km", str(access.straight_line.attrs.get("measure", "straight-line km")))
     holding_ids = h.index.to_numpy(dtype=object)
-    unit = access.unit
     team_delivers = t["delivers"].to_numpy(dtype=object)
     team_home = h.index.get_indexer(t["home"].to_numpy(dtype=object))
     pair_team = t.index.get_indexer(pairs["team_id"].to_numpy(dtype=object))
@@ -754,28 +780,30 @@ def _access(
             f"Access standards are not enforced ({why}); the access table's meets_standard says which the plan meets."
         )
     unmeasured: list[dict[str, object]] = []
-    # a matrix says which sites it gives any time to; straight lines time every located site
-    timed = access.costs.attrs.get("sites_with_times")
     for standard in standards.itertuples(index=False):
         service = str(standard.service)
         label = str(getattr(standard, "label", service) or service)
-        threshold = _threshold(standard, unit)
-        if threshold is None and enforced:
-            # dropping it would let the plan close every provider of the service
-            unmeasured.append(
-                {
-                    "what": "access standard",
-                    "id": service,
-                    "problem": f"{label}'s standard is {standard.threshold:g} {getattr(standard, 'unit', 'km')}, "
-                    f"but the travel costs are in {unit}",
-                    "action": "give it threshold_minutes in the standards (services.toml), or measure access in "
-                    "straight lines (no --matrix)",
-                }
-            )
+        # which teams deliver it, and which buildings offer it without such a team
+        offers = np.array([service in v for v in h["building_services"]], dtype=bool)
+        delivering = np.array([service in d for d in team_delivers], dtype=bool)
+        team_homes = np.zeros(len(h), dtype=bool)
+        team_homes[team_home[delivering]] = True
+        fixed = offers & ~team_homes
+        # a delivering team's home offers the service, so today's providers are the buildings that offer it
+        potential = offers.copy()
+        potential[pair_host[delivering[pair_team]]] = True
+        now = offers
+        measured = _measure(standard, label, access, holding_ids[potential], holding_ids[now])
+        if isinstance(measured, dict):
+            if enforced:
+                # dropping it would let the plan close every provider of the service
+                unmeasured.append(measured)
+            else:
+                notes.append(f"{label}: {measured['problem']}; not applied.")
             continue
-        if threshold is None:
-            notes.append(f"{label}: its standard is in another unit than the travel costs ({unit}); not applied.")
-            continue
+        unit, threshold, note = measured
+        if note:
+            notes.append(f"{label}: {note}.")
         weight_column = str(getattr(standard, "population", "population") or "population")
         if weight_column not in zones.columns:
             notes.append(f"{label}: the zones have no '{weight_column}' column; everyone is counted instead.")
@@ -798,28 +826,7 @@ def _access(
             # a share of nobody cannot be held or lost (as a row it would read 0 >= share)
             notes.append(f"{label}: the zones hold nobody it counts ({weight_column} is 0 everywhere); not applied.")
             continue
-        # which teams deliver it, and which buildings offer it without such a team
-        offers = np.array([service in v for v in h["building_services"]], dtype=bool)
-        delivering = np.array([service in d for d in team_delivers], dtype=bool)
-        team_homes = np.zeros(len(h), dtype=bool)
-        team_homes[team_home[delivering]] = True
-        fixed = offers & ~team_homes
-        # a delivering team's home offers the service, so today's providers are the buildings that offer it
-        potential = offers.copy()
-        potential[pair_host[delivering[pair_team]]] = True
-        now = offers
-        untimed = _untimed_providers(holding_ids[potential], timed)
-        if untimed and enforced:
-            # measured by the matrix, every resident would be out of reach and the standard would hold nothing
-            unmeasured.append(
-                {
-                    "what": "access standard",
-                    "id": service,
-                    "problem": _untimed_words(label, holding_ids[now], len(untimed)),
-                    "action": "add their times to the matrix, or measure access in straight lines (no --matrix)",
-                }
-            )
-            continue
+        zone_code, holding_code, cost = encoded.get(unit, empty)
         near = (cost <= threshold + 1e-9) & (w[zone_code] > 0)
         zc, hc, cc = zone_code[near], holding_code[near], cost[near]
         total = float(w.sum())
@@ -843,6 +850,8 @@ def _access(
                 "service": service,
                 "label": label,
                 "threshold": threshold,
+                "unit": unit,
+                "measure": measures.get(unit, ""),
                 "share": share,
                 "population": weight_column,
                 "total_weight": total,
@@ -869,14 +878,72 @@ def _access(
         )
     if unmeasured:
         raise ScenarioError(
-            f"{len(unmeasured)} access standard(s) cannot be measured in the travel costs given ({unit}).", unmeasured
+            f"{len(unmeasured)} access standard(s) cannot be measured in the travel costs given.", unmeasured
         )
     if rows:
         services = pd.DataFrame(rows)
         zone_weights = pd.concat(weights, ignore_index=True)
         providers = pd.concat(provider_frames, ignore_index=True)
         reach = pd.concat(reach_frames, ignore_index=True)
-    return services, zone_weights, providers, reach, access.measure or str(access.costs.attrs.get("measure", ""))
+    return services, zone_weights, providers, reach, _measure_words(services, measures)
+
+
+def _measure(
+    standard: Any, label: str, access: AccessInputs, potential: np.ndarray, today: np.ndarray
+) -> tuple[str, float, str] | dict[str, object]:
+    """How a standard is measured: ``(unit, threshold, note)``, or the problem when it cannot be.
+
+    With straight-line costs, in km. With a travel-time matrix, in minutes when the
+    standard has minutes and the matrix times any of its potential providers; else in
+    straight-line km when the standard has km and ``access.straight_line`` is given.
+    """
+    in_km = str(getattr(standard, "unit", "km") or "km") == "km"
+    km = float(standard.threshold) if in_km else None
+    minutes = getattr(standard, "threshold_minutes", None) if in_km else standard.threshold
+    minutes = float(minutes) if minutes is not None and pd.notna(minutes) else None
+    problem: dict[str, object] = {"what": "access standard", "id": str(standard.service)}
+    if access.unit == "km":
+        if km is not None:
+            return "km", km, ""
+        return problem | {
+            "problem": f"{label}'s standard is {minutes:g} minutes, but the travel costs are straight-line km",
+            "action": "give a travel-time matrix (--matrix), or give the standard a threshold in km",
+        }
+    # today's providers, or where its teams could go when none offers it today: timed by the
+    # matrix only at a possible new home, today's access would read as nobody's
+    timed = access.costs.attrs.get("sites_with_times")
+    untimed = _untimed_providers(today if len(today) else potential, timed)
+    if minutes is not None and not untimed:
+        return "min", minutes, ""
+    straight = access.straight_line is not None
+    if km is not None and straight:
+        if minutes is None:
+            return "km", km, ""
+        return (
+            "km",
+            km,
+            _untimed_words(label, today, untimed) + f", so it is measured in straight lines (within {km:g} km)",
+        )
+    if minutes is not None:
+        return problem | {
+            "problem": _untimed_words(label, today, untimed),
+            "action": "add their times to the matrix, or measure access in straight lines (no --matrix)",
+        }
+    return problem | {
+        "problem": f"{label}'s standard is {km:g} km, but the travel costs are in minutes",
+        "action": "give it threshold_minutes in the standards (services.toml), or measure access in straight lines "
+        "(no --matrix)",
+    }
+
+
+def _measure_words(services: pd.DataFrame, measures: dict[str, str]) -> str:
+    """What access was measured by: one measure, or each with the services it measured."""
+    if not len(services):
+        return next(iter(measures.values()), "")
+    used = services.groupby("unit", sort=False)["label"].agg(list)
+    if len(used) == 1:
+        return measures.get(str(used.index[0]), "")
+    return "; ".join(f"{measures.get(str(unit), unit)} for {listing(labels)}" for unit, labels in used.items())
 
 
 def _untimed_providers(providers: np.ndarray, timed: Iterable[str] | None) -> list[str]:
@@ -887,25 +954,37 @@ def _untimed_providers(providers: np.ndarray, timed: Iterable[str] | None) -> li
     return [] if set(ids) & {str(t) for t in timed} else ids
 
 
-def _untimed_words(label: str, today: np.ndarray, untimed: int) -> str:
-    """Which providers a matrix leaves out: today's by name, and how many more could take the service."""
-    others = untimed - len(today)
-    could = f"{others} other holding{'s' if others != 1 else ''} its teams could move to"
-    if not len(today):
-        return f"the travel-time matrix gives no time to any of the {could} ({label} has no provider today)"
-    words = f"the travel-time matrix gives no time to {label}'s {len(today)} provider{'s' if len(today) != 1 else ''}"
-    words += f" today ({listing([str(i) for i in today])})"
-    return words + (f" or the {could}" if others else "")
+def _untimed_words(label: str, today: np.ndarray, untimed: list[str]) -> str:
+    """Which providers a matrix gives no time to: today's, or (with none today) where its teams could go."""
+    if len(today):
+        return (
+            f"the travel-time matrix gives no time to {label}'s {len(today)} provider{'s' if len(today) != 1 else ''} "
+            f"today ({listing([str(i) for i in today])})"
+        )
+    return (
+        f"{label} has no provider today and the travel-time matrix gives no time to the {len(untimed)} holding"
+        f"{'s' if len(untimed) != 1 else ''} its teams could move to ({listing(untimed)})"
+    )
 
 
 def _plain_costs(access: AccessInputs, h: pd.DataFrame) -> pd.DataFrame:
-    """Zone-holding costs as plain strings and floats, for located holdings only."""
-    costs = pd.DataFrame(
-        {
-            "zone_id": _ids(access.costs["zone_id"]),
-            "holding_id": _ids(access.costs["holding_id"]),
-            "cost": pd.to_numeric(access.costs["cost"], errors="coerce").to_numpy(float),
-        }
+    """Zone-holding costs as plain strings and floats, with their unit, for located holdings only."""
+    tables = [(access.costs, access.unit)]
+    if access.straight_line is not None and access.unit != "km":
+        tables.append((access.straight_line, "km"))
+    costs = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "zone_id": _ids(table["zone_id"]),
+                    "holding_id": _ids(table["holding_id"]),
+                    "cost": pd.to_numeric(table["cost"], errors="coerce").to_numpy(float),
+                    "unit": unit,
+                }
+            )
+            for table, unit in tables
+        ],
+        ignore_index=True,
     )
     located = h.index[~np.isnan(h["x"].to_numpy())]
     return costs[costs["holding_id"].isin(located) & np.isfinite(costs["cost"].to_numpy())].reset_index(drop=True)
@@ -920,16 +999,6 @@ def _ids(values: pd.Series) -> np.ndarray:
         out[codes < 0] = ""
         return out
     return values.astype(str).to_numpy(dtype=object)
-
-
-def _threshold(standard: object, unit: str) -> float | None:
-    standard_unit = str(getattr(standard, "unit", "km") or "km")
-    if standard_unit == unit:
-        return float(standard.threshold)  # type: ignore[attr-defined]
-    minutes = getattr(standard, "threshold_minutes", None)
-    if unit == "min" and minutes is not None and pd.notna(minutes):
-        return float(minutes)
-    return None
 
 
 # --- refusing impossible scenarios -------------------------------------------------------

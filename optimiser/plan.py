@@ -780,22 +780,36 @@ def _access(
 
     Both are measured by :func:`estate.access.access_report`, the call behind the Place
     page and ``estate access``: on today's holdings, and on the holdings the plan keeps
-    with the services they offer after the moves (:func:`_services_after`), over the cost
-    table the model used. So the plan's "before" is the baseline the Place page shows.
+    with the services they offer after the moves (:func:`_services_after`), each service
+    in the measure and threshold the model used for it. So the plan's "before" is the
+    baseline the Place page shows.
     """
     if access is None or not len(data.services):
         return pd.DataFrame(columns=list(ACCESS_COLUMNS))
-    standards = access.standards[access.standards["service"].isin(data.services["service"])]
-    if data.access_unit == "km":
+    # each standard in the unit the model measured it in (with a matrix, minutes or straight-line km)
+    model = data.services.set_index("service")
+    standards = access.standards[access.standards["service"].isin(model.index)].copy()
+    standards["unit"] = model["unit"].reindex(standards["service"]).to_numpy(dtype=object)
+    standards["threshold"] = model["threshold"].reindex(standards["service"]).to_numpy(float)
+    standards["threshold_minutes"] = np.nan
+    if access.unit == "km":
         table = {"costs": access.costs, "circuity": float(access.costs.attrs.get("circuity") or 1.0)}
     else:
+        # a matrix, with straight lines for the standards it cannot measure (as the model did)
         table = {"matrix": access.costs}
+        if access.straight_line is not None:
+            table |= {
+                "costs": access.straight_line,
+                "circuity": float(access.straight_line.attrs.get("circuity") or 1.0),
+            }
     offered = _services_after(teams, data.holdings, retained)
     ids = holdings["holding_id"].astype(str)
     kept = holdings[ids.isin(list(offered)).to_numpy()].copy()
     kept["services"] = [";".join(sorted(offered[i])) for i in kept["holding_id"].astype(str)]
-    before = access_report(access.zones, holdings, standards, **table).by_service.set_index("service")
-    after = access_report(access.zones, kept, standards, **table).by_service.set_index("service")["share"]
+    before = access_report(access.zones, holdings, standards, **table, untimed_by_straight_line=False)
+    after = access_report(access.zones, kept, standards, **table, untimed_by_straight_line=False)
+    before = before.by_service.set_index("service")
+    after = after.by_service.set_index("service")["share"]
     services = data.services.set_index("service")
     return pd.DataFrame(
         {
@@ -803,7 +817,7 @@ def _access(
             "label": services["label"].to_numpy(),
             "measure": before["measure"].reindex(services.index).to_numpy(dtype=object),
             "threshold": services["threshold"].to_numpy(float),
-            "unit": data.access_unit,
+            "unit": services["unit"].to_numpy(dtype=object),
             "standard_share": services["share"].to_numpy(float),
             "required_share": services["required_share"].to_numpy(float),
             "share_before": before["share"].reindex(services.index).to_numpy(float),

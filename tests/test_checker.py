@@ -207,3 +207,21 @@ def test_the_checker_shares_no_code_with_the_model():
         "optimiser.linear",
         "optimiser.solve",
     }
+
+
+def test_access_breach_is_caught_when_a_matrix_times_other_services(case):
+    """With a travel-time matrix, a standard in km is checked in straight lines, not skipped."""
+    holdings, teams, _, s, plan = case
+    z = zones([("Z1", 4000, 0, 100.0), ("Z2", 0, 0, 100.0)])
+    minutes = straight_line_costs(z, holdings, 10.0)
+    minutes = minutes[minutes["holding_id"] == "A"].reset_index(drop=True)
+    minutes.attrs.update(unit="min", sites_with_times=("A",))
+    access = AccessInputs(
+        z, minutes, standards([("library", 1.0, 0.5)]), straight_line=straight_line_costs(z, holdings, 10.0)
+    )
+    assert set(check_plan(plan, holdings, teams, s, access=access)["check"]) == set()
+    broken = decide(move(plan, "TL", "F"), "L", "dispose")
+    broken = decide(broken, "F", "keep as hub")
+    violations = check_plan(broken, holdings, teams, s.replace(relocation_limit_km=None), access=access)
+    row = violations[violations["check"] == "access"].iloc[0]
+    assert row["id"] == "library" and "within 1 km" in row["detail"]

@@ -182,7 +182,9 @@ def test_a_standard_in_km_is_not_dropped_when_the_travel_costs_are_minutes():
     with pytest.raises(ScenarioError) as caught:
         optimise(holdings, teams, Scenario(), access=access)
     problem = problems_of(caught)[0]
-    assert problem["id"] == "gp" and problem["problem"] == "Gp's standard is 1.61 km, but the travel costs are in min"
+    assert (
+        problem["id"] == "gp" and problem["problem"] == "Gp's standard is 1.61 km, but the travel costs are in minutes"
+    )
 
 
 def test_a_standard_whose_providers_the_matrix_does_not_time_is_refused_before_the_solve():
@@ -214,6 +216,118 @@ def test_a_standard_whose_providers_the_matrix_does_not_time_is_refused_before_t
     minutes_all.attrs.update(unit="min", sites_with_times=("A", "B"))
     plan = optimise(holdings, teams, Scenario(), access=AccessInputs(z, minutes_all, rules))
     assert plan.status == "optimal"
+
+
+def _matrix_of(z, holdings, timed: tuple[str, ...]):
+    """Minutes (one per 100 m) from each zone to the ``timed`` holdings only, as a matrix would give."""
+    from optimiser.synthetic import straight_line_costs
+
+    minutes = straight_line_costs(z, holdings, 10.0)
+    minutes = minutes[minutes["holding_id"].isin(timed)].reset_index(drop=True)
+    minutes["cost"] = minutes["cost"] * 10.0
+    minutes.attrs.update(unit="min", sites_with_times=timed, measure="travel time, minutes (from times.csv)")
+    return minutes
+
+
+def test_beside_a_matrix_standards_in_km_are_measured_in_straight_lines():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs, zones
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50, "services": "gp", "running_cost_gbp": 300_000},
+            {"holding_id": "J", "x": 0, "y": 300, "workstations": 50, "services": "jobcentre"},
+            {"holding_id": "B", "x": 3000, "y": 0, "workstations": 50},
+        ],
+        [{"team_id": "TB", "holding_id": "B", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 100.0)])
+    rules = standards([("gp", 1.0, 0.9), ("jobcentre", 20.0, 0.9)])
+    rules.loc[rules["service"] == "jobcentre", "unit"] = "min"  # a standard in minutes only
+    access = AccessInputs(
+        z,
+        _matrix_of(z, holdings, ("J",)),
+        rules,
+        measure="travel time, minutes (from times.csv)",
+        straight_line=straight_line_costs(z, holdings, 10.0),
+    )
+    plan = optimise(holdings, teams, Scenario(), access=access)
+    assert plan.status == "optimal"
+    # the surgery, though the dearest to run, is the only one within 1 km: it stays
+    assert plan.decisions.set_index("holding_id").at["A", "decision"] != "dispose"
+    rows = plan.access.set_index("service")
+    assert rows.at["gp", "unit"] == "km" and rows.at["gp", "measure"].startswith("straight-line km")
+    assert rows.at["jobcentre", "unit"] == "min" and rows.at["jobcentre", "measure"].startswith("travel time")
+    assert plan.summary["access_measure"] == (
+        "straight-line km (circuity 1.0) for Gp; travel time, minutes (from times.csv) for Jobcentre"
+    )
+
+
+def test_a_standard_with_km_whose_providers_the_matrix_leaves_out_is_measured_in_straight_lines():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs, zones
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "F", "x": 0, "y": 0, "workstations": 50, "services": "fire", "running_cost_gbp": 300_000},
+            {"holding_id": "J", "x": 0, "y": 300, "workstations": 50, "services": "jobcentre"},
+            {"holding_id": "B", "x": 3000, "y": 0, "workstations": 50},
+        ],
+        [{"team_id": "TB", "holding_id": "B", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 100.0)])
+    rules = standards([("fire", 1.0, 0.9), ("jobcentre", 20.0, 0.9)]).assign(threshold_minutes=[10.0, 20.0])
+    straight = straight_line_costs(z, holdings, 10.0)
+    access = AccessInputs(z, _matrix_of(z, holdings, ("J",)), rules, straight_line=straight)
+    plan = optimise(holdings, teams, Scenario(), access=access)
+    # read by the matrix, nobody would be within 10 minutes of the station and it could go
+    assert plan.decisions.set_index("holding_id").at["F", "decision"] != "dispose"
+    assert plan.access.set_index("service").at["fire", "unit"] == "km"
+    assert any(
+        "the travel-time matrix gives no time to Fire's 1 provider today (F), so it is measured in straight lines"
+        in note
+        for note in plan.notes
+    )
+    # without straight lines to fall back on, it is refused rather than read as nobody reached
+    with pytest.raises(ScenarioError) as caught:
+        optimise(holdings, teams, Scenario(), access=AccessInputs(z, _matrix_of(z, holdings, ("J",)), rules))
+    assert [p["id"] for p in problems_of(caught)] == ["fire"]
+
+
+def test_a_plan_is_scored_in_the_measure_its_model_used():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs, zones
+
+    holdings, teams = estate(
+        [
+            {
+                "holding_id": "J",
+                "x": 3000,
+                "y": 0,
+                "workstations": 50,
+                "services": "jobcentre",
+                "use_class": "jobcentre",
+                "running_cost_gbp": 500_000,
+            },
+            {"holding_id": "B", "x": 0, "y": 0, "workstations": 50},
+        ],
+        [
+            {"team_id": "TJ", "holding_id": "J", "fte": 10, "service": "jobcentre"},
+            {"team_id": "TB", "holding_id": "B", "fte": 10},
+        ],
+    )
+    z = zones([("Z1", 0, 0, 100.0)])
+    rules = standards([("jobcentre", 4.83, 0.9)]).assign(threshold_minutes=20.0)
+    # the matrix times the jobcentre (300 minutes away) and not the office the team moves to
+    access = AccessInputs(
+        z, _matrix_of(z, holdings, ("J",)), rules, straight_line=straight_line_costs(z, holdings, 10.0)
+    )
+    plan = optimise(holdings, teams, Scenario(), access=access)
+    assert plan.assignments.set_index("team_id").at["TJ", "holding_id"] == "B"
+    row = plan.access.set_index("service").loc["jobcentre"]
+    # in minutes before and after: B, 0 km from the zone, has no time in the matrix
+    assert row["unit"] == "min" and row["threshold"] == 20
+    assert row["share_before"] == 0 and row["share_after"] == 0
 
 
 def test_command_line_optimise_takes_drop_unmatched_as_access_does():
