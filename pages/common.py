@@ -249,6 +249,41 @@ def money(value: float) -> str:
     return f"£{value:,.0f}"
 
 
+_BLANK_MEANS = {
+    "Site area (ha)": "Blank where no site area is known (its source says unknown): not counted in land released.",
+    "Utilisation (share)": "Blank where the holding's capacity is not known.",
+}
+"""What a blank cell of a plan table means, as the column's help."""
+
+
+def sheet_columns(frame: pd.DataFrame) -> dict[str, object]:
+    """Number formats for a plan table headed in words (:meth:`optimiser.plan.Plan.sheets`).
+
+    Money in pounds with thousands separators, shares as percentages, and a help text
+    saying what a blank cell means where one can be blank.
+    """
+    config: dict[str, object] = {}
+    for heading in frame.columns:
+        if not pd.api.types.is_numeric_dtype(frame[heading]) or pd.api.types.is_bool_dtype(frame[heading]):
+            if heading in _BLANK_MEANS:
+                config[heading] = st.column_config.Column(heading, help=_BLANK_MEANS[heading])
+            continue
+        if "£" in heading:
+            number_format = "£%,.0f"
+        elif "(share)" in heading:
+            number_format = "percent"
+        elif heading in ("Site area (ha)", "Distance (km)", "Discount factor"):
+            number_format = "%.2f"
+        elif "FTE" in heading:
+            number_format = "%,.1f"
+        elif heading == "UPRN" or heading == "Plan year":
+            number_format = "%d"
+        else:
+            number_format = "%,.0f"
+        config[heading] = st.column_config.NumberColumn(heading, format=number_format, help=_BLANK_MEANS.get(heading))
+    return config
+
+
 @dataclass(frozen=True)
 class _PartnerLayer:
     """One partner's holdings as the map draws them: a colour and compact rows ``[lat, lon, name]``."""

@@ -6,7 +6,7 @@ import streamlit as st
 
 from estate.export import XLSX_MIME, to_csv_bytes, to_excel_bytes, to_geopackage_bytes
 from optimiser.boardpack import board_pack_html, board_pack_pdf
-from pages.common import current_place, place_picker, routed_by_the_app
+from pages.common import current_place, place_picker, routed_by_the_app, sheet_columns
 from pages.runs import finished_plans
 
 routed_by_the_app(__file__)
@@ -80,6 +80,6 @@ c2.download_button(
 )
 
 st.subheader("Disposal list")
-st.dataframe(disposals, hide_index=True, width="stretch")
+st.dataframe(disposals, hide_index=True, width="stretch", column_config=sheet_columns(disposals))
 st.subheader("Moves")
-st.dataframe(moves, hide_index=True, width="stretch")
+st.dataframe(moves, hide_index=True, width="stretch", column_config=sheet_columns(moves))

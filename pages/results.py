@@ -10,7 +10,15 @@ from streamlit_folium import st_folium
 from optimiser.boardpack import aim_figure, aim_words
 from optimiser.diagnose import TOGETHER
 from optimiser.plan import land_words, payback_words
-from pages.common import current_place, money, place_picker, plan_map, routed_by_the_app, status_words
+from pages.common import (
+    current_place,
+    money,
+    place_picker,
+    plan_map,
+    routed_by_the_app,
+    sheet_columns,
+    status_words,
+)
 from pages.runs import plan_of, run_panel, saved_specs, status_of
 
 routed_by_the_app(__file__)
@@ -226,9 +234,8 @@ tab1, tab2, tab3 = st.tabs(
     [f"Disposals ({len(plan.disposals)})", f"Moves ({len(plan.moves)})", f"Kept holdings and hubs ({len(plan.hubs)})"]
 )
 sheets = plan.sheets()  # headings in words, as the exports have them
-tab1.dataframe(sheets["Disposals"], hide_index=True, width="stretch")
-tab2.dataframe(sheets["Moves"], hide_index=True, width="stretch")
-tab3.dataframe(sheets["Hubs"], hide_index=True, width="stretch")
+for tab, sheet in ((tab1, "Disposals"), (tab2, "Moves"), (tab3, "Hubs")):
+    tab.dataframe(sheets[sheet], hide_index=True, width="stretch", column_config=sheet_columns(sheets[sheet]))
 st.page_link("pages/export.py", label="Export the lists and the board pack", icon=":material/download:")
 
 with st.expander("Solver and run details"):

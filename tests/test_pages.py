@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -292,3 +294,25 @@ def test_a_zero_budget_and_a_zero_move_limit_on_the_page_mean_zero_not_no_limit(
     plan = runs.plan_of(spec, trafford)
     assert plan.has_plan and plan.summary["one_off_costs_gbp"]["total"] == 0.0
     assert len(plan.moves) == 0  # every move costs something up front
+
+
+def test_plan_tables_on_the_pages_show_money_and_shares_and_say_what_a_blank_means():
+    from pages.common import sheet_columns
+
+    hubs = pd.DataFrame(
+        {
+            "Name": ["Town hall", "Depot"],
+            "Capacity (FTE)": [120.0, 0.0],
+            "Utilisation (share)": [0.8, np.nan],
+            "Running cost avoided (£/yr)": [1_234_567.891, 0.0],
+            "Receives teams": [True, False],
+        }
+    )
+    config = sheet_columns(hubs)
+    formats = {heading: column["type_config"]["format"] for heading, column in config.items()}
+    assert formats == {
+        "Capacity (FTE)": "%,.1f",
+        "Utilisation (share)": "percent",
+        "Running cost avoided (£/yr)": "£%,.0f",
+    }
+    assert config["Utilisation (share)"]["help"] == "Blank where the holding's capacity is not known."
