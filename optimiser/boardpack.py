@@ -20,7 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402 - the backend is chosen first
 import pandas as pd  # noqa: E402
 
-from optimiser.plan import land_words, payback_words  # noqa: E402
+from optimiser.plan import land_caveats, land_words, payback_words  # noqa: E402
 
 _DECISION_COLOURS = {"keep as hub": "#1a7f37", "keep": "#9aa1a9", "dispose": "#cf222e"}
 
@@ -105,14 +105,8 @@ def headline_figures(plan: Any) -> list[tuple[str, str]]:
             [
                 (
                     "Land released",
-                    f"{s['land_released_ha']:,.1f} ha, about {s['homes_indicative']:,.0f} homes (indicative"
-                    + ("; site areas modelled" if s.get("land_released_area_modelled") else "")
-                    + (
-                        f"; {s['land_released_area_unknown']} of {s['land_released_sites']} sales' site areas unknown"
-                        if s.get("land_released_area_unknown")
-                        else ""
-                    )
-                    + ")",
+                    f"{s['land_released_ha']:,.1f} ha, about {s['homes_indicative']:,.0f} homes "
+                    f"({'; '.join(['indicative', *land_caveats(s)])})",
                 )
             ]
             if "land_released_ha" in s

@@ -365,12 +365,18 @@ def land_words(summary: dict[str, Any]) -> str:
         f"Land released: {s['land_released_ha']:,.1f} ha from {s['land_released_sites']} freehold sale(s), "
         f"room for about {s['homes_indicative']:,.0f} homes at {s['homes_per_hectare']:g} a hectare (indicative)"
     )
-    caveats = []
-    if s["land_released_area_modelled"]:
-        caveats.append(f"{s['land_released_area_modelled']} site area(s) modelled")
-    if s["land_released_area_unknown"]:
-        caveats.append(f"{s['land_released_area_unknown']} sale(s) with no site area, not counted")
+    caveats = land_caveats(s)
     return text + (f"; {'; '.join(caveats)}." if caveats else ".")
+
+
+def land_caveats(summary: dict[str, Any]) -> list[str]:
+    """What the land released leaves to models or leaves out: site areas modelled, sales with none."""
+    caveats = []
+    if summary.get("land_released_area_modelled"):
+        caveats.append(f"{summary['land_released_area_modelled']} site area(s) modelled")
+    if summary.get("land_released_area_unknown"):
+        caveats.append(f"{summary['land_released_area_unknown']} sale(s) with no site area, not counted")
+    return caveats
 
 
 # --- extraction ----------------------------------------------------------------------------

@@ -185,6 +185,14 @@ def test_land_released_counts_freehold_sales_only_and_never_guesses_a_site_area(
     assert "2.0 ha from 3 freehold sale(s)" in words and "about 80 homes at 40 a hectare" in words
     assert "1 site area(s) modelled; 1 sale(s) with no site area, not counted" in words
     assert "Jobs are not estimated" in words
+    # the board pack's figure gives the same caveats in the same words
+    from optimiser.boardpack import headline_figures
+
+    figure = dict(headline_figures(p))["Land released"]
+    assert (
+        figure
+        == "2.0 ha, about 80 homes (indicative; 1 site area(s) modelled; 1 sale(s) with no site area, not counted)"
+    )
 
 
 def test_the_disposal_list_flags_lines_to_check_before_acting():
