@@ -20,8 +20,11 @@ Sets
 - :math:`V \subseteq H \times S` potential providers: :math:`(h,s)` if :math:`h` offers
   :math:`s` without a team delivering it (:math:`\phi_{hs} = 1`: the service is tied to the
   building), or some :math:`t \in T_s` may be assigned to :math:`h`.
-- :math:`R_{zs} = \{h : (h,s) \in V, d_{zh} \le \theta_s\}` providers within the
-  threshold of zone :math:`z`; :math:`K = \{(z,s) : R_{zs} \ne \emptyset\}`.
+- :math:`R_{zs} = \{h : (h,s) \in V, d^s_{zh} \le \theta_s\}` providers within the
+  threshold of zone :math:`z`, :math:`d^s` being the service's measure: straight-line km,
+  or minutes from a travel-time matrix (a standard in km only, or one whose providers the
+  matrix does not time, keeps straight-line km; :func:`optimiser.inputs.prepare`);
+  :math:`K = \{(z,s) : R_{zs} \ne \emptyset\}`.
 
 Parameters
 ----------
