@@ -46,7 +46,8 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "--matrix",
         type=Path,
         default=None,
-        help="travel-time matrix in minutes, long (zone, site, minutes) or wide (zones x sites)",
+        help="travel-time matrix in minutes, long (zone, site, minutes) or wide (zones x sites); overrides the "
+        "place's own ([demand] matrix in place.toml)",
     )
     parser.add_argument(
         "--circuity",
@@ -96,7 +97,7 @@ def run(args: argparse.Namespace, load: Callable[[Path], Any] | None = None) -> 
         )
         return 2
     standards = _standards_of(place)
-    matrix = None
+    matrix = getattr(place, "matrix", None)  # the place's own, which --matrix overrides
     if args.matrix is not None:
         matrix = load_matrix(
             args.matrix,

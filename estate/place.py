@@ -12,6 +12,8 @@ Example manifest (every path is relative to the folder)::
     file = "demand_oa.csv"              # zones with population and a point
     zones = "zones.geojson"             # zone outlines for shading maps (optional)
     points = "population-weighted centroids"   # what the zone points are, quoted in reports
+    matrix = "travel_times.csv"         # zone-to-site minutes, long or wide (optional: straight lines)
+    matrix_drop_unmatched = false       # true: leave out ids matching no zone or holding (reported)
 
     [[partners]]
     name = "Trafford Council"
@@ -124,6 +126,8 @@ class Manifest:
     demand_points: str | None = None
     imd: Path | None = None
     teams: tuple[TeamsFile, ...] = ()
+    matrix: Path | None = None
+    matrix_drop_unmatched: bool = False
 
     def digest(self) -> str:
         """A hash of the manifest and every file it names (for caches and run manifests)."""
@@ -138,7 +142,16 @@ class Manifest:
         services = self.services or DEFAULT_STANDARDS
         paths += [
             p
-            for p in (self.boundary, self.postcodes, self.assumptions, services, self.demand, self.zones, self.imd)
+            for p in (
+                self.boundary,
+                self.postcodes,
+                self.assumptions,
+                services,
+                self.demand,
+                self.zones,
+                self.imd,
+                self.matrix,
+            )
             if p
         ]
         for path in paths:
@@ -173,6 +186,11 @@ class Place:
         Zone outlines for maps (``None`` if the manifest names none).
     assumptions
         The benchmarks behind every modelled value.
+    standards
+        The access standards (the place's ``services`` file, else the planner's defaults).
+    matrix
+        The travel-time matrix the manifest names (:func:`estate.travel.load_matrix`),
+        measuring the standards with minutes; ``None`` (straight lines) without one.
 
     """
 
@@ -187,6 +205,7 @@ class Place:
     zones: gpd.GeoDataFrame | None
     assumptions: Assumptions
     standards: pd.DataFrame
+    matrix: pd.DataFrame | None = None
 
     @property
     def directory(self) -> Path:
@@ -291,7 +310,15 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
         demand_points=demand.get("points"),
         imd=_path(directory, demand.get("imd"), "IMD file"),
         teams=tuple(teams),
+        matrix=_path(directory, demand.get("matrix"), "travel-time matrix"),
+        matrix_drop_unmatched=_flag(demand.get("matrix_drop_unmatched", False), "[demand] matrix_drop_unmatched"),
     )
+
+
+def _flag(value: object, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ManifestError(f"place.toml: {what} must be true or false, not {value!r}.")
+    return value
 
 
 def combine(results: list[LoadResult]) -> LoadResult:
@@ -464,6 +491,19 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
             demand.attrs["location"] = manifest.demand_points
     if manifest.zones is not None:
         zones = load_zones(manifest.zones)
+    matrix = None
+    if manifest.matrix is not None:
+        matrix = _load_matrix(manifest, demand, combined.holdings)
+        notes = list(matrix.attrs.get("notes", []))
+        if notes:
+            lines = whole_file_lines(
+                "travel-time matrix",
+                manifest.matrix.name,
+                notes,
+                outcome=Outcome.WARNING,
+                action="check the matrix covers the place's zones and holdings; add the missing times if it should",
+            )
+            combined = dataclasses.replace(combined, report=pd.concat([combined.report, lines], ignore_index=True))
     return Place(
         name=manifest.name,
         manifest=manifest,
@@ -476,7 +516,29 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         zones=zones,
         assumptions=assumptions,
         standards=load_standards(manifest.services),
+        matrix=matrix,
     )
+
+
+def _load_matrix(manifest: Manifest, demand: gpd.GeoDataFrame | None, holdings: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The manifest's travel-time matrix, against the place's zones and holdings."""
+    from estate.travel import TravelCostError, load_matrix
+
+    if demand is None:
+        raise ManifestError(
+            f"place.toml names a travel-time matrix ({manifest.matrix.name}) but no demand file: the matrix "
+            "times journeys from the demand's zones, so give [demand] file as well."
+        )
+    unmatched = "drop" if manifest.matrix_drop_unmatched else "raise"
+    try:
+        return load_matrix(manifest.matrix, zones=demand, sites=holdings, unmatched=unmatched)
+    except TravelCostError as exc:
+        hint = (
+            " (In place.toml, matrix_drop_unmatched = true under [demand] leaves out ids that match nothing.)"
+            if "drop them" in str(exc)
+            else ""
+        )
+        raise TravelCostError(f"{exc}{hint}", getattr(exc, "problems", None)) from exc
 
 
 def load_files(

@@ -46,7 +46,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--time-limit", type=float, default=None, help="solver time limit in seconds")
     parser.add_argument("--solver", choices=SOLVERS, default=None, help="override the scenario's solver")
     parser.add_argument("--circuity", type=float, default=1.0, help="multiply straight-line distances by this")
-    parser.add_argument("--matrix", type=Path, default=None, help="travel-time matrix (minutes), long or wide")
+    parser.add_argument(
+        "--matrix",
+        type=Path,
+        default=None,
+        help="travel-time matrix (minutes), long or wide; overrides the place's own ([demand] matrix in place.toml)",
+    )
     parser.add_argument(
         "--drop-unmatched",
         action="store_true",
@@ -178,9 +183,12 @@ def access_inputs(
         return None
     km = standards[standards["unit"] == "km"]["threshold"]
     straight = zone_site_costs(demand, place.holdings, max_cost=float(km.max()) if len(km) else 10.0, circuity=circuity)
-    if matrix is None:
+    if matrix is None and getattr(place, "matrix", None) is None:
         return AccessInputs(zones=demand, costs=straight, standards=standards, measure=str(straight.attrs["measure"]))
-    table = load_matrix(matrix, zones=demand, sites=place.holdings, unmatched="drop" if drop_unmatched else "raise")
+    if matrix is not None:
+        table = load_matrix(matrix, zones=demand, sites=place.holdings, unmatched="drop" if drop_unmatched else "raise")
+    else:
+        table = place.matrix  # the place's own (place.toml [demand] matrix)
     minutes = pd.concat([standards.loc[standards["unit"] == "min", "threshold"], standards["threshold_minutes"]])
     limit = float(minutes.max()) if minutes.notna().any() else 60.0
     costs = zone_site_costs(demand, place.holdings, max_cost=limit, matrix=table)

@@ -792,12 +792,7 @@ def _access(
     """
     if access is None or not len(data.services):
         return pd.DataFrame(columns=list(ACCESS_COLUMNS))
-    # each standard in the unit the model measured it in (with a matrix, minutes or straight-line km)
-    model = data.services.set_index("service")
-    standards = access.standards[access.standards["service"].isin(model.index)].copy()
-    standards["unit"] = model["unit"].reindex(standards["service"]).to_numpy(dtype=object)
-    standards["threshold"] = model["threshold"].reindex(standards["service"]).to_numpy(float)
-    standards["threshold_minutes"] = np.nan
+    standards = standards_as_measured(access.standards, data.services)
     if access.unit == "km":
         table = {"costs": access.costs, "circuity": float(access.costs.attrs.get("circuity") or 1.0)}
     else:
@@ -833,6 +828,22 @@ def _access(
         },
         columns=list(ACCESS_COLUMNS),
     )
+
+
+def standards_as_measured(standards: pd.DataFrame, measured: pd.DataFrame) -> pd.DataFrame:
+    """The standards a plan was held to, each in the unit and threshold its model measured it in.
+
+    ``measured`` has ``service``, ``unit`` and ``threshold`` (the model's services, or a
+    plan's access table). With a travel-time matrix a standard may have been measured in
+    minutes or in straight-line km; scored the same way, a plan's access after is never
+    in another measure than before. Standards not in ``measured`` are left out.
+    """
+    model = measured.set_index("service")
+    out = standards[standards["service"].isin(model.index)].copy()
+    out["unit"] = model["unit"].reindex(out["service"]).to_numpy(dtype=object)
+    out["threshold"] = model["threshold"].reindex(out["service"]).to_numpy(float)
+    out["threshold_minutes"] = np.nan
+    return out
 
 
 def _summary(

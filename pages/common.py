@@ -27,6 +27,7 @@ from estate.errors import EstateError
 from estate.place import DEFAULT_PLACE, Place, load_place, read_manifest
 from estate.services import providers_of
 from optimiser.boardpack import standing, status_sentence
+from optimiser.plan import standards_as_measured
 
 # Session-state keys, in one place.
 PLACE_DIR = "place_dir"
@@ -120,7 +121,7 @@ def current_place() -> Place | None:
 
 @st.cache_data(show_spinner="Measuring access to every service…", max_entries=4)
 def _baseline_access(directory: str, digest: str, _place: Place) -> AccessReport:
-    return access_report(_place.demand, _place.holdings, _place.standards)
+    return access_report(_place.demand, _place.holdings, _place.standards, matrix=_place.matrix)
 
 
 def baseline_access(place: Place) -> AccessReport:
@@ -624,14 +625,22 @@ def plan_access(place: Place, plan) -> AccessReport:
     token.update(place.manifest.digest().encode())
     token.update("\n".join(map(str, kept)).encode())
     token.update(offered.astype(str).to_csv().encode())
-    return _plan_access(token.hexdigest(), place, kept, offered)
+    token.update(plan.access[["service", "unit", "threshold"]].to_csv().encode())
+    return _plan_access(token.hexdigest(), place, kept, offered, plan.access)
 
 
 @st.cache_resource(show_spinner="Measuring access after the plan…", max_entries=32)
-def _plan_access(token: str, _place: Place, _kept: pd.Series, _offered: pd.Series) -> AccessReport:
+def _plan_access(
+    token: str, _place: Place, _kept: pd.Series, _offered: pd.Series, _measured: pd.DataFrame
+) -> AccessReport:
     after = _place.holdings[_place.holdings["holding_id"].isin(_kept)].copy()
     after["services"] = after["holding_id"].map(_offered).where(lambda v: v.notna(), after["services"])
-    return access_report(_place.demand, after, _place.standards)
+    if _place.matrix is None or not len(_measured):
+        return access_report(_place.demand, after, _place.standards)
+    # beside a matrix, each service in the measure the plan was held to (minutes or straight-line km)
+    held = standards_as_measured(_place.standards, _measured)
+    standards = pd.concat([held, _place.standards[~_place.standards["service"].isin(held["service"])]])
+    return access_report(_place.demand, after, standards, matrix=_place.matrix, untimed_by_straight_line=False)
 
 
 def _shade_zones(fmap: folium.Map, place: Place, access: AccessReport, service: str) -> None:

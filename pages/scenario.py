@@ -93,9 +93,17 @@ with st.form("scenario"):
         key="standards_editor",
         width="stretch",
     )
-    st.caption(
-        "Distances are straight-line km in British National Grid unless the place supplies a travel-time matrix."
-    )
+    if place.matrix is not None:
+        source = place.matrix.attrs.get("source", "the matrix")
+        st.caption(
+            f"Standards with minutes are measured by travel times from {source}; "
+            "those in km only, or whose providers the matrix does not time, in straight lines."
+        )
+    else:
+        st.caption(
+            "Distances are straight-line km (British National Grid). A place can name a travel-time matrix in its "
+            "place.toml ([demand] matrix) to measure standards in minutes."
+        )
 
     st.subheader("Space and moves")
     c1, c2, c3 = st.columns(3)

@@ -316,3 +316,35 @@ def test_plan_tables_on_the_pages_show_money_and_shares_and_say_what_a_blank_mea
         "Running cost avoided (£/yr)": "£%,.0f",
     }
     assert config["Utilisation (share)"]["help"] == "Blank where the holding's capacity is not known."
+
+
+def test_a_place_with_its_own_travel_time_matrix_is_measured_by_it_on_the_pages(tmp_path):
+    from tests.test_place import TIMES, matrix_place
+
+    directory = matrix_place(tmp_path, TIMES)
+    at = app().run()
+    next(t for t in at.sidebar.text_input if t.label == "Place folder").set_value(str(directory)).run()
+    assert not at.exception
+    assert at.title[0].value == "Tiny"
+    access = next(d.value for d in at.dataframe if "required_share" in d.value.columns).set_index("service")
+    assert access.at["jobcentre", "measure"] == "travel time, minutes (from times.csv)"
+    assert access.at["jobcentre", "share"] == pytest.approx(0.4)
+    at.switch_page("pages/scenario.py").run()
+    assert not at.exception
+    assert any("measured by travel times from times.csv" in c.value for c in at.caption)
+
+
+def test_the_results_map_measures_a_plan_as_its_model_did_beside_a_matrix(tmp_path):
+    from estate.place import load_place
+    from optimiser import Scenario, optimise
+    from optimiser.cli_optimise import access_inputs
+    from pages.common import plan_access
+    from tests.test_place import TIMES, matrix_place
+
+    place = load_place(matrix_place(tmp_path, TIMES))
+    plan = optimise(place.holdings, place.teams, Scenario(time_limit_s=10), access=access_inputs(place))
+    after = plan_access(place, plan).by_service.set_index("service")
+    held = plan.access.set_index("service")
+    assert after.at["jobcentre", "measure"] == "travel time, minutes (from times.csv)"
+    assert after.at["jobcentre", "share"] == pytest.approx(held.at["jobcentre", "share_after"])
+    assert after.at["gp", "unit"] == "km"

@@ -7,7 +7,7 @@ import pytest
 
 import estate.place as place_module
 from estate.cli import main
-from estate.errors import ManifestError
+from estate.errors import EstateError, ManifestError
 from estate.load import outcome_counts, row_outcomes
 from estate.place import load_place, read_manifest
 from estate.schema import WHOLE_FILE
@@ -273,3 +273,79 @@ def test_validate_files_of_one_partner_loads_a_repeated_holding_once(tmp_path, c
     excluded = report[report["outcome"] == "excluded"]
     assert excluded[["file", "row"]].values.tolist() == [["part2.csv", 2]]
     assert excluded["problem"].iloc[0] == "holding id 'A1' is already loaded from 'part1.csv, row 2'"
+
+
+def matrix_place(tmp_path, matrix: str, *, drop_unmatched: bool | None = None):
+    """A tiny place with a jobcentre, a council office, two zones and a travel-time matrix."""
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "dwp.csv").write_text("AssetCode,PropertyName,Easting,Northing\nJ1,Jobcentre,378400,392000\n")
+    (tmp_path / "demand.csv").write_text(
+        "zone_id,population,x,y\nE00000001,300,378000,392000\nE00000002,200,378500,392000\n"
+    )
+    (tmp_path / "times.csv").write_text(matrix)
+    flag = "" if drop_unmatched is None else f"matrix_drop_unmatched = {str(drop_unmatched).lower()}\n"
+    return write_place(
+        tmp_path,
+        'name = "Tiny"\n'
+        f'[demand]\nfile = "demand.csv"\nmatrix = "times.csv"\n{flag}'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n'
+        '[[partners]]\nname = "DWP"\ntype = "dwp"\n'
+        '[[partners.files]]\npath = "dwp.csv"\n'
+        'defaults = { use_class = "jobcentre", services = "jobcentre", occupied = true }\n',
+    )
+
+
+TIMES = "zone_id,site,minutes\nE00000001,Jobcentre,25\nE00000002,Jobcentre,12\n"
+
+
+def test_a_place_measures_access_by_its_own_travel_time_matrix(tmp_path, capsys):
+    directory = matrix_place(tmp_path, TIMES)
+    place = load_place(directory)
+    assert place.matrix is not None and set(place.matrix["cost"]) == {25.0, 12.0}
+    # estate access uses it without --matrix: the jobcentre (20 minutes) reaches the second zone only
+    assert main(["access", "--place", str(directory), "--out", str(tmp_path / "out")]) == 0
+    rows = pd.read_csv(tmp_path / "out" / "access_by_service.csv").set_index("service")
+    assert rows.at["jobcentre", "measure"] == "travel time, minutes (from times.csv)"
+    assert rows.at["jobcentre", "share"] == pytest.approx(200 / 500)
+    assert rows.at["gp", "measure"].startswith("straight-line km")  # a standard in km only
+    # editing the matrix is seen by the caches
+    before = place.manifest.digest()
+    (tmp_path / "times.csv").write_text(TIMES.replace("25", "15"))
+    assert place.manifest.digest() != before
+
+
+def test_a_place_matrix_naming_unknown_zones_is_refused_unless_the_manifest_drops_them(tmp_path):
+    times = TIMES + "E09999999,Jobcentre,5\n"
+    matrix_place(tmp_path, times)
+    with pytest.raises(EstateError, match="matrix_drop_unmatched = true under \\[demand\\]"):
+        load_place(tmp_path)
+    place = load_place(matrix_place(tmp_path, times, drop_unmatched=True))
+    line = place.report[place.report["partner"] == "travel-time matrix"]
+    assert line[["file", "field", "outcome"]].values.tolist() == [["times.csv", WHOLE_FILE, "loaded with warnings"]]
+    assert "E09999999" in line["problem"].iloc[0]
+
+
+def test_a_place_matrix_needs_the_zones_it_times_from(tmp_path):
+    (tmp_path / "council.csv").write_text("Site,E,N\nHQ,378000,392000\n")
+    (tmp_path / "times.csv").write_text(TIMES)
+    write_place(
+        tmp_path,
+        'name = "Tiny"\n[demand]\nmatrix = "times.csv"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\n'
+        '[[partners.files]]\npath = "council.csv"\ncolumns = { "Site" = "name", "E" = "x", "N" = "y" }\n',
+    )
+    with pytest.raises(ManifestError, match="no demand file"):
+        load_place(tmp_path)
+
+
+def test_estate_optimise_measures_a_place_by_its_own_matrix(tmp_path):
+    import json
+
+    (tmp_path / "place").mkdir()
+    directory = matrix_place(tmp_path / "place", TIMES)
+    assert main(["optimise", "--place", str(directory), "--time-limit", "10", "--out", str(tmp_path / "out")]) == 0
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text(encoding="utf-8"))
+    assert "travel time, minutes (from times.csv) for Jobcentre Plus office" in summary["access_measure"]
+    access = pd.read_csv(tmp_path / "out" / "access.csv").set_index("service")
+    assert access.at["jobcentre", "unit"] == "min" and access.at["jobcentre", "share_before"] == pytest.approx(0.4)
