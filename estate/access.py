@@ -444,12 +444,13 @@ def _refuse_untimed_minute_standards(holdings: gpd.GeoDataFrame, standards: pd.D
     Such a service has no straight-line threshold to fall back on, and measured by the
     matrix every resident would count as out of reach. Every such service is named.
     """
-    problems = []
+    problems, named = [], []
     for standard in standards.to_dict("records"):
         if standard["unit"] != "min" or not _uses_matrix(standard, matrix):
             continue
         untimed = _untimed(_located(providers_of(holdings, str(standard["service"])))[0], matrix)
         if untimed:
+            named.append(f"{standard['service']} ({listing(untimed)})")
             problems.append(
                 {
                     "file": _source(matrix),
@@ -461,9 +462,8 @@ def _refuse_untimed_minute_standards(holdings: gpd.GeoDataFrame, standards: pd.D
             )
     if not problems:
         return
-    services = [str(problem["field"]) for problem in problems]
     raise TravelCostError(
-        f"{_source(matrix)}: the travel-time matrix gives no time to any provider of {listing(services)}, whose "
+        f"{_source(matrix)}: the travel-time matrix gives no time to any provider of {listing(named)}, whose "
         "standard is in minutes only, so access to it cannot be measured (every resident would count as out of "
         "reach). Add those holdings' times to the matrix, or give the service a threshold in km in services.toml "
         '(threshold in km with unit = "km", and the minutes as threshold_minutes) to measure it in straight lines '

@@ -927,12 +927,12 @@ def _measure(
     if minutes is not None:
         return problem | {
             "problem": _untimed_words(label, today, untimed),
-            "action": "add their times to the matrix, or measure access in straight lines (no --matrix)",
+            "action": "add their times to the matrix, or give the standard a threshold in km (straight lines)",
         }
     return problem | {
         "problem": f"{label}'s standard is {km:g} km, but the travel costs are in minutes",
         "action": "give it threshold_minutes in the standards (services.toml), or measure access in straight lines "
-        "(no --matrix)",
+        "(without the matrix)",
     }
 
 

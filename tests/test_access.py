@@ -260,7 +260,9 @@ def test_a_minutes_only_service_the_matrix_says_nothing_of_is_refused(tmp_path, 
     with pytest.raises(TravelCostError) as err:
         access_report(demand, fire_station, rules, matrix=path)
     message = str(err.value)
-    assert message.startswith("times.csv: the travel-time matrix gives no time to any provider of fire, probation")
+    assert message.startswith(
+        "times.csv: the travel-time matrix gives no time to any provider of fire (H3), probation (H3), whose"
+    )
     assert "Add those holdings' times to the matrix, or give the service a threshold in km" in message
     problems = err.value.problems
     assert problems["field"].tolist() == ["fire", "probation"]
