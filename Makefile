@@ -3,7 +3,8 @@ VENV    ?= .venv
 PYTHON  ?= python3
 PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
-PLACE   ?= data/trafford
+SAMPLE  := data/trafford
+PLACE   ?= $(or $(ESTATE_PLACE),$(SAMPLE))
 
 JS      := .cache/js/node_modules/leaflet/dist/leaflet.js
 
@@ -43,7 +44,7 @@ benchmarks: $(STAMP)
 
 # Rebuild the bundled sample place from the raw public files beside the project.
 sample: $(STAMP)
-	$(PY) data/build_trafford.py --raw ../shared/data/trafford --out $(PLACE)
+	$(PY) data/build_trafford.py --raw ../shared/data/trafford --out $(SAMPLE)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
