@@ -31,8 +31,12 @@ from optimiser.boardpack import gap_words
 from optimiser.errors import ScenarioError
 from optimiser.scenario import Scenario
 
-# plans and the list of scenarios; ESTATE_RUN_DIR moves them (the tests use a folder of their own)
-_RUN_DIR = Path(os.environ.get("ESTATE_RUN_DIR") or Path(tempfile.gettempdir()) / "estate-planner-runs")
+# plans and the list of scenarios, in the user's own cache folder (read back as pickles, so never a
+# folder others can write to); ESTATE_RUN_DIR moves them (the tests use a folder of their own)
+_RUN_DIR = Path(
+    os.environ.get("ESTATE_RUN_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "estate-planner" / "runs"
+)
 
 
 def _code_digest() -> str:
@@ -130,7 +134,7 @@ def _start(key: str, place: Place, spec: ScenarioSpec) -> None:
         job = _job(key)
         if job is not None and job.stage not in ENDED_WITHOUT_PLAN:
             return
-        _RUN_DIR.mkdir(parents=True, exist_ok=True)
+        _RUN_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
         context = mp.get_context("spawn")
         channel = context.Queue()
         path = _RUN_DIR / f"{key}.pickle"
@@ -172,11 +176,17 @@ def _work(directory: str, spec: ScenarioSpec, out: str, channel: Any) -> None:
 
 
 def edited_standards(standards: pd.DataFrame, edited: pd.DataFrame) -> pd.DataFrame:
-    """The place's standards with the thresholds and shares the user edited."""
-    changes = edited.set_index("service")[["threshold", "share"]]
+    """The place's standards with the thresholds and shares the user edited.
+
+    A cleared threshold or share keeps the place's; a cleared minutes threshold means none
+    (the standard is then measured in km even beside a travel-time matrix).
+    """
+    changes = edited.set_index("service")
     out = standards.copy()
     for column in ("threshold", "share"):
         out[column] = out["service"].map(changes[column]).fillna(out[column]).astype(float)
+    if "threshold_minutes" in changes.columns:
+        out["threshold_minutes"] = out["service"].map(changes["threshold_minutes"]).astype(float)
     return out
 
 
@@ -236,7 +246,7 @@ def _specs_of(place: Place) -> dict[str, ScenarioSpec]:
 
 
 def _write_specs(place: Place, specs: dict[str, ScenarioSpec]) -> None:
-    _RUN_DIR.mkdir(parents=True, exist_ok=True)
+    _RUN_DIR.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(_specs_file(place), "wb") as handle:
         pickle.dump(specs, handle)
 
