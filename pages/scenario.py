@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -24,7 +26,7 @@ if place is None:
 DEFAULT = Scenario.from_toml()
 st.title("Scenario")
 st.caption(
-    "Every setting the optimiser takes. Each starts at its default (shown in its help); figures the "
+    "Every setting the optimiser takes, each starting at the planner's default; figures the "
     "planner assumes rather than knows are marked *modelled assumption*. Name the scenario and run it; "
     "runs continue in the background while you work elsewhere."
 )
@@ -80,12 +82,24 @@ with st.form("scenario"):
         help="Where today's estate already falls short of a standard, a plan must not make it worse.",
     )
     standards = st.data_editor(
-        place.standards[["service", "label", "threshold", "unit", "share", "population", "source"]],
+        place.standards[
+            ["service", "label", "threshold", "unit", "threshold_minutes", "share", "population", "source"]
+        ],
         hide_index=True,
         disabled=["service", "label", "unit", "population", "source"],
         column_config={
             "label": "Service",
-            "threshold": st.column_config.NumberColumn("Within (km or min)", min_value=0.0, format="%.2f"),
+            "threshold": st.column_config.NumberColumn(
+                "Within", min_value=0.0, format="%.2f", help="In the unit beside it: km in a straight line, or minutes."
+            ),
+            "unit": "Unit",
+            "threshold_minutes": st.column_config.NumberColumn(
+                "Or within (minutes)",
+                min_value=0.0,
+                format="%.0f",
+                help="Used instead of the km where the place has a travel-time matrix that times the service's "
+                "buildings. Empty: measured in km even then.",
+            ),
             "share": st.column_config.NumberColumn("Share of residents", min_value=0.0, max_value=1.0, format="%.2f"),
             "population": "Residents counted",
             "source": "Where the default comes from",
@@ -157,7 +171,13 @@ with st.form("scenario"):
 
     st.subheader("Money")
     c1, c2, c3 = st.columns(3)
-    horizon = c1.number_input("Horizon (years)", 1, 60, DEFAULT.horizon_years)
+    horizon = c1.number_input(
+        "Horizon (years)",
+        1,
+        60,
+        DEFAULT.horizon_years,
+        help=f"Years of savings and costs counted. Default {DEFAULT.horizon_years}.",
+    )
     discount = c2.number_input(
         "Discount rate",
         0.0,
@@ -229,22 +249,43 @@ with st.form("scenario"):
         help="For the plan's indicative homes figure only; it never changes the plan. Modelled assumption "
         "(30: the national indicative minimum density of PPS3, 2006).",
     )
-    backlog = st.checkbox("Count a disposed building's backlog maintenance as avoided", value=DEFAULT.backlog_avoided)
+    start = st.date_input(
+        "Appraisal starts (day 0)",
+        value=DEFAULT.start_date or dt.date.today(),
+        help="Exits, lease breaks and the cash-flow years count from this day. Default: today.",
+    )
+    backlog = st.checkbox(
+        "Count a disposed building's backlog maintenance as avoided",
+        value=DEFAULT.backlog_avoided,
+        help="The repairs a building needs, no longer paid once it is sold or left. Modelled where the register "
+        f"gives none. Default: {'on' if DEFAULT.backlog_avoided else 'off'}.",
+    )
     no_worse_off = st.checkbox(
-        "No partner worse off (each partner's own NPV at least zero)", value=DEFAULT.no_worse_off
+        "No partner worse off (each partner's own NPV at least zero)",
+        value=DEFAULT.no_worse_off,
+        help="Off by default: the partnership's total is what counts, and one partner may gain less or lose.",
     )
 
     st.subheader("Locks")
     st.caption("Holdings the partners have decided on. The register's own locks (e.g. schools, hospitals) apply too.")
     options = sorted(label_of, key=label_of.get)
-    lock_retain = st.multiselect("Always keep", options, format_func=label_of.get, key="lock_retain")
-    lock_dispose = st.multiselect("Always dispose of", options, format_func=label_of.get, key="lock_dispose")
+    lock_retain = st.multiselect(
+        "Always keep", options, format_func=label_of.get, key="lock_retain", help="Kept whatever the money says."
+    )
+    lock_dispose = st.multiselect(
+        "Always dispose of",
+        options,
+        format_func=label_of.get,
+        key="lock_dispose",
+        help="Sold or left at its earliest exit; its teams must go elsewhere.",
+    )
     locked_by_register = holdings.loc[holdings["locked_retain"].fillna(False).astype(bool), "holding_id"].tolist()
     unlock = st.multiselect(
         "Free from the register's lock",
         sorted(locked_by_register, key=label_of.get),
         format_func=label_of.get,
         key="unlock",
+        help="The register marks these as kept (e.g. schools, hospitals); freed, the plan may dispose of them.",
     )
 
     with st.expander("Which partners may share which kinds of building"):
@@ -257,7 +298,7 @@ with st.form("scenario"):
         )
 
     st.subheader("Solver")
-    c1, c2, c3 = st.columns(3)
+    c1, c2, c3, c4 = st.columns(4)
     solver = c1.selectbox(
         "Solver", SOLVERS, index=SOLVERS.index(DEFAULT.solver), help="HiGHS by default; CBC as a check."
     )
@@ -268,7 +309,21 @@ with st.form("scenario"):
         DEFAULT.time_limit_s,
         help="A run stopped by the limit reports its plan with the gap to the best bound.",
     )
-    gap = c3.number_input("Stop within this gap of the best bound", 0.0, 0.5, DEFAULT.mip_gap, format="%.4f")
+    gap = c3.number_input(
+        "Stop within this gap of the best bound",
+        0.0,
+        0.5,
+        DEFAULT.mip_gap,
+        format="%.4f",
+        help=f"0.005 stops at a plan proven within 0.5% of the best possible. Default {DEFAULT.mip_gap:g}.",
+    )
+    threads = c4.number_input(
+        "Solver threads (empty: every core)",
+        1,
+        64,
+        DEFAULT.threads,
+        help="With two or more, large plans are searched two ways at once. Default: the machine's cores.",
+    )
     submitted = st.form_submit_button("Run this scenario", type="primary")
 
 if submitted:
@@ -302,6 +357,8 @@ if submitted:
             solver=solver,
             time_limit_s=time_limit,
             mip_gap=gap,
+            threads=int(threads) if threads else None,
+            start_date=start,
             source="the settings on this page",
         )
         spec = ScenarioSpec.make(name.strip() or "Scenario", scenario, standards, compatibility)

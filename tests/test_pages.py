@@ -348,3 +348,28 @@ def test_the_results_map_measures_a_plan_as_its_model_did_beside_a_matrix(tmp_pa
     assert after.at["jobcentre", "measure"] == "travel time, minutes (from times.csv)"
     assert after.at["jobcentre", "share"] == pytest.approx(held.at["jobcentre", "share_after"])
     assert after.at["gp", "unit"] == "km"
+
+
+def test_the_scenario_page_edits_minutes_thresholds_and_clearing_one_means_none(trafford):
+    from pages.runs import edited_standards
+
+    edited = trafford.standards[["service", "threshold", "threshold_minutes", "share"]].copy()
+    edited.loc[edited["service"] == "jobcentre", "threshold_minutes"] = 15.0
+    edited.loc[edited["service"] == "fire", "threshold_minutes"] = np.nan
+    edited.loc[edited["service"] == "gp", "threshold"] = np.nan  # a cleared km threshold keeps the place's
+    out = edited_standards(trafford.standards, edited).set_index("service")
+    assert out.at["jobcentre", "threshold_minutes"] == 15.0
+    assert np.isnan(out.at["fire", "threshold_minutes"])
+    assert out.at["gp", "threshold"] == pytest.approx(1.61)
+
+
+def test_the_scenario_page_offers_the_start_date_and_threads_with_help():
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    assert not at.exception
+    assert [d.label for d in at.date_input] == ["Appraisal starts (day 0)"]
+    numbers = {w.label: w for w in at.number_input}
+    assert "Solver threads (empty: every core)" in numbers
+    assert "Default 10" in numbers["Horizon (years)"].help
+    checks = {c.label: c for c in at.checkbox}
+    assert checks["No partner worse off (each partner's own NPV at least zero)"].help.startswith("Off by default")
