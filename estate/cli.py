@@ -53,6 +53,7 @@ def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
+    from estate.export import to_csv_bytes
     from estate.load import PartnerFile, outcome_counts
     from estate.locate import PostcodeLookup, load_boundary
     from estate.place import ManifestFile, load_files, load_place
@@ -60,9 +61,11 @@ def _run_validate(args: argparse.Namespace) -> int:
     if args.place is None and not args.files:
         print("estate validate: give register files or --place DIR", file=sys.stderr)
         return 2
+    assumptions = None  # the planner's defaults, as the files are loaded with
     if args.place is not None:
         place = load_place(args.place)
         holdings, teams, report, title = place.holdings, place.teams, place.report, f"place {place.name}"
+        assumptions = place.assumptions
     else:
         postcodes = PostcodeLookup.from_csv(args.postcodes) if args.postcodes else None
         boundary = load_boundary(args.boundary) if args.boundary else None
@@ -77,7 +80,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     if args.teams is not None:
         from estate.teams import load_teams
 
-        teams, lines = load_teams(args.teams, holdings, teams)
+        teams, lines = load_teams(args.teams, holdings, teams, assumptions=assumptions)
         report = pd.concat([report, lines], ignore_index=True)
         title += f" and teams file {args.teams.name}"
 
@@ -99,7 +102,7 @@ def _run_validate(args: argparse.Namespace) -> int:
             print(f"  {n:>5}  {reason}")
     if args.report:
         args.report.parent.mkdir(parents=True, exist_ok=True)
-        report.to_csv(args.report, index=False, encoding="utf-8-sig")
+        args.report.write_bytes(to_csv_bytes(report))
         print(f"Report written to {args.report}")
     return 0 if len(holdings) else 1
 

@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from estate.access import AccessReport, access_report
+from estate.export import to_csv_bytes
 from estate.services import load_standards
 from estate.travel import load_matrix
 
@@ -122,7 +123,9 @@ def _standards_of(place: Any) -> pd.DataFrame:
 def write_report(report: AccessReport, out: Path) -> list[Path]:
     """Write an access report's tables as CSV files in ``out``; return their paths.
 
-    ``zones.csv`` names the distance or time column ``distance_or_time`` (with its
+    The files are written as every export is (:func:`estate.export.to_csv_bytes`): UTF-8
+    with a byte-order mark, and a name that begins like a formula (``=``, ``@``) written as
+    text. ``zones.csv`` names the distance or time column ``distance_or_time`` (with its
     ``unit``) so it is not mistaken for money.
     """
     out.mkdir(parents=True, exist_ok=True)
@@ -135,7 +138,7 @@ def write_report(report: AccessReport, out: Path) -> list[Path]:
     paths = []
     for name, table in tables.items():
         path = out / name
-        table.to_csv(path, index=False, encoding="utf-8-sig")
+        path.write_bytes(to_csv_bytes(table))
         paths.append(path)
     return paths
 

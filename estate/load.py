@@ -27,7 +27,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate._tables import normalise
+from estate._tables import MISSING_TOKENS, normalise
 from estate.assumptions import Assumptions, fill_modelled, load_assumptions, modelled_teams
 from estate.columns import ColumnMapping, match_columns, recognised_headings
 from estate.locate import (
@@ -39,7 +39,7 @@ from estate.locate import (
     normalise_postcode,
     outside_boundary,
 )
-from estate.readers import ROW, RawTable, read_table, with_decimal_point
+from estate.readers import EITHER, MIXED, ROW, RawTable, number_marks, read_table, with_decimal_point
 from estate.schema import (
     CRS,
     HOLDING_COLUMNS,
@@ -276,12 +276,29 @@ def _tenure(said: str | None, detail: str | None, said_as: str, detail_as: str) 
     return _TenureRead(Tenure.UNKNOWN.value, problem, f"treated as unknown; {either}")
 
 
-def _totals(rec: Mapping[str, object], mapping: ColumnMapping) -> str | None:
-    """The cell (``"TOTAL"``) that makes a row with no id, UPRN or location a totals row; else ``None``."""
-    if any(cell_text(_get(rec, mapping, name)) for name in ("local_id", "uprn", "postcode", "x", "y", "lon", "lat")):
+def _totals(rec: Mapping[str, object], mapping: ColumnMapping) -> tuple[str, str] | None:
+    """The field and cell (``"uprn"``, ``"TOTAL"``) that make a row a totals row; else ``None``.
+
+    A register's bottom line says ``TOTAL`` (``Total``, ``Grand total``, ``Subtotal``) in its id,
+    UPRN, name or another column, has no location and no id or UPRN but that word, and
+    otherwise holds only sums: numbers, or a blank (``n/a``, ``-``).
+    """
+    if any(cell_text(_get(rec, mapping, name)) for name in ("postcode", "x", "y", "lon", "lat")):
         return None
-    cells = (cell_text(value) for key, value in rec.items() if key != ROW)
-    return next((text for text in cells if text and _TOTALS.fullmatch(text)), None)
+    ids = (mapping.column("local_id"), mapping.column("uprn"))
+    word = None
+    for key, value in rec.items():
+        text = cell_text(value)
+        if key == ROW or text is None or text.lower() in MISSING_TOKENS:
+            continue
+        if _TOTALS.fullmatch(text):
+            word = word or text
+        elif key in ids or np.isnan(parse_number(text.rstrip("%"))[0]):
+            return None
+    if word is None:
+        return None
+    said_in = (name for name in ("local_id", "uprn") if cell_text(_get(rec, mapping, name)) == word)
+    return next(said_in, "name"), word
 
 
 def _use_class(text: str | None, assumptions: Assumptions) -> tuple[str | None, str | None]:
@@ -623,7 +640,7 @@ def load_file(
     raw = read_table(source, label=label, headings=[*recognised_headings(), *spec.columns])
     label = raw.label
     mapping = match_columns(list(raw.frame.columns), spec.columns, label=label, has_geometry=raw.geometry is not None)
-    raw = _as_read(raw, mapping)
+    raw, unclear = _as_read(raw, mapping)
     prefix = id_prefix or slug(spec.partner)
     records = raw.frame.to_dict("records")
     geoms = list(raw.geometry) if raw.geometry is not None else [None] * len(records)
@@ -637,11 +654,17 @@ def load_file(
         row = _Row(label, spec.partner, int(rec["_row"]))
         total = _totals(rec, mapping) if geom is None else None
         if total:
-            row.values["name"] = total
-            row.exclude("name", f"a totals row ({total!r}), not a holding", "no action: totals are not loaded")
+            said_in, word = total
+            row.values["name"] = word
+            row.exclude(said_in, f"a totals row ({word!r}), not a holding", "no action: totals are not loaded")
             rows.append(row)
             continue
+        unread = unclear.get(row.row, {})
+        if unread:
+            rec = {**rec, **{mapping.column(name): None for name in unread}}
         _parse_row(rec, mapping, spec, row, assumptions)
+        for name, text in unread.items():
+            row.note(name, *_either_mark(text, mapping.column(name) or name, name))
         point = None
         if geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
@@ -693,11 +716,15 @@ def load_file(
 _NUMBER_FIELDS = (*VALUE_FIELDS, "x", "y", "lon", "lat", "fte", "registered_patients")
 
 
-def _as_read(raw: RawTable, mapping: ColumnMapping) -> RawTable:
-    """The file's table as the loader reads it.
+def _as_read(raw: RawTable, mapping: ColumnMapping) -> tuple[RawTable, dict[int, dict[str, str]]]:
+    """The file's table as the loader reads it, and the numbers it cannot read.
 
     A field's column repeated in the file is read as the first non-blank value across
-    its copies, and numbers written with a decimal comma are rewritten with a point.
+    its copies, and numbers are rewritten with a decimal point, each column's by its own
+    mark (:attr:`RawTable.decimals`). Where a file writes numbers with both marks, a number
+    either could have written (``1,234``: a thousand and some, or a little over one) in a
+    column that does not settle it is returned as ``{row: {field: text}}``, to be left
+    blank and warned on its row rather than guessed.
     """
     frame = raw.frame.copy()
     notes = []
@@ -707,12 +734,60 @@ def _as_read(raw: RawTable, mapping: ColumnMapping) -> RawTable:
             if filled.any():
                 frame[heading] = frame[heading].fillna(frame[copy])
                 notes.append(f"where '{heading}' is blank its value is read from '{copy}' ({filled.sum()} rows)")
-    if raw.decimal == ",":
-        for name in _NUMBER_FIELDS:
-            column = mapping.column(name)
-            if column:
-                frame[column] = with_decimal_point(frame[column])
-    return replace(raw, frame=frame, warnings=(*raw.warnings, *notes))
+    unclear: dict[int, dict[str, str]] = {}
+    for name in _NUMBER_FIELDS:
+        column = mapping.column(name)
+        if not column:
+            continue
+        mark = raw.decimals.get(column, raw.decimal)
+        shown = number_marks(frame[column])
+        if mark != raw.decimal:
+            notes += _decimal_notes(column, frame[column], shown, mark)
+        if mark == MIXED:
+            either = shown.eq(EITHER).fillna(False).astype(bool)
+            for row, text in zip(frame.loc[either, ROW], frame.loc[either, column], strict=True):
+                unclear.setdefault(int(row), {})[name] = str(text).strip()
+        frame[column] = with_decimal_point(frame[column], mark)
+    return replace(raw, frame=frame, warnings=(*raw.warnings, *notes)), unclear
+
+
+def _decimal_notes(column: str, cells: pd.Series, shown: pd.Series, mark: str) -> list[str]:
+    """What the file note says of a number column not read with the file's decimal mark."""
+    comma = cells[shown.eq(",").fillna(False).astype(bool)]
+    either = cells[shown.eq(EITHER).fillna(False).astype(bool)]
+    notes = []
+    if len(comma):
+        example = str(comma.iloc[0]).strip()
+        read = example.replace(".", "").replace(",", ".")
+        also = " in a file that also writes numbers with a decimal point" if mark == MIXED else ""
+        notes.append(f"numbers in '{column}' use a comma as the decimal mark ('{example}' is read as {read}){also}")
+    if mark == MIXED and len(either):
+        notes.append(
+            f"{len(either)} number(s) in '{column}' (such as '{str(either.iloc[0]).strip()}') could be read with "
+            "either decimal mark, as the file uses both: left blank, each warned on its row"
+        )
+    return notes
+
+
+def _either_mark(text: str, heading: str, name: str) -> tuple[str, str]:
+    """The problem and action of a number either decimal mark could have written (``1,234``)."""
+    number = re.sub(r"[^\d.,+-]", "", text)
+    mark = "," if "," in number else "."
+    whole, decimal = number.replace(mark, ""), number.replace(mark, ".")
+    if name in ("x", "y", "lon", "lat"):
+        instead = "located by postcode instead where possible"
+    elif name == "fte":
+        instead = "occupants modelled instead"
+    elif name in VALUE_FIELDS:
+        instead = "modelled instead"
+    else:
+        instead = "left blank"
+    return (
+        f"{heading} {text!r} could be {whole} or {decimal}: the file writes numbers with both a decimal comma "
+        "and a decimal point, so which it is cannot be told",
+        f"not read: {instead}; in the register write it as {whole} (no thousands separator) or as a decimal "
+        "with the mark the column's other numbers use, and load again",
+    )
 
 
 def _outlines(kept: list[_Row], crs: str | None) -> list[str | None]:

@@ -170,9 +170,20 @@ class RawTable:
         Each heading the file repeats, with the names its later copies are read under
         (``{"Notes": ("Notes (2)",)}``).
     decimal : str
-        The decimal mark of the file's numbers: ``","`` for a semicolon-separated
-        export from a European-locale spreadsheet (``415,05``), else ``"."``. The
-        numbers are left as written; the loader reads them with this mark.
+        The decimal mark of the file's numbers: ``","`` for a CSV separated by other
+        than commas (a semicolon export from a European-locale spreadsheet) in which
+        every number that shows its mark shows a comma (``415,05``), else ``"."``.
+        The numbers are left as written; the loader reads them with this mark.
+    decimals : mapping of str to str
+        The decimal mark of each column holding numbers, by what its own numbers show:
+        ``","`` (``415,05``, ``1.234,5``), ``"."`` (``12.5``, ``1,234.5``) or
+        ``"mixed"`` when they show both. A comma-separated CSV, a workbook or a GIS
+        layer writes numbers with a point, so a column of such a file showing a comma
+        is ``"mixed"``, and one showing neither (only whole numbers, or ones like
+        ``1,234`` that either mark could write) is ``"."``. In a CSV separated otherwise,
+        a column showing neither takes the mark all the file's other numbers show, or
+        ``"mixed"`` when they show both. See :func:`number_marks` and
+        :func:`with_decimal_point`.
 
     """
 
@@ -184,6 +195,7 @@ class RawTable:
     warnings: tuple[str, ...] = ()
     repeats: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     decimal: str = "."
+    decimals: Mapping[str, str] = field(default_factory=dict)
 
 
 def read_table(
@@ -243,11 +255,13 @@ def read_table(
     label = label or _default_label(source, path)
     if path is not None and path.suffix.lower() == ".shp":
         _check_size(label, _file_size(path, label), max_bytes, too_large)
-        return _read_layer(path, label, "shapefile", layer=None, notes=())
+        return _with_decimals(_read_layer(path, label, "shapefile", layer=None, notes=()))
     data = _read_bytes(source, path, label, max_bytes, too_large)
     fmt = _detect_format(data, label)
     known = recognised_headings() if headings is None else frozenset(map(normalise_heading, headings))
     table = _READERS[fmt](data, label, sheet, known)
+    if fmt != "csv":
+        table = _with_decimals(table)
     return replace(table, warnings=(*_misnamed(fmt, label), *table.warnings))
 
 
@@ -603,45 +617,103 @@ def _read_csv(data: bytes, label: str, sheet: str | int | None, known: frozenset
             'quote (") that is never closed, save the file again as CSV and upload it.'
         ) from exc
     frame, named, repeats = _spreadsheet_frame(rows, label, "it holds only blank lines", known)
-    decimal = _decimal_mark(frame) if delimiter == ";" else None
-    if decimal is not None:
-        notes.append(f"numbers use a comma as the decimal mark ({decimal!r} is read as {_with_point(decimal)})")
-    return RawTable(label, "csv", frame, warnings=(*notes, *named), repeats=repeats, decimal="," if decimal else ".")
+    # A locale whose decimal mark is the comma cannot separate values with commas.
+    first_comma, decimals = _decimal_marks(frame, "." if delimiter == "," else None)
+    if first_comma is not None:
+        notes.append(f"numbers use a comma as the decimal mark ({first_comma!r} is read as {_with_point(first_comma)})")
+    return RawTable(
+        label,
+        "csv",
+        frame,
+        warnings=(*notes, *named),
+        repeats=repeats,
+        decimal="," if first_comma else ".",
+        decimals=decimals,
+    )
 
 
-# A number written with a comma as its decimal mark, perhaps with dots between thousands:
-# "415,05", "-2,3520922", "1.234,5", "£1.234". "1,200" also fits (a comma file reads it as 1200).
-_COMMA_DECIMAL_NUMBER = r"(?:£\s?)?[-+]?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?"
-# Only a comma followed by other than three digits cannot be a thousands separator; only a
-# dot followed by other than three digits cannot be one either.
-_DECIMAL_COMMA = r"[-+]?\d+,(?:\d{1,2}|\d{4,})"
-_DECIMAL_POINT = r"[-+]?\d+\.(?:\d{1,2}|\d{4,})"
+# --- decimal marks -------------------------------------------------------------------------
+
+# A number with commas between thousands and a point before its decimals ("12.5", "1,234.5",
+# "1,234,567"), and one with points between thousands and a comma before its decimals
+# ("415,05", "1.234,5", "0,500"). A thousands group after one to three digits (not a lone 0) has
+# three digits, so "1,234" and "1.234" fit both: either mark could have written them.
+_POINT_NUMBER = r"[-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d+)(?:\.\d+)?"
+_COMMA_NUMBER = r"[-+]?(?:[1-9]\d{0,2}(?:\.\d{3})+|\d+)(?:,\d+)?"
+_MARK = r"\d[.,]\d"  # only a cell with a mark between digits shows one
+_NOT_DIGITS = r"(?i)[£\s\u00a0\u202f]|GBP|m2|m²|sq ?m"  # what a number cell may hold besides its number
+EITHER = "either"
+"""What :func:`number_marks` says of a number either decimal mark could have written (``1,234``)."""
+MIXED = "mixed"
+"""The mark of a column of :attr:`RawTable.decimals` whose numbers show both."""
 
 
-def _decimal_mark(frame: pd.DataFrame) -> str | None:
-    """The first number written with a decimal comma, when the file's numbers use one; else ``None``.
+def number_marks(cells: pd.Series) -> pd.Series:
+    """The decimal mark each cell's number shows, by how it is written.
 
-    A file whose numbers are written both ways (``415,05`` and ``12.5``) keeps the decimal point.
+    ``","`` for ``415,05``, ``1.234,5`` or ``0,500``; ``"."`` for ``12.5``, ``1,234.5`` or
+    ``1,234,567``; :data:`EITHER` for ``1,234`` or ``1.234`` (a thousand and some, or a
+    little over one); missing for a whole number or text that is not a number. A pound
+    sign, a unit (``m2``) or spaces around the number are allowed.
     """
-    cells = frame.drop(columns=ROW).stack().astype("string").str.strip()
-    comma = cells[cells.str.fullmatch(_DECIMAL_COMMA)]
-    if comma.empty or cells.str.fullmatch(_DECIMAL_POINT).any():
-        return None
-    return str(comma.iloc[0])
+    text = cells.astype("string")
+    at = np.flatnonzero(text.str.contains(_MARK).fillna(False).to_numpy(dtype=bool))
+    core = text.iloc[at]
+    dressed = ~core.str.fullmatch(r"[-+]?[\d.,]+").fillna(False).to_numpy(dtype=bool)
+    core = core.mask(dressed, core.str.replace(_NOT_DIGITS, "", regex=True)) if dressed.any() else core
+    point = core.str.fullmatch(_POINT_NUMBER).fillna(False).to_numpy(dtype=bool)
+    comma = core.str.fullmatch(_COMMA_NUMBER).fillna(False).to_numpy(dtype=bool)
+    marks = np.full(len(text), None, dtype=object)
+    marks[at[point & ~comma]] = "."
+    marks[at[comma & ~point]] = ","
+    marks[at[point & comma]] = EITHER
+    return pd.Series(marks, index=cells.index, dtype="string")
+
+
+def _decimal_marks(frame: pd.DataFrame, default: str | None) -> tuple[str | None, dict[str, str]]:
+    """The file's first decimal comma when every number showing a mark shows a comma, and each column's mark.
+
+    ``default`` is the mark the file's format implies whatever its numbers show (``"."``),
+    or ``None`` when only they can tell. See :attr:`RawTable.decimals`.
+    """
+    shown = pd.DataFrame({column: number_marks(frame[column]) for column in frame.columns if column != ROW})
+    told = {column: set(marks.dropna()) - {EITHER} for column, marks in shown.items()}
+    in_file = set().union(*told.values())
+    decimals = {}
+    for column, marks in shown.items():
+        if marks.notna().any():
+            said = (told[column] | {default}) if default else (told[column] or in_file)
+            decimals[column] = MIXED if len(said) > 1 else next(iter(said), ".")
+    if default is not None or in_file != {","}:
+        return None, decimals
+    comma = shown.eq(",").fillna(False).astype(bool)
+    position = int(comma.any(axis=1).to_numpy().argmax())
+    column = comma.columns[comma.iloc[position].to_numpy().argmax()]
+    return str(frame[column].iloc[position]).strip(), decimals
+
+
+def _with_decimals(table: RawTable) -> RawTable:
+    """A workbook's or layer's table with its columns' decimal marks: numbers are stored with a point."""
+    return replace(table, decimals=_decimal_marks(table.frame, ".")[1])
 
 
 def _with_point(number: str) -> str:
     return number.replace(".", "").replace(",", ".")
 
 
-def with_decimal_point(cells: pd.Series) -> pd.Series:
-    """Rewrite numbers written with a decimal comma (``"1.234,5"``) with a decimal point (``"1234.5"``).
+def with_decimal_point(cells: pd.Series, mark: str = ",") -> pd.Series:
+    """Rewrite a column's numbers with a decimal point (``"1.234,5"`` as ``"1234.5"``, ``"415,05"`` as ``"415.05"``).
 
-    For a file whose :attr:`RawTable.decimal` is ``","``. Other text is left as it is.
+    Each number is read by the mark it shows (:func:`number_marks`); one either mark could
+    have written (``"1,234"``) by ``mark``, the column's (:attr:`RawTable.decimals`):
+    with ``","`` it is rewritten (``"1.234"``), with ``"."`` or :data:`MIXED` it is left as
+    written (with ``MIXED`` it cannot be told, and the caller says so). Other text is left
+    as it is.
     """
     text = cells.astype("string")
-    comma = text.str.strip().str.fullmatch(_COMMA_DECIMAL_NUMBER).fillna(False)
-    return text.mask(comma, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
+    shown = number_marks(text)
+    rewrite = (shown.eq(",") | (shown.eq(EITHER) & (mark == ","))).fillna(False).astype(bool)
+    return text.mask(rewrite, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
 
 
 def _refuse_unclosed_quote(text: str, delimiter: str, label: str) -> None:

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
+import geopandas as gpd
 import pandas as pd
 import pytest
+from shapely.geometry import Point
 
-from estate.cli import main
+from estate import cli_access
+from estate.assumptions import DEFAULT_ASSUMPTIONS
+from estate.cli import build_parser, main
 from tests.conftest import SAMPLE
 
 
@@ -128,3 +133,75 @@ def test_validate_a_place_with_one_unreadable_file_reports_it_and_counts_the_res
     assert captured.err.startswith("not loaded: ") and "fire.csv" in captured.err
     report = pd.read_csv(tmp_path / "report.csv", encoding="utf-8-sig")
     assert report.loc[report["file"] == "fire.csv", "field"].tolist() == ["(whole file)"]
+
+
+def test_validate_report_writes_register_cells_that_look_like_formulas_as_text(tmp_path: Path):
+    register = tmp_path / "council.csv"
+    register.write_text(
+        "UPRN,Site Name,Address,Easting,Northing\n"
+        '1001,"=HYPERLINK(""http://x"",""Hall"")",@SUM(1+1),378000,392000\n'
+        "1002,Depot,+44 161,378100,392000\n"
+    )
+    report = tmp_path / "report.csv"
+    assert main(["validate", str(register), "--report", str(report)]) == 0
+    data = report.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with a byte-order mark, as every export
+    names = pd.read_csv(report, encoding="utf-8-sig", dtype=str)["name"].tolist()
+    assert names == ['\'=HYPERLINK("http://x","Hall")', "Depot"]
+    cells = data.decode("utf-8-sig")
+    assert ",=" not in cells and ",@" not in cells and ",+" not in cells
+
+
+def test_access_writes_a_provider_named_like_a_formula_as_text(tmp_path: Path):
+    place = SimpleNamespace(
+        name="Tiny",
+        demand=gpd.GeoDataFrame(
+            {"zone_id": ["@z1"], "population": [100.0]}, geometry=[Point(400_000, 300_000)], crs="EPSG:27700"
+        ),
+        holdings=gpd.GeoDataFrame(
+            {"holding_id": ["H1"], "name": ['=HYPERLINK("http://x")'], "services": ["jobcentre"]},
+            geometry=[Point(400_000, 300_000)],
+            crs="EPSG:27700",
+        ),
+        standards=pd.DataFrame(
+            [
+                {
+                    "service": "jobcentre",
+                    "label": "Jobcentre",
+                    "threshold": 4.83,
+                    "unit": "km",
+                    "threshold_minutes": None,
+                    "share": 0.9,
+                    "population": "population",
+                    "source": "test",
+                }
+            ]
+        ).astype({"threshold_minutes": "float64"}),
+    )
+    args = build_parser().parse_args(["access", "--out", str(tmp_path)])
+    assert cli_access.run(args, load=lambda _: place) == 0
+    data = (tmp_path / "zones.csv").read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    zones = pd.read_csv(tmp_path / "zones.csv", encoding="utf-8-sig", dtype=str)
+    assert zones[["zone_id", "nearest_name"]].values.tolist() == [["'@z1", '\'=HYPERLINK("http://x")']]
+
+
+def test_validate_a_place_gives_a_team_without_space_the_places_own_space_per_workstation(tmp_path: Path):
+    # The place's assumptions say 10 m² a workstation (the planner's default is 6), as its plans use.
+    defaults = DEFAULT_ASSUMPTIONS.read_text(encoding="utf-8")
+    assert "m2_per_workstation = 6.0" in defaults
+    (tmp_path / "assumptions.toml").write_text(
+        defaults.replace("m2_per_workstation = 6.0", "m2_per_workstation = 10.0")
+    )
+    (tmp_path / "council.csv").write_text("UPRN,Site Name,Easting,Northing\n1001,Civic Centre,378000,392000\n")
+    (tmp_path / "place.toml").write_text(
+        'name = "Tiny"\nassumptions = "assumptions.toml"\n'
+        '[[partners]]\nname = "Council"\ntype = "council"\nfiles = ["council.csv"]\n'
+    )
+    teams = tmp_path / "teams.csv"
+    teams.write_text("UPRN,Partner,Service,FTE\n1001,Council,adult social care,40\n")
+    report = tmp_path / "report.csv"
+    assert main(["validate", "--place", str(tmp_path), "--teams", str(teams), "--report", str(report)]) == 0
+    lines = pd.read_csv(report, encoding="utf-8-sig")
+    action = lines.loc[lines["file"] == "teams.csv", "action"].iloc[0]
+    assert action.endswith("40 FTE of adult social care, 400 m²")  # 40 FTE x 10 m², not x 6

@@ -578,6 +578,63 @@ def test_semicolon_file_with_decimal_commas_reads_its_numbers_and_says_so(tmp_pa
     assert load_file(uk, COUNCIL).holdings["gia_m2"].tolist() == [1200]
 
 
+def test_decimal_commas_are_not_read_a_hundredfold_when_another_column_uses_decimal_points(tmp_path):
+    # Before: one LandArea of 0.5 (or a latitude of 53.41) made the whole file read 415,05 as 41505.
+    path = write(
+        tmp_path,
+        "eu.csv",
+        "PropertyName;GeoX;GeoY;BuildingSize;LandArea;FTE\n"
+        "Town Hall;378000;392000;415,05;0.5;12,5\n"
+        "Depot;378100;392000;1.047;0.25;\n",
+    )
+    result = load_file(path, COUNCIL)
+    h = result.holdings.set_index("name")
+    assert h.loc["Town Hall", "gia_m2"] == pytest.approx(415.05) and h.loc["Depot", "gia_m2"] == 1047
+    assert h["land_area_ha"].tolist() == [0.5, 0.25]
+    assert result.teams["fte"].tolist() == [12.5]
+    notes = result.report.loc[result.report["field"] == "(whole file)", "problem"].tolist()
+    assert "numbers in 'BuildingSize' use a comma as the decimal mark ('415,05' is read as 415.05)" in notes
+
+
+def test_a_number_that_could_be_a_thousand_or_a_decimal_is_left_blank_and_warned_on_its_row(tmp_path):
+    # The file writes 415,05 and 0.5, so 1,234 in a column of whole numbers could be 1234 or 1.234.
+    path = write(
+        tmp_path,
+        "mixed.csv",
+        "PropertyName;GeoX;GeoY;BuildingSize;LandArea;FTE\n"
+        "Town Hall;378000;392000;415,05;0.5;12\n"
+        "Library;378100;392000;800;0.25;1,234\n",
+    )
+    result = load_file(path, COUNCIL)
+    library = result.holdings.set_index("name").loc["Library"]
+    assert library["gia_m2"] == 800
+    assert result.teams.set_index("holding_id")["fte_source"].get(library["holding_id"]) != "supplied"
+    line = result.report[(result.report["row"] == 3) & (result.report["field"] == "fte")].iloc[0]
+    assert (line["file"], line["outcome"]) == ("mixed.csv", "loaded with warnings")
+    assert line["problem"].startswith("FTE '1,234' could be 1234 or 1.234: the file writes numbers with both")
+    assert line["action"].startswith("not read: occupants modelled instead; in the register write it as 1234")
+    notes = result.report.loc[result.report["field"] == "(whole file)", "problem"].tolist()
+    assert any(note.startswith("1 number(s) in 'FTE' (such as '1,234') could be read with either") for note in notes)
+
+
+def test_a_decimal_comma_in_a_comma_separated_file_is_read_as_one_and_a_thousands_comma_beside_it_warned(tmp_path):
+    path = write(
+        tmp_path,
+        "uk.csv",
+        "Site Name,Easting,Northing,GIA,Value\n"
+        'A,378000,392000,"415,05","1,250,000"\n'
+        'B,378100,392000,"1,200","1,234"\n'
+        "C,378200,392000,900,12.5\n",
+    )
+    result = load_file(path, COUNCIL)
+    h = result.holdings.set_index("name")
+    assert h.loc["A", "gia_m2"] == pytest.approx(415.05)  # not 41505
+    assert h.loc["B", "gia_m2_source"] != "supplied"  # 1,200 beside 415,05: 1200 or 1.2 cannot be told
+    assert (result.report["row"].eq(3) & result.report["field"].eq("gia_m2")).any()
+    # a comma-separated file still reads a comma before three digits as a thousands separator
+    assert h["market_value_gbp"].tolist() == [1_250_000, 1234, 12.5]
+
+
 def test_a_repeated_column_is_read_from_its_first_non_blank_copy(tmp_path):
     path = write(
         tmp_path,
@@ -794,6 +851,36 @@ def test_a_totals_row_is_excluded_as_totals(tmp_path, total):
     assert line["problem"] == f"a totals row ({total!r}), not a holding"
     assert "add coordinates" not in line["action"]
     assert len(result.holdings) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "total"),
+    [("UPRN", "TOTAL"), ("UPRN", "Total"), ("AssetCode", "Grand total")],
+)
+def test_a_totals_row_with_total_in_the_uprn_or_id_column_is_excluded_as_totals(tmp_path, header, total):
+    # Before: "UPRN 'TOTAL' is not 1-12 digits", then excluded for "no coordinates and no postcode".
+    path = write(
+        tmp_path,
+        "totals.csv",
+        f"{header},PropertyName,GeoX,GeoY,BuildingSize,MarketValue\n"
+        f'1001,Hall,378000,392000,400,"£1,000"\n'
+        f'{total},,,,400,"£1,000"\n',
+    )
+    result = load_file(path, COUNCIL)
+    lines = result.report[result.report["row"] == 3]
+    assert len(lines) == 1
+    line = lines.iloc[0]
+    field = "uprn" if header == "UPRN" else "local_id"
+    assert (line["outcome"], line["field"], line["name"]) == ("excluded", field, total)
+    assert line["problem"] == f"a totals row ({total!r}), not a holding"
+    assert line["action"] == "no action: totals are not loaded"
+
+
+def test_a_row_with_total_in_its_uprn_and_a_name_and_location_is_a_holding_not_a_totals_row(tmp_path):
+    path = write(tmp_path, "slip.csv", "UPRN,PropertyName,GeoX,GeoY\nTOTAL,Town Hall,378000,392000\n")
+    result = load_file(path, COUNCIL)
+    assert result.holdings["name"].tolist() == ["Town Hall"]
+    assert "UPRN 'TOTAL' is not 1-12 digits: left blank" in result.report["problem"].tolist()
 
 
 def test_an_xlsx_with_a_cover_sheet_loads_its_register_sheet(tmp_path):

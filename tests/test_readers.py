@@ -18,7 +18,7 @@ import pytest
 import shapely
 
 from estate.errors import InputFileError
-from estate.readers import MAX_FILE_BYTES, ROW, RawTable, read_table
+from estate.readers import MAX_FILE_BYTES, ROW, RawTable, number_marks, read_table, with_decimal_point
 
 # --- small hand-made files ----------------------------------------------------------------
 
@@ -278,6 +278,48 @@ def test_decimal_commas_are_not_assumed(data):
     table = read_table(data, label="register.csv")
     assert table.decimal == "."
     assert not any("decimal mark" in note for note in table.warnings)
+
+
+def test_a_semicolon_file_whose_columns_use_different_decimal_marks_keeps_each_columns_own():
+    # One column written with points must not make 415,05 in another read as 41505.
+    table = read_table(
+        b"Name;BuildingSize;LandArea;GeoY;Rooms;Notes\n"
+        b"Hall;415,05;0.5;53.41;1,234;see plan\n"
+        b"Depot;1.047;0,25;53.42;7;\n",
+        label="register.csv",
+    )
+    assert table.decimal == "."  # the file as a whole uses both
+    assert table.decimals == {"BuildingSize": ",", "LandArea": "mixed", "GeoY": ".", "Rooms": "mixed"}
+
+
+def test_a_comma_separated_file_with_a_decimal_comma_in_a_quoted_cell_marks_that_column_mixed():
+    table = read_table(b'Name,BuildingSize,GIA\nHall,"415,05","1,234"\nDepot,"1,200",12\n', label="register.csv")
+    assert table.decimal == "."
+    assert table.decimals == {"BuildingSize": "mixed", "GIA": "."}  # 1,234 beside whole numbers is a thousand
+
+
+@pytest.mark.parametrize(
+    ("text", "shown", "with_comma", "with_point"),
+    [
+        ("415,05", ",", "415.05", "415.05"),
+        ("1.234,5", ",", "1234.5", "1234.5"),
+        ("0,500", ",", "0.500", "0.500"),  # a thousands group never follows a lone 0
+        ("12.5", ".", "12.5", "12.5"),
+        ("1,234.5", ".", "1,234.5", "1,234.5"),
+        ("1,234,567", ".", "1,234,567", "1,234,567"),
+        ("1,234", "either", "1.234", "1,234"),  # a thousand and some, or a little over one
+        ("£1.234", "either", "£1234", "£1.234"),
+        ("415,05 m2", ",", "415.05 m2", "415.05 m2"),
+        ("1200", None, "1200", "1200"),
+        ("Town Hall", None, "Town Hall", "Town Hall"),
+    ],
+)
+def test_each_number_is_read_by_the_decimal_mark_it_shows(text, shown, with_comma, with_point):
+    cells = pd.Series([text], dtype="string")
+    assert [None if pd.isna(mark) else mark for mark in number_marks(cells)] == [shown]
+    assert with_decimal_point(cells, ",").tolist() == [with_comma]
+    assert with_decimal_point(cells, ".").tolist() == [with_point]
+    assert with_decimal_point(cells, "mixed").tolist() == [with_point]  # one that could be either is not guessed
 
 
 def test_csv_title_lines_above_the_header_are_skipped():
