@@ -216,7 +216,7 @@ def _unproven(family: str, built: PlanModel, result: SolveResult, line: str, lim
         found = s.max_hubs + int(np.ceil(float(_slack(built, result.x, "max_hubs").sum()) - 1e-6))
         least = s.max_hubs + max(int(np.ceil(bound - 1e-6)), 1)  # max_hubs itself admits no plan
         return (
-            f"Hubs: keeping {found} hubs is enough (the maximum, max_hubs, is {s.max_hubs}); the fewest that would "
+            f"Hubs: keeping {found} hubs is enough (the scenario allows at most {s.max_hubs}); the fewest that would "
             f"do lies between {least} and {found}, not proven within the {limit:g} s the search had."
         )
     if family == "budget":
@@ -234,7 +234,8 @@ def breaking_pairs(data: ModelData) -> pd.DataFrame:
     """Assignments the rules forbid: beyond the relocation limit or not compatible.
 
     Each team gets its candidate hubs up to three times the limit (every hub when there
-    are few), flagged ``breaks`` = ``relocation_limit`` or ``compatibility``.
+    are few), flagged ``breaks`` = ``relocation_limit`` or ``compatibility``; a host that
+    breaks both is left out (relaxing one rule alone would not make it allowed).
     """
     s = data.scenario
     h = data.holdings
@@ -270,7 +271,10 @@ def breaking_pairs(data: ModelData) -> pd.DataFrame:
     use = h["use_class"].reindex(frame["holding_id"]).to_numpy(dtype=object)
     compatible = np.fromiter(((a, b) in allowed for a, b in zip(team_type, use, strict=True)), bool, len(frame))
     within = frame["km"].to_numpy() <= (s.relocation_limit_km if s.relocation_limit_km is not None else np.inf) + 1e-9
-    frame["breaks"] = np.where(~compatible, "compatibility", np.where(~within, "relocation_limit", ""))
+    # a forbidden host beyond the limit would break two rules: a change to the table alone would not do
+    frame["breaks"] = np.where(
+        ~compatible & within, "compatibility", np.where(compatible & ~within, "relocation_limit", "")
+    )
     frame = frame[frame["breaks"] != ""]
     known = set(zip(data.pairs["team_id"], data.pairs["holding_id"], strict=True))
     fresh = np.array(
@@ -343,6 +347,21 @@ def _slack(built: PlanModel, x: np.ndarray, name: str) -> pd.Series:
     return values[values > _TOL]
 
 
+def _holding(h: pd.DataFrame, hid: str) -> str:
+    """A holding by its name, with its partner where another holding has the same name."""
+    name = str(h.at[hid, "name"])
+    return f"{name} ({h.at[hid, 'partner']})" if int((h["name"] == name).sum()) > 1 else name
+
+
+def _team(data: ModelData, team_id: str) -> str:
+    """A team in words: whose, what it does, how big, where it is today."""
+    team = data.teams.loc[team_id]
+    service = str(team["service"]).replace("_", " ")
+    return (
+        f"{team['partner']}'s {service} team ({float(team['fte']):,.0f} FTE) at {_holding(data.holdings, team['home'])}"
+    )
+
+
 def _explain(
     family: str, built: PlanModel, result: SolveResult, *, smallest: bool = True
 ) -> tuple[list[dict[str, object]], list[str]]:
@@ -365,14 +384,14 @@ def _explain(
                     {
                         "family": family,
                         "id": hid,
-                        "name": h.at[hid, "name"],
+                        "name": _holding(h, hid),
                         "detail": f"locked to be {verb}",
                         "needed": want,
                         "limit": verb,
                     }
                 )
                 lines.append(
-                    f"{h.at[hid, 'name']} is locked to be {verb}; the scenario can only be met if it is {want}."
+                    f"{_holding(h, hid)} is locked to be {verb}; the scenario can only be met if it is {want}."
                 )
     elif family == "capacity":
         slack = _slack(built, x, "capacity")
@@ -382,7 +401,7 @@ def _explain(
                 {
                     "family": family,
                     "id": hid,
-                    "name": h.at[hid, "name"],
+                    "name": _holding(h, hid),
                     "detail": "FTE housed over capacity",
                     "needed": cap + value,
                     "limit": cap,
@@ -390,7 +409,7 @@ def _explain(
             )
         if len(slack):
             worst = ", ".join(
-                f"{h.at[i, 'name']} ({v:,.1f} FTE)" for i, v in slack.sort_values(ascending=False).head(3).items()
+                f"{_holding(h, i)} ({v:,.1f} FTE)" for i, v in slack.sort_values(ascending=False).head(3).items()
             )
             lines.append(f"Capacity: {slack.sum():,.1f} FTE more room is needed, at {worst}.")
     elif family == "access_standard":
@@ -423,29 +442,32 @@ def _explain(
             {
                 "family": family,
                 "id": "max_hubs",
-                "name": "max_hubs",
+                "name": "maximum number of hubs",
                 "detail": "hubs needed",
                 "needed": needed,
                 "limit": s.max_hubs,
             }
         )
         lines.append(
-            f"Hubs: at least {needed} hubs must be kept; the maximum (max_hubs) is {s.max_hubs}."
+            f"Hubs: at least {needed} hubs must be kept; the scenario allows at most {s.max_hubs}."
             if smallest
-            else f"Hubs: {needed} hubs kept, against max_hubs of {s.max_hubs}."
+            else f"Hubs: {needed} hubs kept, against the scenario's maximum of {s.max_hubs}."
         )
     elif family == "hub_count":
         more = float(_slack(built, x, "hub_count_more").sum())
         fewer = float(_slack(built, x, "hub_count_fewer").sum())
         needed = s.p + round(more) - round(fewer)
         rows.append(
-            {"family": family, "id": "p", "name": "p", "detail": "hubs that can work", "needed": needed, "limit": s.p}
+            {
+                "family": family,
+                "id": "p",
+                "name": "number of hubs",
+                "detail": "hubs that can work",
+                "needed": needed,
+                "limit": s.p,
+            }
         )
-        lines.append(
-            f"Hubs: p = {s.p} cannot work; {needed} hubs can ("
-            + ("more are needed" if more else "fewer can be kept")
-            + ")."
-        )
+        lines.append(f"Hubs: no plan keeps exactly {s.p} hubs; one with {needed} can.")
     elif family == "no_worse_off":
         for partner, value in _slack(built, x, "no_worse_off").items():
             rows.append(
@@ -474,48 +496,47 @@ def _explain_pairs(family: str, built: PlanModel, x: np.ndarray) -> tuple[list[d
     h = data.holdings
     t = data.teams
     assign = built.model.values(x, "assign").to_numpy() > 0.5
-    used = built.pairs[assign & (built.pairs["breaks"] == family).to_numpy()]
+    used = built.pairs[assign & (built.pairs["breaks"] == family).to_numpy()].sort_values("km", ascending=False)
     rows: list[dict[str, object]] = []
-    lines: list[str] = []
+    words: list[str] = []
     for pair in used.itertuples(index=False):
         team = t.loc[pair.team_id]
-        frm, to = h.at[team["home"], "name"], h.at[pair.holding_id, "name"]
+        to = _holding(h, pair.holding_id)
         if family == "relocation_limit":
-            detail = f"must move {pair.km:.1f} km from {frm} to {to}"
+            words.append(f"{_team(data, pair.team_id)} moving {pair.km:.1f} km to {to}")
             rows.append(
                 {
                     "family": family,
                     "id": pair.team_id,
                     "name": to,
-                    "detail": detail,
+                    "detail": f"must move {pair.km:.1f} km from {_holding(h, team['home'])} to {to}",
                     "needed": pair.km,
                     "limit": data.scenario.relocation_limit_km,
                 }
             )
         else:
-            use = h.at[pair.holding_id, "use_class"]
-            detail = f"{team['partner_type']} team can only go to {to} ({use}), not allowed by the compatibility table"
+            use = str(h.at[pair.holding_id, "use_class"]).replace("_", " ")
+            kind = str(team["partner_type"]).replace("_", " ")
+            words.append(f"{_team(data, pair.team_id)} moving to {to}, a {use} the table closes to {kind} teams")
             rows.append(
                 {
                     "family": family,
                     "id": pair.team_id,
                     "name": to,
-                    "detail": detail,
-                    "needed": f"{team['partner_type']} in {use}",
+                    "detail": f"{kind} team in a {use}: not allowed by the compatibility table",
+                    "needed": f"{kind} in {use}",
                     "limit": "not allowed",
                 }
             )
     if len(used) and family == "relocation_limit":
-        far = float(used["km"].max())
-        lines.append(
-            f"Relocation limit: {len(used)} team(s) must move further than {data.scenario.relocation_limit_km:g} km; "
-            f"the limit would have to rise to {far:.1f} km (e.g. {rows[0]['id']} {rows[0]['detail']})."
-        )
+        lines = [
+            f"Relocation limit: the furthest a team moves would have to rise from {data.scenario.relocation_limit_km:g}"
+            f" km to {float(used['km'].max()):.1f} km ({len(used)} team(s) beyond it, e.g. {words[0]})."
+        ]
     elif len(used):
-        lines.append(
-            f"Compatibility: {len(used)} team(s) need a host the table forbids "
-            f"(e.g. {rows[0]['id']}: {rows[0]['detail']})."
-        )
+        lines = [f"Compatibility: {len(used)} team(s) need a host the table does not allow (e.g. {words[0]})."]
+    else:
+        lines = []
     return rows, lines
 
 
@@ -553,8 +574,7 @@ def _explain_access(
         .sort_values(ascending=False)
     )
     names = [
-        str(h.at[i, "name"]) + (" (locked for disposal)" if h.at[i, "lock"] == "dispose" else "")
-        for i in ranked.index[:3]
+        _holding(h, i) + (" (locked for disposal)" if h.at[i, "lock"] == "dispose" else "") for i in ranked.index[:3]
     ]
     # threshold that the plan's providers would need to reach the required share
     providers_after = _providers_after(built, x, service)

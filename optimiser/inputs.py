@@ -1026,8 +1026,10 @@ def _check_feasibility(
             {
                 "what": "setting",
                 "id": "max_hubs",
-                "problem": f"{locked_hubs} hubs are locked to be kept ({which}), more than max_hubs = {s.max_hubs}",
-                "action": f"raise max_hubs to at least {locked_hubs} or unlock some hubs",
+                "problem": f"{locked_hubs} hubs are locked to be kept ({which}), more than the {s.max_hubs} the "
+                "scenario allows (max_hubs)",
+                "action": f"allow at least {locked_hubs} hubs (more may be needed to house every team), or unlock "
+                "some hubs",
             }
         )
     if s.objective in ("max_coverage", "least_travel") and s.p is not None:
@@ -1131,7 +1133,10 @@ def _homeless(
                 f"is within {limit:g} km (the nearest, {h['name'].iloc[host_pos[nearest]]}, is {km[nearest]:.1f} km "
                 "away)"
             )
-            action = f"unlock the holding or raise relocation_limit_km to at least {np.ceil(km[nearest] * 10) / 10:.1f}"
+            action = (
+                "unlock the holding, or let teams move at least "
+                f"{np.ceil(km[nearest] * 10) / 10:.1f} km (relocation_limit_km)"
+            )
         problems.append({"what": "team", "id": tid, "problem": problem, "action": action})
     return problems
 

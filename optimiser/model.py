@@ -259,7 +259,7 @@ def build_model(
     scale = 1.0
     if relax:
         primary = np.zeros(model.n_cols)
-        _breaking_pairs(model, pairs, cols, relax)
+        _breaking_pairs(model, data, pairs, cols, relax)
     elif hold_coverage is not None and s.objective == "max_coverage":
         primary = _coverage_objective(model.n_cols, data, cols)
         used = np.flatnonzero(primary)
@@ -645,14 +645,36 @@ def _no_worse_off(
     )
 
 
-def _breaking_pairs(model: LinearModel, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]) -> None:
-    """In a diagnosis, an assignment that breaks the relocation limit or compatibility costs slack."""
-    for family in ("relocation_limit", "compatibility"):
-        if family not in relax:
-            continue
-        mask = (pairs["breaks"] == family).to_numpy()
+def _breaking_pairs(
+    model: LinearModel, data: ModelData, pairs: pd.DataFrame, cols: _Columns, relax: frozenset[str]
+) -> None:
+    """In a diagnosis, an assignment that breaks the relocation limit or compatibility costs slack.
+
+    A move beyond the limit costs the km the limit would have to rise by: one slack
+    ``slack_relocation_km`` at least ``(km - limit) assign`` for each such move, so the
+    least slack is the smallest raise of the limit; each such move also costs a little
+    (1/1,000), so no needless far move is made. A forbidden host costs 1 a team.
+    """
+    if "compatibility" in relax:
+        mask = (pairs["breaks"] == "compatibility").to_numpy()
         if mask.any():
-            model.add_objective(cols.assign.to_numpy()[mask], _SLACK_WEIGHT[family])
+            model.add_objective(cols.assign.to_numpy()[mask], _SLACK_WEIGHT["compatibility"])
+    if "relocation_limit" in relax and data.scenario.relocation_limit_km is not None:
+        far = np.flatnonzero((pairs["breaks"] == "relocation_limit").to_numpy())
+        if not len(far):
+            return
+        raise_km = _slack(model, "relocation_limit", pd.Index(["raise_km"]), 1.0, name="relocation_km")
+        model.add_objective(cols.assign.to_numpy()[far], 1e-3)
+        excess = pairs["km"].to_numpy(float)[far] - float(data.scenario.relocation_limit_km)
+        n = len(far)
+        model.add_constraints(
+            "relocation_raise",
+            pairs.index[far],
+            rows=np.concatenate([np.arange(n), np.arange(n)]),
+            cols=np.concatenate([cols.assign.to_numpy()[far], np.repeat(raise_km, n)]),
+            coefs=np.concatenate([np.maximum(excess, 0.0), -np.ones(n)]),
+            upper=0.0,
+        )
 
 
 # --- objectives ----------------------------------------------------------------------------

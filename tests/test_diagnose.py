@@ -76,7 +76,7 @@ def test_max_hubs_below_what_capacity_allows():
     )
     diagnosis = infeasible(holdings, teams, scenario(max_hubs=1))
     assert "max_hubs" in diagnosis.blocking and "capacity" in diagnosis.blocking
-    assert "at least 2 hubs must be kept; the maximum (max_hubs) is 1" in str(diagnosis)
+    assert "at least 2 hubs must be kept; the scenario allows at most 1" in str(diagnosis)
     assert "Capacity: 20.0 FTE more room is needed" in str(diagnosis)
 
 
@@ -109,7 +109,7 @@ def test_a_relaxed_search_stopped_by_its_time_limit_gives_a_range_not_a_minimum(
     monkeypatch.setattr(diagnose_module, "solve", stopped_early)
     diagnosis = infeasible(holdings, teams, scenario(max_hubs=1))
     assert (
-        "Hubs: keeping 3 hubs is enough (the maximum, max_hubs, is 1); the fewest that would do lies between 2 and 3"
+        "Hubs: keeping 3 hubs is enough (the scenario allows at most 1); the fewest that would do lies between 2 and 3"
         in str(diagnosis)
     )
     assert "at least" not in diagnosis.alone["max_hubs"]
@@ -144,9 +144,34 @@ def test_relocation_limit_or_capacity():
     diagnosis = infeasible(holdings, teams, scenario(relocation_limit_km=10.0))
     assert {"capacity", "relocation_limit"} <= set(diagnosis.blocking)
     text = str(diagnosis)
-    assert "the limit would have to rise to 15.0 km" in text
+    assert "the furthest a team moves would have to rise from 10 km to 15.0 km" in text
     assert "Capacity: 10.0 FTE more room is needed, at Near Office" in text
-    assert diagnosis.alone["relocation_limit"].startswith("Relocation limit: 1 team(s)")
+    assert diagnosis.alone["relocation_limit"].startswith(
+        "Relocation limit: the furthest a team moves would have to rise from 10 km to 15.0 km"
+    )
+
+
+def test_the_relocation_limit_suggested_is_the_smallest_that_works_and_a_forbidden_host_is_within_it():
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 30, "locked_dispose": True},
+            {"holding_id": "S", "name": "Small Office", "x": 200, "y": 0, "workstations": 12, "locked_retain": True},
+            # cheaper to run than the nearest: a count of broken moves does not tell them apart
+            {"holding_id": "F", "name": "Far Office", "x": 1700, "y": 0, "workstations": 20, "running_cost_gbp": 1},
+            {"holding_id": "N", "name": "Near Office", "x": 900, "y": 0, "workstations": 20},
+            {"holding_id": "L", "name": "Library", "x": 300, "y": 0, "workstations": 20, "use_class": "library"},
+            {"holding_id": "G", "name": "Far Library", "x": 6000, "y": 0, "workstations": 20, "use_class": "library"},
+        ],
+        [
+            {"team_id": "T1", "holding_id": "A", "fte": 10, "partner": "Probation", "partner_type": "probation"},
+            {"team_id": "T2", "holding_id": "A", "fte": 10, "partner": "Probation", "partner_type": "probation"},
+        ],
+    )
+    holdings.loc[holdings["holding_id"] == "A", ["partner", "partner_type"]] = ["Probation", "probation"]
+    diagnosis = infeasible(holdings, teams, scenario(relocation_limit_km=0.5))
+    assert "rise from 0.5 km to 0.9 km" in diagnosis.alone["relocation_limit"]
+    # the library 300 m away, not the one 6 km away that would break the limit as well
+    assert "moving to Library, a library the table closes to probation teams" in diagnosis.alone["compatibility"]
 
 
 def test_no_worse_off_cannot_hold_when_a_locked_disposal_displaces_another_partner():
@@ -191,7 +216,10 @@ def test_compatibility_or_capacity():
     diagnosis = infeasible(holdings, teams, scenario())
     assert {"compatibility", "capacity"} <= set(diagnosis.blocking)
     text = str(diagnosis)
-    assert "probation team can only go to Big Library (library), not allowed by the compatibility table" in text
+    assert (
+        "Probation's office team (10 FTE) at Holding P moving to Big Library, "
+        "a library the table closes to probation teams" in text
+    )
     assert "Capacity: 8.0 FTE more room is needed, at Small Office" in text
 
 
@@ -210,7 +238,7 @@ def test_impossible_inputs_are_refused_before_solving_with_the_numbers():
     teams = teams[teams["team_id"] == "T"]
     with pytest.raises(ScenarioError, match="p = 1, but 2 hubs are locked to be kept"):
         optimise(holdings, teams, scenario(objective="least_travel", p=1))
-    locked = r"2 hubs are locked to be kept \(Holding A; Holding B\), more than max_hubs = 1"
+    locked = r"2 hubs are locked to be kept \(Holding A; Holding B\), more than the 1 the scenario allows \(max_hubs\)"
     with pytest.raises(ScenarioError, match=locked):
         optimise(holdings, teams, scenario(max_hubs=1))
     with pytest.raises(ScenarioError, match="needs the access inputs"):
@@ -246,14 +274,14 @@ def homeless_team(fte: float, use_class: str = "office"):
             "office",
             0.05,
             "no hub it may use with room for its 5.0 FTE is within 0.05 km (the nearest, Near Hub, is 0.1 km away)",
-            "raise relocation_limit_km to at least 0.1",
+            "let teams move at least 0.1 km (relocation_limit_km)",
         ),
         (
             20,
             "office",
             0.15,
             "no hub it may use with room for its 20.0 FTE is within 0.15 km (the nearest, Far Hub, is 0.2 km away)",
-            "raise relocation_limit_km to at least 0.2",
+            "let teams move at least 0.2 km (relocation_limit_km)",
         ),
         (
             50,

@@ -398,13 +398,13 @@ def test_command_line_writes_why_a_scenario_is_refused_before_solving(tmp_path, 
     scenario.write_text('[rules]\nmax_hubs = 1\n[money]\nstart_date = "2025-04-01"\n')
     monkeypatch.setattr("estate.place.load_place", lambda directory=None: trafford)
     assert main(["optimise", "--scenario", str(scenario), "--out", str(tmp_path / "out")]) == 1
-    assert "more than max_hubs = 1" in capsys.readouterr().out
+    assert "more than the 1 the scenario allows (max_hubs)" in capsys.readouterr().out
     summary = json.loads((tmp_path / "out" / "summary.json").read_text())
     assert summary["status"] == "refused"
     assert summary["scenario"]["max_hubs"] == 1
     problems = pd.read_csv(tmp_path / "out" / "problems.csv", encoding="utf-8-sig")
     assert list(problems.columns) == ["what", "id", "problem", "action"]
-    assert problems.loc[0, "id"] == "max_hubs" and "raise max_hubs to at least" in problems.loc[0, "action"]
+    assert problems.loc[0, "id"] == "max_hubs" and "allow at least" in problems.loc[0, "action"]
     assert not (tmp_path / "out" / "disposals.csv").exists()
 
 
