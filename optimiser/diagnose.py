@@ -578,7 +578,7 @@ def _explain_access(
     ]
     # threshold that the plan's providers would need to reach the required share
     providers_after = _providers_after(built, x, service)
-    threshold = _threshold_needed(data, service, providers_after, weights, float(info["required_share"]))
+    threshold = _threshold_needed(data, service, providers_after, now_providers, weights)
     label = str(info["label"])
     population = str(info["population"])
     who = (
@@ -641,19 +641,31 @@ def _providers_after(built: PlanModel, x: np.ndarray, service: str) -> set[str]:
 
 
 def _threshold_needed(
-    data: ModelData, service: str, providers: set[str], weights: pd.Series, required: float
+    data: ModelData, service: str, providers: set[str], today: set[str], weights: pd.Series
 ) -> float | None:
-    """Smallest threshold at which the plan's providers reach the required share (None if beyond the cost table)."""
-    unit = data.services.set_index("service").at[service, "unit"]
-    costs = data.costs[data.costs["unit"] == unit]
-    costs = costs[costs["holding_id"].isin(providers) & costs["zone_id"].isin(weights.index)]
-    nearest = costs.groupby("zone_id")["cost"].min().reindex(weights.index)
+    """Smallest threshold at which the plan's providers reach the share that threshold would require.
+
+    A wider threshold reaches more residents from today's estate too, and a plan must keep
+    today's share where it is below the standard, so the share required rises with the
+    threshold: at threshold ``T`` the plan must reach ``min(standard, today's share at T)``.
+    ``None`` when no threshold within the cost table does.
+    """
+    info = data.services.set_index("service").loc[service]
+    costs = data.costs[data.costs["unit"] == info["unit"]]
+    costs = costs[costs["zone_id"].isin(weights.index)]
     total = float(weights.sum())
     if total <= 0:
         return None
-    order = nearest.sort_values()
-    reached = weights.reindex(order.index).cumsum() / total
-    ok = order[(reached >= required - 1e-9).to_numpy() & order.notna().to_numpy()]
-    if not len(ok):
-        return None
-    return float(ok.iloc[0])
+
+    def nearest(holdings: set[str]) -> np.ndarray:
+        mine = costs[costs["holding_id"].isin(holdings)]
+        return mine.groupby("zone_id")["cost"].min().reindex(weights.index).to_numpy(float)
+
+    plan, now = nearest(providers), nearest(today)
+    w = weights.to_numpy(float)
+    for threshold in np.unique(plan[np.isfinite(plan)]):
+        reached = w[plan <= threshold + 1e-9].sum() / total
+        required = min(float(info["share"]), w[now <= threshold + 1e-9].sum() / total)
+        if reached >= required - 1e-9 and threshold > float(info["threshold"]) + 1e-9:
+            return float(threshold)
+    return None

@@ -132,6 +132,28 @@ def test_a_relaxed_search_starts_from_todays_estate_with_the_slack_it_needs():
     assert relaxed.model.values(x, "slack_max_hubs").sum() == pytest.approx(2.0)
 
 
+def test_the_threshold_suggested_holds_once_applied_though_it_raises_todays_share_too():
+    gp = {"workstations": 10, "use_class": "gp_surgery", "services": "gp"}
+    holdings, teams = estate(
+        [
+            {"holding_id": "G1", "name": "Near Surgery", "x": 500, "y": 0, "locked_dispose": True, **gp},
+            {"holding_id": "G2", "name": "East Surgery", "x": 6500, "y": 0, "locked_retain": True, **gp},
+        ],
+        [],
+    )
+    z = zones([("Z1", 0, 0, 100.0), ("Z2", 5000, 0, 100.0), ("Z3", 10000, 0, 100.0)])
+    rules = standards([("gp", 1.0, 0.9)])
+    costs = straight_line_costs(z, holdings, 10.0)
+    diagnosis = infeasible(holdings, teams, scenario(), access=AccessInputs(z, costs, rules))
+    # today a third of residents are within 1 km, so a plan must keep a third; East Surgery reaches a third
+    # within 1.5 km, but within 1.5 km today's estate reaches two thirds: 1.5 km would not do
+    line = diagnosis.alone["access_standard"]
+    assert "the threshold rises to 6.50 km" in line
+    # and applied, it does
+    plan = optimise(holdings, teams, scenario(), access=AccessInputs(z, costs, standards([("gp", 6.5, 0.9)])))
+    assert plan.has_plan
+
+
 def test_relocation_limit_or_capacity():
     holdings, teams = estate(
         [
