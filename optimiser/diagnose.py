@@ -24,8 +24,8 @@ from optimiser.inputs import ModelData
 from optimiser.model import MILLION, PlanModel, build_model, status_quo
 from optimiser.solve import SolveResult, solve
 
-FINDING_COLUMNS: tuple[str, ...] = ("family", "id", "name", "detail", "needed", "limit")
-"""Columns of the findings table: what blocks, where, and by how much."""
+FINDING_COLUMNS: tuple[str, ...] = ("rule", "family", "id", "name", "detail", "needed", "limit")
+"""Columns of the findings table: what blocks (the rule in words, and its key), where, and by how much."""
 
 _LABEL = {
     "locks": "locks",
@@ -73,11 +73,17 @@ class Diagnosis:
     findings: pd.DataFrame
     alone: dict[str, str] = field(default_factory=dict)
     together: tuple[str, ...] = ()
+    together_proven: bool = True
+
+    @property
+    def together_heading(self) -> str:
+        """The heading of :attr:`together`, saying when its search stopped before a proof."""
+        return TOGETHER if self.together_proven else TOGETHER.rstrip(":") + f" {UNPROVEN_TOGETHER}:"
 
     def __str__(self) -> str:
         lines = [self.headline, *(f"  - {m}" for m in self.messages)]
         if self.together:
-            lines += [f"  {TOGETHER}", *(f"    - {m}" for m in self.together)]
+            lines += [f"  {self.together_heading}", *(f"    - {m}" for m in self.together)]
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +94,7 @@ class Diagnosis:
             "messages": list(self.messages),
             "alone": dict(self.alone),
             "together": list(self.together),
+            "together_heading": self.together_heading,
             "findings": self.findings.astype(object).where(self.findings.notna(), None).to_dict(orient="records"),
         }
 
@@ -163,7 +170,10 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
             # and the smallest such relaxation only once the search has proven its optimum
             rows, lines = _explain(family, single, single_result)
             if lines and single_result.status != "optimal":
-                lines = [_unproven(family, single, single_result, lines[0], limit), *lines[1:]]
+                lines = [
+                    _unproven(family, single, single_result, lines[0], limit),
+                    *(f"{line.rstrip('.')} (from the same search, not proven)." for line in lines[1:]),
+                ]
             alone[family] = lines[0] if lines else f"relaxing the {label} alone is enough"
             enough.append(family)
             enough_lines += lines
@@ -183,9 +193,21 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
         together += lines
         findings += rows
     messages = enough_lines + other_lines
+    proven = result.status == "optimal"
     blocking = [f for f in _ORDER if f in used or f in enough]
+    # a family seen only in an unproven compromise may not be needed at all
+    perhaps = [] if proven else [f for f in blocking if f not in enough]
+    sure = [f for f in blocking if f not in perhaps]
     if blocking:
-        headline = f"No plan meets the scenario: it is blocked by the {', '.join(_LABEL[f] for f in blocking)}."
+        headline = "No plan meets the scenario: it is blocked by the " + (
+            ", ".join(_LABEL[f] for f in sure) if sure else "rules below"
+        )
+        if perhaps:
+            headline += (
+                f"{' and perhaps' if sure else ':'} the {', '.join(_LABEL[f] for f in perhaps)} (from a search "
+                f"stopped at {limit:g} s, before proving it needs them)"
+            )
+        headline += "."
         if enough:
             headline += " Relaxing any one of these is enough: " + ", ".join(_LABEL[f] for f in _order(enough)) + "."
         else:
@@ -196,13 +218,15 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
         headline=headline,
         blocking=tuple(blocking),
         messages=tuple(messages),
-        findings=pd.DataFrame(findings, columns=list(FINDING_COLUMNS)),
+        findings=_with_rules(pd.DataFrame(findings, columns=list(FINDING_COLUMNS))),
         alone=alone,
         together=tuple(together),
+        together_proven=proven,
     )
 
 
 TOGETHER = "With every rule relaxed at once, one way through:"
+UNPROVEN_TOGETHER = "(a search stopped before proving this the least change; some of it may not be needed)"
 """Heading of the findings from the compromise that relaxes every family together: their
 figures trade one family's slack against another's at the diagnosis's weights, so they show
 what blocks the scenario, not the smallest change to any one rule."""
@@ -345,6 +369,11 @@ def _slack(built: PlanModel, x: np.ndarray, name: str) -> pd.Series:
         return pd.Series(dtype=float)
     values = built.model.values(x, f"slack_{name}")
     return values[values > _TOL]
+
+
+def _with_rules(findings: pd.DataFrame) -> pd.DataFrame:
+    """The findings with each rule named in words beside its key."""
+    return findings.assign(rule=findings["family"].map(_LABEL))
 
 
 def _holding(h: pd.DataFrame, hid: str) -> str:

@@ -60,21 +60,20 @@ if not plan.has_plan:
             st.markdown(f"- {message}")
         together = getattr(plan.diagnosis, "together", ())
         if together:
-            st.markdown(TOGETHER + "\n" + "\n".join(f"- {line}" for line in together))
+            heading = getattr(plan.diagnosis, "together_heading", TOGETHER)
+            st.markdown(heading + "\n" + "\n".join(f"- {line}" for line in together))
         # the rules not enough alone (those that are, or are not known, have their line above)
         for words in plan.diagnosis.alone.values():
             if words.endswith("alone is not enough"):
                 st.caption(words[0].upper() + words[1:] + ".")
         if len(plan.diagnosis.findings):
-            findings = plan.diagnosis.findings.assign(
-                family=plan.diagnosis.findings["family"].astype(str).str.replace("_", " ")
-            )
+            findings = plan.diagnosis.findings.drop(columns="family", errors="ignore")
             st.dataframe(
                 findings,
                 hide_index=True,
                 width="stretch",
                 column_config={
-                    "family": "Rule",
+                    "rule": "Rule",
                     "id": "Id",
                     "name": "Where",
                     "detail": "What",

@@ -154,6 +154,52 @@ def test_the_threshold_suggested_holds_once_applied_though_it_raises_todays_shar
     assert plan.has_plan
 
 
+def test_a_rule_seen_only_in_an_unproven_compromise_is_said_to_be_perhaps_needed(monkeypatch):
+    import dataclasses
+    import sys
+
+    diagnose_module = sys.modules["optimiser.diagnose"]
+    holdings, teams = estate(
+        [
+            {
+                "holding_id": "L",
+                "name": "Library",
+                "x": 0,
+                "y": 0,
+                "workstations": 20,
+                "use_class": "library",
+                "services": "library",
+                "locked_dispose": True,
+            },
+            {"holding_id": "O", "name": "Town Hall", "x": 5000, "y": 0, "workstations": 100},
+        ],
+        [{"team_id": "TL", "holding_id": "L", "fte": 10, "service": "library"}],
+    )
+    z = zones([("Z1", 0, 0, 100.0), ("Z3", 5000, 0, 10.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
+    real = diagnose_module.solve
+
+    def as_if_stopped(model, scenario, **kwargs):
+        # the access rule's own search finds nothing in time; the compromise stops before its proof
+        relaxed = {name for name in model.variables if name.startswith("slack_")}
+        result = real(model, scenario, **kwargs)
+        if relaxed == {"slack_access_standard"}:
+            return dataclasses.replace(result, status="no plan found", x=None)
+        if len(relaxed) > 1:
+            return dataclasses.replace(result, status="feasible", gap=0.5)
+        return result
+
+    monkeypatch.setattr(diagnose_module, "solve", as_if_stopped)
+    diagnosis = infeasible(holdings, teams, scenario(), access=access)
+    assert diagnosis.headline.startswith(
+        "No plan meets the scenario: it is blocked by the locks and perhaps the access standards (from a search "
+        "stopped at"
+    )
+    assert "stopped before proving" in diagnosis.together_heading and "may not be needed" in str(diagnosis)
+    assert list(diagnosis.findings.columns[:2]) == ["rule", "family"]
+    assert set(diagnosis.findings["rule"]) <= {"locks", "access standards"}
+
+
 def test_relocation_limit_or_capacity():
     holdings, teams = estate(
         [
