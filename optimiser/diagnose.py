@@ -12,7 +12,7 @@ lock to lift, how far a team would have to move).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -141,6 +141,7 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
     limit = time_limit if time_limit is not None else max(5.0, data.scenario.time_limit_s / 4)
     families = applicable_families(data)
     extra = breaking_pairs(data)
+    data = _with_hosts_of(data, extra)
     built = build_model(data, relax=set(families), extra_pairs=extra)
     # each relaxed search starts from today's estate, its rows met by their slack
     result = _relaxed_solve(built, limit)
@@ -252,6 +253,41 @@ def _unproven(family: str, built: PlanModel, result: SolveResult, line: str, lim
             "the search had."
         )
     return f"{line.rstrip('.')} (enough, but not proven the smallest change: the search stopped at {limit:g} s)."
+
+
+def _with_hosts_of(data: ModelData, extra: pd.DataFrame) -> ModelData:
+    """The data with the hosts of ``extra`` assignments as potential providers of their teams' services.
+
+    A team moved beyond the limit, or to a host the table forbids, takes its service with it,
+    as on any other move: without this, relaxing those rules could never restore access.
+    """
+    if not len(extra) or not len(data.services):
+        return data
+    services = data.services.set_index("service")
+    moved = pd.DataFrame(
+        {
+            "holding_id": extra["holding_id"].to_numpy(dtype=object),
+            "service": data.teams["delivers"].reindex(extra["team_id"]).to_numpy(dtype=object),
+        }
+    ).explode("service")
+    moved = moved[moved["service"].isin(services.index)].drop_duplicates()
+    known = pd.MultiIndex.from_frame(data.providers[["holding_id", "service"]])
+    moved = moved[~pd.MultiIndex.from_frame(moved).isin(known)]
+    if not len(moved):
+        return data
+    providers = pd.concat([data.providers, moved.assign(fixed=False)], ignore_index=True)
+    reach = [data.reach]
+    for service, hosts in moved.groupby("service")["holding_id"]:
+        unit, threshold = services.at[service, "unit"], float(services.at[service, "threshold"])
+        zones = data.zone_weights.loc[data.zone_weights["service"] == service, "zone_id"]
+        near = data.costs[
+            (data.costs["unit"] == unit)
+            & data.costs["holding_id"].isin(hosts)
+            & (data.costs["cost"] <= threshold + 1e-9)
+            & data.costs["zone_id"].isin(zones)
+        ]
+        reach.append(near[["zone_id", "holding_id", "cost"]].assign(service=service)[list(data.reach.columns)])
+    return replace(data, providers=providers, reach=pd.concat(reach, ignore_index=True))
 
 
 def breaking_pairs(data: ModelData) -> pd.DataFrame:

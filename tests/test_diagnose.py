@@ -200,6 +200,34 @@ def test_a_rule_seen_only_in_an_unproven_compromise_is_said_to_be_perhaps_needed
     assert set(diagnosis.findings["rule"]) <= {"locks", "access standards"}
 
 
+def test_a_team_moved_beyond_the_limit_in_a_diagnosis_takes_its_service_with_it():
+    holdings, teams = estate(
+        [
+            {
+                "holding_id": "P",
+                "name": "Probation Office",
+                "x": 0,
+                "y": 0,
+                "workstations": 30,
+                "use_class": "probation_office",
+                "services": "probation",
+                "locked_dispose": True,
+            },
+            {"holding_id": "S", "name": "West Office", "x": -500, "y": 0, "workstations": 12},
+            {"holding_id": "F", "name": "East Office", "x": 1100, "y": 0, "workstations": 20},
+        ],
+        [
+            {"team_id": "T1", "holding_id": "P", "fte": 10, "service": "probation"},
+            {"team_id": "T2", "holding_id": "P", "fte": 10},
+        ],
+    )
+    z = zones([("Z1", 1000, 0, 100.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("probation", 1.2, 1.0)]))
+    diagnosis = infeasible(holdings, teams, scenario(relocation_limit_km=1.0), access=access)
+    # the probation team can only keep residents within reach from East Office, 1.1 km away
+    assert "rise from 1 km to 1.1 km" in diagnosis.alone["relocation_limit"]
+
+
 def test_relocation_limit_or_capacity():
     holdings, teams = estate(
         [
