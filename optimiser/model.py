@@ -723,29 +723,34 @@ def _coverage_objective(n_cols: int, data: ModelData, cols: _Columns) -> np.ndar
 def status_quo(built: PlanModel) -> np.ndarray:
     """Column values of "keep everything, move nobody" (holdings locked for disposal leave).
 
-    A starting point for the solver: it meets every constraint unless a locked disposal
-    displaces a team, the budget or hub limits are already exceeded, or ``p`` differs
-    from today's number of hubs (the solver then ignores it).
+    A starting point for the solver. A team a locked disposal displaces moves to its
+    nearest kept host with room (:func:`_rehoused`); with the locks relaxed, such a
+    holding is kept instead, its lock's slack paying. It meets every constraint unless
+    a displaced team finds no room, the budget or hub limits are already exceeded, or
+    ``p`` differs from today's number of hubs (the solver then ignores it).
     """
     model, data = built.model, built.data
     x = np.zeros(model.n_cols)
     lock = data.holdings["lock"]
-    keep = (lock != "dispose").to_numpy()
+    # with the locks relaxed, today's estate keeps a holding locked for disposal (its slack pays)
+    keep = ((lock != "dispose") | ("locks" in built.relaxed)).to_numpy()
     x[model.variables["retain"].positions] = keep.astype(float)
     exits = data.exits.reset_index(drop=True)
     leaving = exits[exits["holding_id"].isin(lock.index[~keep])]
     first = leaving.sort_values("npv", ascending=False).drop_duplicates("holding_id").index.to_numpy()
     x[model.variables["exit"].start + first] = 1.0
     stay = built.pairs["stay"].to_numpy(bool)
-    x[model.variables["assign"].positions[stay]] = 1.0
+    assign = model.variables["assign"].positions
+    x[assign[stay]] = 1.0
+    x[assign[_rehoused(built, keep)]] = 1.0
     retained = pd.Series(keep, index=lock.index)
     if len(data.providers):
         fixed = data.providers["fixed"].to_numpy(bool) & retained.reindex(data.providers["holding_id"]).to_numpy(bool)
-        staying = built.pairs[stay]
-        delivers = data.teams["delivers"].reindex(staying["team_id"]).to_numpy(dtype=object)
+        housed = built.pairs[x[assign] > 0.5]
+        delivers = data.teams["delivers"].reindex(housed["team_id"]).to_numpy(dtype=object)
         served = {
-            (home, service)
-            for home, services in zip(staying["holding_id"].to_numpy(dtype=object), delivers, strict=True)
+            (host, service)
+            for host, services in zip(housed["holding_id"].to_numpy(dtype=object), delivers, strict=True)
             for service in services
         }
         by_team = np.array(
@@ -766,6 +771,41 @@ def status_quo(built: PlanModel) -> np.ndarray:
         cover = model.variables["cover"]
         x[cover.start + cover.keys.get_indexer(covered)] = 1.0
     return _least_slack(model, x) if built.relaxed else x
+
+
+def _rehoused(built: PlanModel, keep: np.ndarray) -> np.ndarray:
+    """Moves for the teams a locked disposal displaces: each to its nearest kept host with room.
+
+    Positions in ``built.pairs``, nearest first, biggest team first, into the room the
+    staying teams leave; a team with no such host stays unhoused (the start is then
+    not a plan, and the solver looks for one from the rest of it).
+    """
+    data, pairs = built.data, built.pairs
+    h, t = data.holdings, data.teams
+    kept = pd.Series(keep, index=h.index)
+    stay = pairs["stay"].to_numpy(bool)
+    housed = set(pairs.loc[stay, "team_id"])
+    displaced = t.index[~t.index.isin(housed)]
+    if not len(displaced):
+        return np.zeros(0, dtype=int)
+    room = h["capacity_fte"].astype(float) - t[t.index.isin(housed)].groupby("home")["fte"].sum().reindex(
+        h.index
+    ).fillna(0.0)
+    options = pairs.assign(position=np.arange(len(pairs)))[~stay & pairs["team_id"].isin(displaced).to_numpy()]
+    options = options[kept.reindex(options["holding_id"]).to_numpy(bool)].sort_values("km", kind="stable")
+    by_team = {team_id: group for team_id, group in options.groupby("team_id", sort=False)}
+    chosen = []
+    for team_id in t.loc[displaced, "fte"].sort_values(ascending=False).index:
+        if team_id not in by_team:
+            continue
+        fte = float(t.at[team_id, "fte"])
+        group = by_team[team_id]
+        for position, host in zip(group["position"], group["holding_id"], strict=True):
+            if room[host] >= fte - 1e-9:
+                room[host] -= fte
+                chosen.append(position)
+                break
+    return np.asarray(chosen, dtype=int)
 
 
 def _least_slack(model: LinearModel, x: np.ndarray) -> np.ndarray:

@@ -228,6 +228,33 @@ def test_a_team_moved_beyond_the_limit_in_a_diagnosis_takes_its_service_with_it(
     assert "rise from 1 km to 1.1 km" in diagnosis.alone["relocation_limit"]
 
 
+def test_todays_estate_starts_the_search_with_a_locked_disposals_teams_rehoused():
+    from optimiser import prepare
+    from optimiser.model import build_model, status_quo
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 30, "locked_dispose": True},
+            {"holding_id": "N", "x": 800, "y": 0, "workstations": 20},
+            {"holding_id": "F", "x": 3000, "y": 0, "workstations": 40},
+        ],
+        [
+            {"team_id": "T1", "holding_id": "A", "fte": 15},
+            {"team_id": "T2", "holding_id": "A", "fte": 12},
+            {"team_id": "TN", "holding_id": "N", "fte": 4},
+        ],
+    )
+    built = build_model(prepare(holdings, teams, scenario()))
+    x = status_quo(built)
+    # the bigger team takes the room left in the near office, the other goes further: a plan at once
+    housed = built.model.values(x, "assign")
+    assert sorted(housed[housed > 0.5].index) == [("T1", "N"), ("T2", "F"), ("TN", "N")]
+    assert built.model.satisfies(x)
+    # with the locks relaxed, today's estate keeps the holding and the lock's slack pays
+    relaxed = build_model(prepare(holdings, teams, scenario()), relax={"locks"})
+    assert relaxed.model.satisfies(status_quo(relaxed))
+
+
 def test_relocation_limit_or_capacity():
     holdings, teams = estate(
         [
