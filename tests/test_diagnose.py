@@ -18,12 +18,13 @@ def infeasible(holdings, teams, s, **kwargs):
     return plan.diagnosis
 
 
-def test_library_locked_for_disposal_blocks_the_access_standard():
-    holdings, teams = estate(
+def library_locked_for_disposal(name: str):
+    """A library (its staff deliver the service) locked for disposal, and a town hall 5 km away."""
+    return estate(
         [
             {
                 "holding_id": "L",
-                "name": "Sale Waterside Library",
+                "name": name,
                 "x": 0,
                 "y": 0,
                 "workstations": 20,
@@ -35,6 +36,10 @@ def test_library_locked_for_disposal_blocks_the_access_standard():
         ],
         [{"team_id": "TL", "holding_id": "L", "fte": 10, "service": "library"}],
     )
+
+
+def test_library_locked_for_disposal_blocks_the_access_standard():
+    holdings, teams = library_locked_for_disposal("Sale Waterside Library")
     z = zones([("Z1", 0, 0, 100.0), ("Z2", 300, 0, 50.0), ("Z3", 5000, 0, 10.0)])
     access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
     diagnosis = infeasible(holdings, teams, scenario(), access=access)
@@ -159,22 +164,7 @@ def test_a_rule_seen_only_in_an_unproven_compromise_is_said_to_be_perhaps_needed
     import sys
 
     diagnose_module = sys.modules["optimiser.diagnose"]
-    holdings, teams = estate(
-        [
-            {
-                "holding_id": "L",
-                "name": "Library",
-                "x": 0,
-                "y": 0,
-                "workstations": 20,
-                "use_class": "library",
-                "services": "library",
-                "locked_dispose": True,
-            },
-            {"holding_id": "O", "name": "Town Hall", "x": 5000, "y": 0, "workstations": 100},
-        ],
-        [{"team_id": "TL", "holding_id": "L", "fte": 10, "service": "library"}],
-    )
+    holdings, teams = library_locked_for_disposal("Library")
     z = zones([("Z1", 0, 0, 100.0), ("Z3", 5000, 0, 10.0)])
     access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
     real = diagnose_module.solve

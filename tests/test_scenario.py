@@ -229,19 +229,33 @@ def _matrix_of(z, holdings, timed: tuple[str, ...]):
     return minutes
 
 
-def test_beside_a_matrix_standards_in_km_are_measured_in_straight_lines():
-    from optimiser import AccessInputs
-    from optimiser.synthetic import standards, straight_line_costs, zones
+def _provider_beside_a_jobcentre(holding_id: str, service: str):
+    """A costly provider of ``service`` at a zone, a jobcentre 300 m away, and an office 3 km away."""
+    from optimiser.synthetic import zones
 
     holdings, teams = estate(
         [
-            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50, "services": "gp", "running_cost_gbp": 300_000},
+            {
+                "holding_id": holding_id,
+                "x": 0,
+                "y": 0,
+                "workstations": 50,
+                "services": service,
+                "running_cost_gbp": 300_000,
+            },
             {"holding_id": "J", "x": 0, "y": 300, "workstations": 50, "services": "jobcentre"},
             {"holding_id": "B", "x": 3000, "y": 0, "workstations": 50},
         ],
         [{"team_id": "TB", "holding_id": "B", "fte": 10}],
     )
-    z = zones([("Z1", 0, 0, 100.0)])
+    return holdings, teams, zones([("Z1", 0, 0, 100.0)])
+
+
+def test_beside_a_matrix_standards_in_km_are_measured_in_straight_lines():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs
+
+    holdings, teams, z = _provider_beside_a_jobcentre("A", "gp")
     rules = standards([("gp", 1.0, 0.9), ("jobcentre", 20.0, 0.9)])
     rules.loc[rules["service"] == "jobcentre", "unit"] = "min"  # a standard in minutes only
     access = AccessInputs(
@@ -265,17 +279,9 @@ def test_beside_a_matrix_standards_in_km_are_measured_in_straight_lines():
 
 def test_a_standard_with_km_whose_providers_the_matrix_leaves_out_is_measured_in_straight_lines():
     from optimiser import AccessInputs
-    from optimiser.synthetic import standards, straight_line_costs, zones
+    from optimiser.synthetic import standards, straight_line_costs
 
-    holdings, teams = estate(
-        [
-            {"holding_id": "F", "x": 0, "y": 0, "workstations": 50, "services": "fire", "running_cost_gbp": 300_000},
-            {"holding_id": "J", "x": 0, "y": 300, "workstations": 50, "services": "jobcentre"},
-            {"holding_id": "B", "x": 3000, "y": 0, "workstations": 50},
-        ],
-        [{"team_id": "TB", "holding_id": "B", "fte": 10}],
-    )
-    z = zones([("Z1", 0, 0, 100.0)])
+    holdings, teams, z = _provider_beside_a_jobcentre("F", "fire")
     rules = standards([("fire", 1.0, 0.9), ("jobcentre", 20.0, 0.9)]).assign(threshold_minutes=[10.0, 20.0])
     straight = straight_line_costs(z, holdings, 10.0)
     access = AccessInputs(z, _matrix_of(z, holdings, ("J",)), rules, straight_line=straight)
