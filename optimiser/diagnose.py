@@ -180,16 +180,17 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
             enough_lines += lines
             findings += rows
             continue
-        if family not in used:  # neither enough alone nor part of the compromise: not in the story
-            continue
-        if single_result.status == "infeasible":
-            alone[family] = f"relaxing the {label} alone is not enough"
-        else:
+        if single_result.status != "infeasible":
+            # not known either way: said, even when the compromise does without it
             alone[family] = (
                 f"whether relaxing the {label} alone is enough is not known: no answer within {limit:g} s "
                 "(a longer time limit gives the diagnosis longer too)"
             )
             other_lines.append(alone[family][0].upper() + alone[family][1:] + ".")
+        if family not in used:  # not enough alone (or not known) and not part of the compromise
+            continue
+        if single_result.status == "infeasible":
+            alone[family] = f"relaxing the {label} alone is not enough"
         rows, lines = _explain(family, built, result, smallest=False)
         together += lines
         findings += rows

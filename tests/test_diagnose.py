@@ -245,6 +245,32 @@ def test_todays_estate_starts_the_search_with_a_locked_disposals_teams_rehoused(
     assert relaxed.model.satisfies(status_quo(relaxed))
 
 
+def test_a_rule_whose_own_search_found_nothing_in_time_is_said_to_be_unknown_not_left_out(monkeypatch):
+    import dataclasses
+    import sys
+
+    diagnose_module = sys.modules["optimiser.diagnose"]
+    holdings, teams = library_locked_for_disposal("Library")
+    z = zones([("Z1", 0, 0, 100.0), ("Z3", 5000, 0, 10.0)])
+    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
+    real = diagnose_module.solve
+
+    def access_search_stopped(model, scenario, **kwargs):
+        result = real(model, scenario, **kwargs)
+        relaxed = {name for name in model.variables if name.startswith("slack_")}
+        if relaxed == {"slack_access_standard"}:
+            return dataclasses.replace(result, status="no plan found", x=None)
+        return result
+
+    monkeypatch.setattr(diagnose_module, "solve", access_search_stopped)
+    # and the compromise does without it: lifting the lock costs less than losing residents
+    weights = sys.modules["optimiser.model"]._SLACK_WEIGHT
+    monkeypatch.setitem(weights, "access_standard", 100.0)
+    diagnosis = infeasible(holdings, teams, scenario(), access=access)
+    assert diagnosis.blocking == ("locks",)
+    assert "Whether relaxing the access standards alone is enough is not known" in str(diagnosis)
+
+
 def test_relocation_limit_or_capacity():
     holdings, teams = estate(
         [
