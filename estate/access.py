@@ -335,12 +335,18 @@ def _service_access(
         own_notes.append(f"{len(unlocated)} providers have no location and were not counted ({listing(unlocated)})")
     use_matrix = _uses_matrix(standard, matrix)
     untimed = _untimed(providers, matrix) if use_matrix and untimed_by_straight_line else []
-    if untimed:
-        # the matrix says nothing of this service: straight lines, as without a matrix, not 0% reached
-        # (a service whose standard is only in minutes was refused before the first service)
+    if untimed and standard["unit"] == "km":
+        # the matrix leaves out providers of this service: straight lines, as without a matrix, rather
+        # than count them as reaching nobody (a standard only in minutes keeps the matrix, its note
+        # naming them, or is refused when the matrix times none of them)
         use_matrix = False
+        some = (
+            f"any of its {len(untimed)}"
+            if len(untimed) == len(providers)
+            else f"{len(untimed)} of its {len(providers)}"
+        )
         own_notes.append(
-            f"{_source(matrix)} gives no travel time to any of its {len(untimed)} providers ({listing(untimed)}), "
+            f"{_source(matrix)} gives no travel time to {some} providers ({listing(untimed)}), "
             f"so it is measured in straight lines (within {float(standard['threshold']):g} km), not by travel "
             f"time (within {float(standard['threshold_minutes']):g} minutes); add their times to the matrix to "
             "measure it by travel time"
@@ -426,11 +432,9 @@ def _uses_matrix(standard: dict[str, Any], matrix: _CostTable | None) -> bool:
 
 
 def _untimed(providers: gpd.GeoDataFrame, matrix: _CostTable) -> list[str]:
-    """The providers' ids when the matrix gives none of them a time; empty when it times any (or none is located)."""
+    """The ids of the providers the matrix gives no time to (empty when it times every one)."""
     ids = providers["holding_id"].astype(str)
-    if ids.empty or ids.isin(matrix.timed).any():
-        return []
-    return ids.tolist()
+    return ids[~ids.isin(matrix.timed)].tolist()
 
 
 def _source(matrix: _CostTable) -> str:
@@ -448,8 +452,9 @@ def _refuse_untimed_minute_standards(holdings: gpd.GeoDataFrame, standards: pd.D
     for standard in standards.to_dict("records"):
         if standard["unit"] != "min" or not _uses_matrix(standard, matrix):
             continue
-        untimed = _untimed(_located(providers_of(holdings, str(standard["service"])))[0], matrix)
-        if untimed:
+        providers = _located(providers_of(holdings, str(standard["service"])))[0]
+        untimed = _untimed(providers, matrix)
+        if untimed and len(untimed) == len(providers):
             named.append(f"{standard['service']} ({listing(untimed)})")
             problems.append(
                 {

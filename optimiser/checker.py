@@ -428,7 +428,7 @@ def _check_access(
     """Each standard's share after the plan, measured here, against its share today.
 
     A standard is measured in minutes when the costs are a travel-time matrix, the
-    standard has minutes and the matrix times one of today's providers; else in km,
+    standard has minutes and the matrix times every one of today's providers; else in km,
     by this module's own straight-line distances (zone points, with the circuity of the
     km table), or by the km table when the zones have no points.
     """
@@ -466,7 +466,8 @@ def _check_access(
         before = building & set(h.index)
         now = {hid for hid in building - team_homes if bool(kept.get(hid, False))}
         now |= set(after.loc[delivering, "to"].dropna())
-        if matrix is not None and minutes is not None and (before & timed or not before):
+        # minutes when the matrix times every provider today (one it leaves out would reach nobody)
+        if matrix is not None and minutes is not None and before <= timed:
             threshold, shown = minutes, "min"
             share_before = _share_table(matrix, zone_ids, weight, before, threshold)
             share_after = _share_table(matrix, zone_ids, weight, now, threshold)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -894,8 +893,10 @@ def _measure(
     """How a standard is measured: ``(unit, threshold, note)``, or the problem when it cannot be.
 
     With straight-line costs, in km. With a travel-time matrix, in minutes when the
-    standard has minutes and the matrix times any of its potential providers; else in
-    straight-line km when the standard has km and ``access.straight_line`` is given.
+    standard has minutes and the matrix times every one of its providers today (with none
+    today, any host its teams could move to); else in straight-line km when the standard
+    has km and ``access.straight_line`` is given, else refused: a provider the matrix
+    leaves out would count as reaching nobody, and could go at no cost to access.
     """
     in_km = str(getattr(standard, "unit", "km") or "km") == "km"
     km = float(standard.threshold) if in_km else None
@@ -909,11 +910,14 @@ def _measure(
             "problem": f"{label}'s standard is {minutes:g} minutes, but the travel costs are straight-line km",
             "action": "give a travel-time matrix (--matrix), or give the standard a threshold in km",
         }
-    # today's providers, or where its teams could go when none offers it today: timed by the
-    # matrix only at a possible new home, today's access would read as nobody's
-    timed = access.costs.attrs.get("sites_with_times")
-    untimed = _untimed_providers(today if len(today) else potential, timed)
-    if minutes is not None and not untimed:
+    timed = _timed_sites(access.costs)
+    if len(today):
+        untimed = [str(i) for i in today if str(i) not in timed]
+        by_matrix = not untimed
+    else:  # no provider today: any host its teams could move to that the matrix times
+        untimed = [str(i) for i in potential if str(i) not in timed]
+        by_matrix = len(untimed) < len(potential) or not len(potential)
+    if minutes is not None and by_matrix:
         return "min", minutes, ""
     straight = access.straight_line is not None
     if km is not None and straight:
@@ -946,20 +950,19 @@ def _measure_words(services: pd.DataFrame, measures: dict[str, str]) -> str:
     return "; ".join(f"{measures.get(str(unit), unit)} for {listing(labels)}" for unit, labels in used.items())
 
 
-def _untimed_providers(providers: np.ndarray, timed: Iterable[str] | None) -> list[str]:
-    """A service's providers when the travel costs time none of them (empty when they time any)."""
-    if timed is None or not len(providers):
-        return []
-    ids = [str(p) for p in providers]
-    return [] if set(ids) & {str(t) for t in timed} else ids
+def _timed_sites(costs: pd.DataFrame) -> set[str]:
+    """The sites a cost table gives any time to: a matrix says (``sites_with_times``), else the sites it names."""
+    timed = costs.attrs.get("sites_with_times")
+    return {str(t) for t in (timed if timed is not None else _ids(costs["holding_id"]))}
 
 
 def _untimed_words(label: str, today: np.ndarray, untimed: list[str]) -> str:
     """Which providers a matrix gives no time to: today's, or (with none today) where its teams could go."""
     if len(today):
+        some = f"{len(untimed)} of {label}'s {len(today)}" if len(untimed) < len(today) else f"{label}'s {len(today)}"
         return (
-            f"the travel-time matrix gives no time to {label}'s {len(today)} provider{'s' if len(today) != 1 else ''} "
-            f"today ({listing([str(i) for i in today])})"
+            f"the travel-time matrix gives no time to {some} provider{'s' if len(today) != 1 else ''} "
+            f"today ({listing(untimed)})"
         )
     return (
         f"{label} has no provider today and the travel-time matrix gives no time to the {len(untimed)} holding"

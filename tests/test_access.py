@@ -236,7 +236,7 @@ def test_a_cut_off_matrix_tells_a_far_site_from_one_it_leaves_out(tmp_path, dema
     assert "H3" not in set(costs["holding_id"].astype(str)) and "H3" in costs.attrs["sites_with_times"]
     rows = access_report(demand, fire_station, rules, matrix=costs).by_service.set_index("service")
     assert rows.loc["fire", "measure"] == "travel time, minutes (from far.csv)" and rows.loc["fire", "share"] == 0
-    # left out of the matrix, it is measured in straight lines, and a jobcentre left out is named
+    # left out of the matrix, it is measured in straight lines
     left_out = tmp_path / "left_out.csv"
     left_out.write_text("zone_id,holding_id,minutes\nz1,H1,5\nz2,H1,15\n")
     costs = zone_site_costs(
@@ -246,7 +246,13 @@ def test_a_cut_off_matrix_tells_a_far_site_from_one_it_leaves_out(tmp_path, dema
     assert rows.loc["fire", "measure"] == "straight-line km (circuity 1.0)"
     assert rows.loc["fire", "share"] == pytest.approx(100 / 600)
     assert "left_out.csv gives no travel time to any of its 1 providers (H3)" in rows.loc["fire", "note"]
-    assert "1 of 2 providers have no travel times in the table" in rows.loc["jobcentre", "note"]
+    # a matrix that leaves out one of a service's providers would count it as reaching nobody: the
+    # service is measured in straight lines too, naming the one left out
+    assert (
+        "gives no travel time to 1 of its 2 providers (H2), so it is measured in straight lines"
+        in (rows.loc["jobcentre", "note"])
+    )
+    assert rows.loc["jobcentre", "measure"] == "straight-line km (circuity 1.0)"
 
 
 def test_a_minutes_only_service_the_matrix_says_nothing_of_is_refused(tmp_path, demand, fire_station):

@@ -300,6 +300,37 @@ def test_a_standard_with_km_whose_providers_the_matrix_leaves_out_is_measured_in
     assert [p["id"] for p in problems_of(caught)] == ["fire"]
 
 
+def test_a_provider_the_matrix_leaves_out_keeps_its_service_measured_in_straight_lines():
+    from optimiser import AccessInputs
+    from optimiser.synthetic import standards, straight_line_costs, zones
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "L1", "x": 0, "y": 8000, "workstations": 50, "services": "library"},
+            {
+                "holding_id": "L2",
+                "x": 0,
+                "y": 0,
+                "workstations": 50,
+                "services": "library",
+                "running_cost_gbp": 300_000,
+            },
+            {"holding_id": "B", "x": 3000, "y": 0, "workstations": 50},
+        ],
+        [{"team_id": "TB", "holding_id": "B", "fte": 10}],
+    )
+    z = zones([("Z1", 0, 0, 100.0)])
+    rules = standards([("library", 1.61, 0.95)]).assign(threshold_minutes=[15.0])
+    straight = straight_line_costs(z, holdings, 20.0)
+    # the matrix times the far library (80 minutes) and leaves out the one beside the zone
+    access = AccessInputs(z, _matrix_of(z, holdings, ("L1",)), rules, straight_line=straight)
+    plan = optimise(holdings, teams, Scenario(), access=access)
+    # counted as reaching nobody, the dear library beside the zone could go at no cost to access
+    assert plan.decisions.set_index("holding_id").at["L2", "decision"] != "dispose"
+    assert plan.access.set_index("service").at["library", "unit"] == "km"
+    assert any("gives no time to 1 of Library's 2 providers today (L2)" in note for note in plan.notes)
+
+
 def test_a_plan_is_scored_in_the_measure_its_model_used():
     from optimiser import AccessInputs
     from optimiser.synthetic import standards, straight_line_costs, zones
