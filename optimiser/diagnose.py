@@ -729,9 +729,11 @@ def _threshold_needed(
 
     plan, now = nearest(providers), nearest(today)
     w = weights.to_numpy(float)
-    for threshold in np.unique(plan[np.isfinite(plan)]):
-        reached = w[plan <= threshold + 1e-9].sum() / total
-        required = min(float(info["share"]), w[now <= threshold + 1e-9].sum() / total)
-        if reached >= required - 1e-9 and threshold > float(info["threshold"]) + 1e-9:
-            return float(threshold)
-    return None
+    # the share each reaches within every threshold at which the plan reaches more (cumulative sums)
+    thresholds = np.unique(plan[np.isfinite(plan)])
+    by_plan, by_now = np.argsort(plan), np.argsort(now)
+    reached = np.r_[0.0, np.cumsum(w[by_plan])][np.searchsorted(plan[by_plan], thresholds + 1e-9, side="right")]
+    today_share = np.r_[0.0, np.cumsum(w[by_now])][np.searchsorted(now[by_now], thresholds + 1e-9, side="right")]
+    required = np.minimum(float(info["share"]), today_share / total)
+    ok = (reached / total >= required - 1e-9) & (thresholds > float(info["threshold"]) + 1e-9)
+    return float(thresholds[ok][0]) if ok.any() else None

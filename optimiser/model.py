@@ -669,7 +669,7 @@ def _breaking_pairs(
         n = len(far)
         model.add_constraints(
             "relocation_raise",
-            pairs.index[far],
+            pd.MultiIndex.from_arrays([pairs["team_id"].to_numpy()[far], pairs["holding_id"].to_numpy()[far]]),
             rows=np.concatenate([np.arange(n), np.arange(n)]),
             cols=np.concatenate([cols.assign.to_numpy()[far], np.repeat(raise_km, n)]),
             coefs=np.concatenate([np.maximum(excess, 0.0), -np.ones(n)]),
@@ -822,11 +822,11 @@ def _least_slack(model: LinearModel, x: np.ndarray) -> np.ndarray:
     x = x.copy()
     x[columns] = 0.0
     activity = matrix @ x
-    block = matrix.tocsc()[:, columns].tocoo()  # each slack column is in one row
+    block = matrix.tocsc()[:, columns].tocoo()  # a slack column may be in several rows: the most any needs
     over = np.maximum(activity[block.row] - row_hi[block.row], 0.0)
     under = np.maximum(row_lo[block.row] - activity[block.row], 0.0)
     need = np.where(block.data < 0, over / -block.data, under / block.data)
-    x[columns[block.col]] = np.maximum(x[columns[block.col]], np.nan_to_num(need, posinf=0.0))
+    np.maximum.at(x, columns[block.col], np.nan_to_num(need, posinf=0.0))
     return x
 
 

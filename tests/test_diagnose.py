@@ -271,6 +271,34 @@ def test_a_rule_whose_own_search_found_nothing_in_time_is_said_to_be_unknown_not
     assert "Whether relaxing the access standards alone is enough is not known" in str(diagnosis)
 
 
+def test_todays_estate_starts_a_relocation_diagnosis_with_the_raise_its_moves_need():
+    from optimiser import prepare
+    from optimiser.diagnose import _with_hosts_of, breaking_pairs
+    from optimiser.model import build_model, status_quo
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 0, "y": 0, "workstations": 50, "locked_dispose": True},
+            {"holding_id": "A2", "x": 0, "y": 100, "workstations": 50, "locked_dispose": True},
+            {"holding_id": "B", "x": 1000, "y": 0, "workstations": 40},
+            {"holding_id": "C", "x": 20000, "y": 0, "workstations": 100},
+            {"holding_id": "D", "x": 30000, "y": 0, "workstations": 100},
+        ],
+        [
+            {"team_id": "TA", "holding_id": "A", "fte": 30},
+            {"team_id": "TA2", "holding_id": "A2", "fte": 20},
+            {"team_id": "TB", "holding_id": "B", "fte": 10},
+        ],
+    )
+    data = prepare(holdings, teams, scenario(relocation_limit_km=5.0))
+    extra = breaking_pairs(data)
+    built = build_model(_with_hosts_of(data, extra), relax={"relocation_limit"}, extra_pairs=extra)
+    x = status_quo(built)
+    # the second team finds room only 20 km away: the start raises the limit by 15 km, not by the last row's 0
+    assert built.model.values(x, "slack_relocation_km").iloc[0] == pytest.approx(15.0, abs=1e-3)
+    assert built.model.satisfies(x)
+
+
 def test_relocation_limit_or_capacity():
     holdings, teams = estate(
         [
