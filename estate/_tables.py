@@ -77,9 +77,14 @@ def read_table(source: TableSource, label: str | None = None, too_large: str | N
 
     raw = read_raw(source, label=label) if too_large is None else read_raw(source, label=label, too_large=too_large)
     frame = raw.frame.drop(columns="_row").astype(object)
-    if raw.decimal == ",":
-        # a semicolon export whose numbers use a decimal comma: 9,4 minutes is 9.4, not 94
-        frame = frame.apply(lambda column: with_decimal_point(column).astype(object).where(column.notna(), None))
+    # each column by the decimal mark its numbers show: a semicolon export's 9,4 minutes is 9.4, not 94,
+    # even beside a column of distances written 1.5
+    for name, mark in raw.decimals.items():
+        if name in frame.columns and mark != ".":
+            column = frame[name]
+            frame[name] = (
+                with_decimal_point(column, "," if mark == "," else ".").astype(object).where(column.notna(), None)
+            )
     frame = frame.map(_strip_cell)
     frame.index = pd.Index(raw.frame["_row"].astype(int).to_numpy(), name="row")
     if raw.geometry is None:

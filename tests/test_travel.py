@@ -412,3 +412,14 @@ def test_a_wide_matrix_keyed_by_lsoa_names_matches_the_sample_place(tmp_path):
     matrix = load_matrix(path, zones=demand, sites=sites, unmatched="drop")
     assert set(matrix["zone_id"]) == set(in_025d["zone_id"])
     assert set(matrix.loc[matrix["holding_id"] == "A", "cost"]) == {12.0}
+
+
+def test_a_semicolon_matrix_reads_its_decimal_comma_minutes_beside_a_column_written_with_points(tmp_path):
+    zones = gpd.GeoDataFrame(
+        {"zone_id": [f"Z{i}" for i in range(3)], "population": 1}, geometry=[Point(i, 0) for i in range(3)], crs=27700
+    )
+    sites = gpd.GeoDataFrame({"holding_id": ["A"], "name": ["A"]}, geometry=[Point(0, 0)], crs=27700)
+    path = tmp_path / "times.csv"
+    path.write_text("zone;site;minutes;distance_km\nZ0;A;10;1.5\nZ1;A;9,5;1\nZ2;A;12;2\n")
+    table = load_matrix(path, zones=zones, sites=sites).set_index("zone_id")["cost"]
+    assert table.to_dict() == {"Z0": 10.0, "Z1": 9.5, "Z2": 12.0}  # not 95 minutes
