@@ -182,8 +182,13 @@ def access_inputs(
             print("  note: the place has no demand file; no access standard is applied.", file=sys.stderr)
         return None
     km = standards[standards["unit"] == "km"]["threshold"]
-    straight = zone_site_costs(demand, place.holdings, max_cost=float(km.max()) if len(km) else 10.0, circuity=circuity)
+
+    def straight_lines() -> Any:
+        limit = float(km.max()) if len(km) else 10.0
+        return zone_site_costs(demand, place.holdings, max_cost=limit, circuity=circuity)
+
     if matrix is None and getattr(place, "matrix", None) is None:
+        straight = straight_lines()
         return AccessInputs(zones=demand, costs=straight, standards=standards, measure=str(straight.attrs["measure"]))
     if matrix is not None:
         table = load_matrix(matrix, zones=demand, sites=place.holdings, unmatched="drop" if drop_unmatched else "raise")
@@ -198,5 +203,5 @@ def access_inputs(
         costs=costs,
         standards=standards,
         measure=str(costs.attrs.get("measure", "")),
-        straight_line=straight if len(km) else None,
+        straight_line=straight_lines() if len(km) else None,
     )

@@ -635,9 +635,10 @@ def _plan_access(
 ) -> AccessReport:
     after = _place.holdings[_place.holdings["holding_id"].isin(_kept)].copy()
     after["services"] = after["holding_id"].map(_offered).where(lambda v: v.notna(), after["services"])
-    if _place.matrix is None or not len(_measured):
-        return access_report(_place.demand, after, _place.standards)
-    # beside a matrix, each service in the measure the plan was held to (minutes or straight-line km)
+    if not len(_measured):
+        return access_report(_place.demand, after, _place.standards, matrix=_place.matrix)
+    # each service in the measure and threshold the plan was held to (the scenario's, which may differ
+    # from the place's; beside a matrix, minutes or straight-line km)
     held = standards_as_measured(_place.standards, _measured)
     standards = pd.concat([held, _place.standards[~_place.standards["service"].isin(held["service"])]])
     return access_report(_place.demand, after, standards, matrix=_place.matrix, untimed_by_straight_line=False)

@@ -373,3 +373,30 @@ def test_the_scenario_page_offers_the_start_date_and_threads_with_help():
     assert "Default 10" in numbers["Horizon (years)"].help
     checks = {c.label: c for c in at.checkbox}
     assert checks["No partner worse off (each partner's own NPV at least zero)"].help.startswith("Off by default")
+
+
+def test_the_results_map_measures_a_plan_against_the_scenarios_thresholds(tmp_path):
+    import dataclasses
+
+    from estate.place import load_place
+    from optimiser import Scenario, optimise
+    from optimiser.cli_optimise import access_inputs
+    from pages.common import plan_access
+    from tests.test_place import TIMES, matrix_place
+
+    directory = matrix_place(tmp_path, TIMES)
+    manifest = (directory / "place.toml").read_text(encoding="utf-8").replace('matrix = "times.csv"\n', "")
+    (directory / "place.toml").write_text(manifest, encoding="utf-8")
+    place = load_place(directory)
+    assert place.matrix is None
+    # the Scenario page set the jobcentre standard to 0.3 km; the place's own is 4.83 km
+    edited = place.standards.assign(
+        threshold=np.where(place.standards["service"] == "jobcentre", 0.3, place.standards["threshold"])
+    )
+    scenario_place = dataclasses.replace(place, standards=edited)
+    plan = optimise(place.holdings, place.teams, Scenario(time_limit_s=10), access=access_inputs(scenario_place))
+    after = plan_access(place, plan).by_service.set_index("service")
+    assert after.at["jobcentre", "threshold"] == pytest.approx(0.3)
+    assert after.at["jobcentre", "share"] == pytest.approx(
+        plan.access.set_index("service").at["jobcentre", "share_after"]
+    )
