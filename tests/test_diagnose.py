@@ -159,27 +159,41 @@ def test_the_threshold_suggested_holds_once_applied_though_it_raises_todays_shar
     assert plan.has_plan
 
 
-def test_a_rule_seen_only_in_an_unproven_compromise_is_said_to_be_perhaps_needed(monkeypatch):
+def library_lock_and_access():
+    """The library locked for disposal, and a library standard only it meets."""
+    holdings, teams = library_locked_for_disposal("Library")
+    z = zones([("Z1", 0, 0, 100.0), ("Z3", 5000, 0, 10.0)])
+    return holdings, teams, AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
+
+
+def stop_searches(monkeypatch, *, access_alone: dict | None = None, compromise: dict | None = None) -> None:
+    """Make the access rule's own search, or the compromise of every rule, end as a time limit would."""
     import dataclasses
     import sys
 
-    diagnose_module = sys.modules["optimiser.diagnose"]
-    holdings, teams = library_locked_for_disposal("Library")
-    z = zones([("Z1", 0, 0, 100.0), ("Z3", 5000, 0, 10.0)])
-    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
-    real = diagnose_module.solve
+    module = sys.modules["optimiser.diagnose"]
+    real = module.solve
 
-    def as_if_stopped(model, scenario, **kwargs):
-        # the access rule's own search finds nothing in time; the compromise stops before its proof
-        relaxed = {name for name in model.variables if name.startswith("slack_")}
+    def solve(model, scenario, **kwargs):
         result = real(model, scenario, **kwargs)
-        if relaxed == {"slack_access_standard"}:
-            return dataclasses.replace(result, status="no plan found", x=None)
-        if len(relaxed) > 1:
-            return dataclasses.replace(result, status="feasible", gap=0.5)
+        relaxed = {name for name in model.variables if name.startswith("slack_")}
+        if relaxed == {"slack_access_standard"} and access_alone:
+            return dataclasses.replace(result, **access_alone)
+        if len(relaxed) > 1 and compromise:
+            return dataclasses.replace(result, **compromise)
         return result
 
-    monkeypatch.setattr(diagnose_module, "solve", as_if_stopped)
+    monkeypatch.setattr(module, "solve", solve)
+
+
+def test_a_rule_seen_only_in_an_unproven_compromise_is_said_to_be_perhaps_needed(monkeypatch):
+    holdings, teams, access = library_lock_and_access()
+    # the access rule's own search finds nothing in time; the compromise stops before its proof
+    stop_searches(
+        monkeypatch,
+        access_alone={"status": "no plan found", "x": None},
+        compromise={"status": "feasible", "gap": 0.5},
+    )
     diagnosis = infeasible(holdings, teams, scenario(), access=access)
     assert diagnosis.headline.startswith(
         "No plan meets the scenario: it is blocked by the locks and perhaps the access standards (from a search "
@@ -246,26 +260,12 @@ def test_todays_estate_starts_the_search_with_a_locked_disposals_teams_rehoused(
 
 
 def test_a_rule_whose_own_search_found_nothing_in_time_is_said_to_be_unknown_not_left_out(monkeypatch):
-    import dataclasses
     import sys
 
-    diagnose_module = sys.modules["optimiser.diagnose"]
-    holdings, teams = library_locked_for_disposal("Library")
-    z = zones([("Z1", 0, 0, 100.0), ("Z3", 5000, 0, 10.0)])
-    access = AccessInputs(z, straight_line_costs(z, holdings, 10.0), standards([("library", 1.0, 1.0)]))
-    real = diagnose_module.solve
-
-    def access_search_stopped(model, scenario, **kwargs):
-        result = real(model, scenario, **kwargs)
-        relaxed = {name for name in model.variables if name.startswith("slack_")}
-        if relaxed == {"slack_access_standard"}:
-            return dataclasses.replace(result, status="no plan found", x=None)
-        return result
-
-    monkeypatch.setattr(diagnose_module, "solve", access_search_stopped)
+    holdings, teams, access = library_lock_and_access()
+    stop_searches(monkeypatch, access_alone={"status": "no plan found", "x": None})
     # and the compromise does without it: lifting the lock costs less than losing residents
-    weights = sys.modules["optimiser.model"]._SLACK_WEIGHT
-    monkeypatch.setitem(weights, "access_standard", 100.0)
+    monkeypatch.setitem(sys.modules["optimiser.model"]._SLACK_WEIGHT, "access_standard", 100.0)
     diagnosis = infeasible(holdings, teams, scenario(), access=access)
     assert diagnosis.blocking == ("locks",)
     assert "Whether relaxing the access standards alone is enough is not known" in str(diagnosis)
