@@ -674,10 +674,10 @@ def _explain_access(
         {
             "family": "access_standard",
             "id": f"{service}:{zone}",
-            "name": service,
-            "detail": "zone loses access",
+            "name": label,
+            "detail": f"residents (needed) who lose access within {float(info['threshold']):g} {unit}",
             "needed": float(weights.get(zone, 0.0)),
-            "limit": float(info["threshold"]),
+            "limit": None,
         }
         for zone in lost
     ]

@@ -50,8 +50,9 @@ def test_library_locked_for_disposal_blocks_the_access_standard():
     assert "the threshold rises to 5.00 km" in text
     assert "Sale Waterside Library is locked to be disposed of" in text
     assert "alone is not enough" not in " ".join(diagnosis.alone.values())
-    zones_lost = diagnosis.findings[diagnosis.findings["detail"] == "zone loses access"]
+    zones_lost = diagnosis.findings[diagnosis.findings["detail"].str.contains("lose access within 1 km")]
     assert sorted(zones_lost["id"]) == ["library:Z1", "library:Z2"]
+    assert sorted(zones_lost["needed"]) == [50.0, 100.0] and zones_lost["limit"].isna().all()  # residents
     threshold = diagnosis.findings[diagnosis.findings["detail"] == "threshold that would meet the standard"]
     assert threshold["needed"].iloc[0] == pytest.approx(5.0)
 
