@@ -747,7 +747,7 @@ def _as_read(raw: RawTable, mapping: ColumnMapping) -> tuple[RawTable, dict[int,
             either = shown.eq(EITHER).fillna(False).astype(bool)
             for row, text in zip(frame.loc[either, ROW], frame.loc[either, column], strict=True):
                 unclear.setdefault(int(row), {})[name] = str(text).strip()
-        frame[column] = with_decimal_point(frame[column], mark)
+        frame[column] = with_decimal_point(frame[column], mark, shown)
     return replace(raw, frame=frame, warnings=(*raw.warnings, *notes)), unclear
 
 

@@ -701,17 +701,17 @@ def _with_point(number: str) -> str:
     return number.replace(".", "").replace(",", ".")
 
 
-def with_decimal_point(cells: pd.Series, mark: str = ",") -> pd.Series:
+def with_decimal_point(cells: pd.Series, mark: str = ",", shown: pd.Series | None = None) -> pd.Series:
     """Rewrite a column's numbers with a decimal point (``"1.234,5"`` as ``"1234.5"``, ``"415,05"`` as ``"415.05"``).
 
     Each number is read by the mark it shows (:func:`number_marks`); one either mark could
     have written (``"1,234"``) by ``mark``, the column's (:attr:`RawTable.decimals`):
     with ``","`` it is rewritten (``"1.234"``), with ``"."`` or :data:`MIXED` it is left as
     written (with ``MIXED`` it cannot be told, and the caller says so). Other text is left
-    as it is.
+    as it is. ``shown`` is the cells' :func:`number_marks`, when the caller has them already.
     """
     text = cells.astype("string")
-    shown = number_marks(text)
+    shown = number_marks(text) if shown is None else shown
     rewrite = (shown.eq(",") | (shown.eq(EITHER) & (mark == ","))).fillna(False).astype(bool)
     return text.mask(rewrite, text.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
 

@@ -725,8 +725,8 @@ def _access(
     """Per service: its measure, zone weights, potential providers, who reaches whom, today's share.
 
     Each service is measured in one unit (:func:`_measure`): with a travel-time matrix, in
-    minutes where the standard has minutes and the matrix times a provider, else in
-    straight-line km where the standard has km and ``access.straight_line`` is given.
+    minutes where the standard has minutes and the matrix times every provider today, else
+    in straight-line km where the standard has km and ``access.straight_line`` is given.
     """
     services = pd.DataFrame(
         columns=[
