@@ -782,29 +782,32 @@ def _rehoused(built: PlanModel, keep: np.ndarray) -> np.ndarray:
     """
     data, pairs = built.data, built.pairs
     h, t = data.holdings, data.teams
-    kept = pd.Series(keep, index=h.index)
     stay = pairs["stay"].to_numpy(bool)
     housed = set(pairs.loc[stay, "team_id"])
-    displaced = t.index[~t.index.isin(housed)]
-    if not len(displaced):
+    if t.index.isin(housed).all():
         return np.zeros(0, dtype=int)
-    room = h["capacity_fte"].astype(float) - t[t.index.isin(housed)].groupby("home")["fte"].sum().reindex(
-        h.index
-    ).fillna(0.0)
-    options = pairs.assign(position=np.arange(len(pairs)))[~stay & pairs["team_id"].isin(displaced).to_numpy()]
-    options = options[kept.reindex(options["holding_id"]).to_numpy(bool)].sort_values("km", kind="stable")
-    by_team = {team_id: group for team_id, group in options.groupby("team_id", sort=False)}
+    room = np.array(
+        h["capacity_fte"].astype(float)
+        - t[t.index.isin(housed)].groupby("home")["fte"].sum().reindex(h.index).fillna(0.0),
+        dtype=float,
+    )
+    fte = t["fte"].to_numpy(float)
+    team = pairs["team_pos"].to_numpy()
+    host = pairs["host_pos"].to_numpy()
+    open_to = ~stay & ~t.index.isin(housed)[team] & keep[host]
+    # the displaced teams, biggest first, each with its kept hosts nearest first
+    turn = np.empty(len(t), dtype=int)
+    turn[np.argsort(-fte, kind="stable")] = np.arange(len(t))
+    options = np.flatnonzero(open_to)
+    options = options[np.lexsort((pairs["km"].to_numpy(float)[options], turn[team[options]]))]
+    bounds = np.flatnonzero(np.diff(team[options])) + 1
     chosen = []
-    for team_id in t.loc[displaced, "fte"].sort_values(ascending=False).index:
-        if team_id not in by_team:
-            continue
-        fte = float(t.at[team_id, "fte"])
-        group = by_team[team_id]
-        for position, host in zip(group["position"], group["holding_id"], strict=True):
-            if room[host] >= fte - 1e-9:
-                room[host] -= fte
-                chosen.append(position)
-                break
+    for block in np.split(options, bounds) if len(options) else []:
+        need = fte[team[block[0]]]
+        fits = np.flatnonzero(room[host[block]] >= need - 1e-9)
+        if len(fits):
+            room[host[block[fits[0]]]] -= need
+            chosen.append(block[fits[0]])
     return np.asarray(chosen, dtype=int)
 
 
