@@ -664,7 +664,7 @@ def load_file(
             rec = {**rec, **{mapping.column(name): None for name in unread}}
         _parse_row(rec, mapping, spec, row, assumptions)
         for name, text in unread.items():
-            row.note(name, *_either_mark(text, mapping.column(name) or name, name))
+            row.note(name, *either_mark(text, mapping.column(name) or name, name))
         point = None
         if geom is not None and not geom.is_empty:
             point = geom if geom.geom_type == "Point" else geom.representative_point()
@@ -720,11 +720,7 @@ def _as_read(raw: RawTable, mapping: ColumnMapping) -> tuple[RawTable, dict[int,
     """The file's table as the loader reads it, and the numbers it cannot read.
 
     A field's column repeated in the file is read as the first non-blank value across
-    its copies, and numbers are rewritten with a decimal point, each column's by its own
-    mark (:attr:`RawTable.decimals`). Where a file writes numbers with both marks, a number
-    either could have written (``1,234``: a thousand and some, or a little over one) in a
-    column that does not settle it is returned as ``{row: {field: text}}``, to be left
-    blank and warned on its row rather than guessed.
+    its copies, and numbers are rewritten with a decimal point (:func:`with_decimal_points`).
     """
     frame = raw.frame.copy()
     notes = []
@@ -734,11 +730,24 @@ def _as_read(raw: RawTable, mapping: ColumnMapping) -> tuple[RawTable, dict[int,
             if filled.any():
                 frame[heading] = frame[heading].fillna(frame[copy])
                 notes.append(f"where '{heading}' is blank its value is read from '{copy}' ({filled.sum()} rows)")
+    raw = replace(raw, frame=frame, warnings=(*raw.warnings, *notes))
+    numbers = {name: mapping.column(name) for name in _NUMBER_FIELDS if mapping.column(name)}
+    return with_decimal_points(raw, numbers)
+
+
+def with_decimal_points(raw: RawTable, columns: Mapping[str, str]) -> tuple[RawTable, dict[int, dict[str, str]]]:
+    """``raw`` with the number columns ``{field: heading}`` rewritten with a decimal point, each by its own mark.
+
+    Each column is read by the mark its numbers show (:attr:`RawTable.decimals`), with a
+    file note where that is not the file's. Where a column writes numbers with both marks,
+    a number either could have written (``1,234``: a thousand and some, or a little over
+    one) is returned as ``{row: {field: text}}``, to be left blank and warned on its row
+    rather than guessed (:func:`either_mark` words it).
+    """
+    frame = raw.frame.copy()
+    notes = []
     unclear: dict[int, dict[str, str]] = {}
-    for name in _NUMBER_FIELDS:
-        column = mapping.column(name)
-        if not column:
-            continue
+    for name, column in columns.items():
         mark = raw.decimals.get(column, raw.decimal)
         shown = number_marks(frame[column])
         if mark != raw.decimal:
@@ -764,28 +773,39 @@ def _decimal_notes(column: str, cells: pd.Series, shown: pd.Series, mark: str) -
     if mark == MIXED and len(either):
         notes.append(
             f"{len(either)} number(s) in '{column}' (such as '{str(either.iloc[0]).strip()}') could be read with "
-            "either decimal mark, as the file uses both: left blank, each warned on its row"
+            "either decimal mark, as the file uses both: not read, each reported on its row"
         )
     return notes
 
 
-def _either_mark(text: str, heading: str, name: str) -> tuple[str, str]:
-    """The problem and action of a number either decimal mark could have written (``1,234``)."""
+def _register_without(name: str) -> str:
+    """What the register loader does for a field whose number it cannot read."""
+    if name in ("x", "y", "lon", "lat"):
+        return "located by postcode instead where possible"
+    if name == "fte":
+        return "occupants modelled instead"
+    if name in VALUE_FIELDS:
+        return "modelled instead"
+    return "left blank"
+
+
+def either_mark(
+    text: str, heading: str, name: str, *, instead: str | None = None, where: str = "the register"
+) -> tuple[str, str]:
+    """The problem and action of a number either decimal mark could have written (``1,234``).
+
+    ``instead`` says what is done without it (by default, what the register loader does
+    for the field ``name``); ``where`` is the file to correct.
+    """
     number = re.sub(r"[^\d.,+-]", "", text)
     mark = "," if "," in number else "."
     whole, decimal = number.replace(mark, ""), number.replace(mark, ".")
-    if name in ("x", "y", "lon", "lat"):
-        instead = "located by postcode instead where possible"
-    elif name == "fte":
-        instead = "occupants modelled instead"
-    elif name in VALUE_FIELDS:
-        instead = "modelled instead"
-    else:
-        instead = "left blank"
+    if instead is None:
+        instead = _register_without(name)
     return (
         f"{heading} {text!r} could be {whole} or {decimal}: the file writes numbers with both a decimal comma "
         "and a decimal point, so which it is cannot be told",
-        f"not read: {instead}; in the register write it as {whole} (no thousands separator) or as a decimal "
+        f"not read: {instead}; in {where} write it as {whole} (no thousands separator) or as a decimal "
         "with the mark the column's other numbers use, and load again",
     )
 

@@ -47,7 +47,7 @@ from estate._tables import listing
 from estate.assumptions import Assumptions, load_assumptions
 from estate.columns import match_headings, recognised_headings
 from estate.errors import ColumnMappingError
-from estate.load import cell_text, file_notes, parse_number, parse_uprn, slug
+from estate.load import cell_text, either_mark, file_notes, parse_number, parse_uprn, slug, with_decimal_points
 from estate.readers import ROW, read_table
 from estate.schema import REPORT_COLUMNS, TEAM_COLUMNS, TEAM_DTYPES, Outcome, Source, services_of
 
@@ -134,6 +134,7 @@ def load_teams(
     raw = read_table(source, label=label, headings=[*recognised_headings(ALIASES), *(columns or {})])
     label = raw.label
     fields = _match(list(raw.frame.columns), columns or {}, label)
+    raw, unclear = with_decimal_points(raw, {f: fields[f] for f in ("fte", "space_m2") if f in fields})
     per_desk = float(assumptions.occupancy.get("m2_per_workstation", 6.0))
     known = _Holdings(holdings, existing_teams)
 
@@ -141,7 +142,8 @@ def load_teams(
     for rec in raw.frame.to_dict("records"):
         cells = {f: cell_text(rec.get(column)) for f, column in fields.items()}
         row = _Row(int(rec[ROW]), label)
-        _parse(row, cells, known, per_desk)
+        unread = unclear.get(row.row, {})
+        _parse(row, {**cells, **dict.fromkeys(unread)}, known, per_desk, unread)
         rows.append(row)
     _repeats(rows)
 
@@ -267,8 +269,19 @@ class _Row:
         return lines
 
 
-def _parse(row: _Row, cells: Mapping[str, str | None], holdings: _Holdings, per_desk: float) -> None:
-    """Fill the row's team from its cells, noting or excluding each problem (all of them, not just the first)."""
+def _parse(
+    row: _Row,
+    cells: Mapping[str, str | None],
+    holdings: _Holdings,
+    per_desk: float,
+    unread: Mapping[str, str] | None = None,
+) -> None:
+    """Fill the row's team from its cells, noting or excluding each problem (all of them, not just the first).
+
+    ``unread`` holds the numbers either decimal mark could have written (``{field: text}``),
+    blank in ``cells``: an FTE excludes the row, a space is worked out from the FTE.
+    """
+    unread = unread or {}
     partner = cells.get("partner")
     if partner is None:
         row.exclude(
@@ -289,7 +302,12 @@ def _parse(row: _Row, cells: Mapping[str, str | None], holdings: _Holdings, per_
 
     fte, problem = parse_number(cells.get("fte"))
     action = "not loaded: give the team's staff FTE (a number above 0) and load again"
-    if cells.get("fte") is None:
+    if "fte" in unread:
+        problem, action = either_mark(
+            unread["fte"], row.at("fte") + ": FTE", "fte", instead="the team is not loaded", where="the teams file"
+        )
+        row.exclude("fte", problem, action)
+    elif cells.get("fte") is None:
         row.exclude("fte", f"{row.at('fte')}: no FTE", action)
     elif problem:
         row.exclude("fte", f"{row.at('fte')}: FTE {problem}", action)
@@ -298,7 +316,18 @@ def _parse(row: _Row, cells: Mapping[str, str | None], holdings: _Holdings, per_
     row.fte = fte
 
     space, problem = parse_number(cells.get("space_m2"))
-    if cells.get("space_m2") is not None and (problem or space <= 0):
+    if "space_m2" in unread:
+        row.note(
+            "space_m2",
+            *either_mark(
+                unread["space_m2"],
+                row.at("space_m2") + ": space",
+                "space_m2",
+                instead="FTE x m² per workstation used instead",
+                where="the teams file",
+            ),
+        )
+    elif cells.get("space_m2") is not None and (problem or space <= 0):
         problem = problem or f"{space:g} is not positive"
         row.note("space_m2", f"{row.at('space_m2')}: space {problem}", "FTE x m² per workstation used instead")
         space = np.nan

@@ -383,3 +383,38 @@ def test_how_a_teams_file_was_read_is_a_whole_file_note(tmp_path):
     assert note["outcome"] == "loaded with warnings" and "Windows-1252" in note["problem"]
     assert at(teams, "council:TH")[0]["service"] == "caf\u00e9 staff"
     assert row_outcomes(report)["outcome"].tolist() == ["loaded"]
+
+
+def test_a_semicolon_file_with_decimal_commas_reads_fte_and_space_by_their_mark(tmp_path):
+    # a spreadsheet saved in a European locale: "12,5" FTE is twelve and a half, not 125,
+    # and "7.407" m² in a column of decimal commas is seven thousand and some
+    teams, report = load(
+        tmp_path,
+        "holding_id;partner;service;fte;space_m2\n"
+        "council:TH;Council;finance;12,5;75,5\n"
+        "council:TH;Council;payroll;1.234,5;7.407\n",
+    )
+    assert [(t["service"], t["fte"], t["space_m2"]) for t in at(teams, "council:TH")] == [
+        ("finance", 12.5, 75.5),
+        ("payroll", 1234.5, 7407.0),
+    ]
+    assert set(report.loc[report["row"].notna(), "outcome"]) == {"loaded"}
+
+
+def test_a_number_either_mark_could_have_written_is_not_guessed(tmp_path):
+    # the FTE column writes "12.5" and "0,5": "1,250" could be 1250 or 1.25
+    teams, report = load(
+        tmp_path,
+        "holding_id,partner,service,fte,space_m2\n"
+        'council:TH,Council,finance,12.5,75\n'
+        'council:TH,Council,payroll,"0,5",3\n'
+        'council:TH,Council,audit,"1,250",30\n'
+        'council:LIB,Council,library,4,"1,200"\n',
+    )
+    rows = report[report["row"].notna()].set_index("row")
+    assert rows.at[4, "outcome"] == "excluded" and rows.at[4, "field"] == "fte"
+    assert "could be 1250 or 1.250" in rows.at[4, "problem"]
+    assert rows.at[4, "action"].startswith("not read: the team is not loaded; in the teams file write it as 1250")
+    assert [(t["service"], t["fte"]) for t in at(teams, "council:TH")] == [("finance", 12.5), ("payroll", 0.5)]
+    # the space column shows no other mark: "1,200" is read with the file's own (a point), as 1200 m²
+    assert at(teams, "council:LIB")[0]["space_m2"] == 1200.0
