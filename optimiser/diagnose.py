@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 
 from estate.services import POPULATION_WORDS
 from optimiser.inputs import ModelData
-from optimiser.model import MILLION, PlanModel, build_model, status_quo
+from optimiser.model import MILLION, PlanModel, areas, build_model, status_quo
 from optimiser.solve import SolveResult, solve
 
 FINDING_COLUMNS: tuple[str, ...] = ("rule", "family", "id", "name", "detail", "needed", "limit")
@@ -368,7 +368,15 @@ _ORDER = (
 def _relaxed_solve(built: PlanModel, limit: float) -> SolveResult:
     """Least slack, from today's estate (its rows met by their slack), guided by the LP on large models."""
     guide = built.model.variables["retain"].positions
-    return solve(built.model, built.data.scenario, time_limit=limit, mip_gap=1e-6, start=status_quo(built), guide=guide)
+    return solve(
+        built.model,
+        built.data.scenario,
+        time_limit=limit,
+        mip_gap=1e-6,
+        start=status_quo(built),
+        guide=guide,
+        areas=areas(built),
+    )
 
 
 def _order(families: list[str]) -> list[str]:

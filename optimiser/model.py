@@ -858,14 +858,15 @@ def candidates(built: PlanModel):  # noqa: ANN201 - returns optimiser.solve.Cand
 
 
 def areas(built: PlanModel):  # noqa: ANN201 - returns optimiser.areas.Areas
-    """For ``npv``: the holding and team each column decides about, to improve a plan area by area.
+    """Where each column lies, to improve a plan area by area (``npv`` and diagnoses only).
 
-    ``None`` for the other objectives and for a diagnosis.
+    The holding and team each column decides about; slack columns, tied to no holding, are
+    always free. ``None`` for the other objectives.
     """
     from optimiser.areas import Areas
 
     data = built.data
-    if data.scenario.objective != "npv" or built.relaxed:
+    if data.scenario.objective != "npv" and not built.relaxed:
         return None
     model = built.model
     holding = np.full(model.n_cols, -1, dtype=np.int64)
