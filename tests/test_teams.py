@@ -406,7 +406,7 @@ def test_a_number_either_mark_could_have_written_is_not_guessed(tmp_path):
     teams, report = load(
         tmp_path,
         "holding_id,partner,service,fte,space_m2\n"
-        'council:TH,Council,finance,12.5,75\n'
+        "council:TH,Council,finance,12.5,75\n"
         'council:TH,Council,payroll,"0,5",3\n'
         'council:TH,Council,audit,"1,250",30\n'
         'council:LIB,Council,library,4,"1,200"\n',
