@@ -659,7 +659,8 @@ def _two_searches(
       plan counts too, when it is the better one.
     - The plan search takes the guided start's first plan (:func:`_guided_start`) and
       improves it area by area (:func:`optimiser.areas.improve_by_areas`) until the time
-      is up or the full search has finished. When the decisions the relaxation settles
+      is up, the full search has finished, or its plan is within ``gap`` of the bound
+      (both searches then stop). When the decisions the relaxation settles
       admit no plan, the areas start from ``start`` instead (the planner passes today's
       estate), if it meets every row.
 
@@ -682,6 +683,11 @@ def _two_searches(
 
         def listen(e: Any) -> None:
             full["bound"] = float(e.data_out.mip_dual_bound)
+            bound = _tighter(full["bound"], plan.get("lp_bound"), model.sense)
+            if "value" in plan and bound is not None:  # the area search's plan may be within the gap now
+                within = _gap(plan["value"], bound)
+                if within is not None and within <= gap:
+                    done.set()
             if done.is_set():
                 e.interrupt()
 
@@ -704,7 +710,11 @@ def _two_searches(
 
             def report(value: float) -> None:
                 bound = _tighter(full.get("bound"), lp_bound, model.sense)
-                relay.report(_gap(value, bound) if bound is not None else None, "improving the plan area by area")
+                gap_now = _gap(value, bound) if bound is not None else None
+                plan["value"] = value
+                relay.report(gap_now, "improving the plan area by area")
+                if gap_now is not None and gap_now <= gap:
+                    done.set()  # the plan is within the gap asked for: both searches stop
 
             report(found.objective)
             x, value, searched = improve_by_areas(

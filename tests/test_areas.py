@@ -195,3 +195,45 @@ def test_an_estate_without_teams_still_has_areas():
     serve = np.zeros(3, dtype=bool)
     free = free_columns(Areas(holding=holding, team=team, serve=serve, xy=xy, size=1), 1, np.ones(3))
     assert free.tolist() == [False, True, True]
+
+
+def test_areas_grow_when_a_run_of_them_finds_nothing_better(small_county, monkeypatch):
+    import time
+
+    _, _, _, built, _ = small_county
+    model = built.model
+    sizes: list[int] = []
+    real = free_columns
+
+    def recorded(areas, centre, x, size=None):
+        sizes.append(size)
+        return real(areas, centre, x, size)
+
+    areas_module = sys.modules["optimiser.areas"]
+    monkeypatch.setattr(areas_module, "free_columns", recorded)
+    monkeypatch.setattr(areas_module, "STALLED", 3)
+    # nothing improves on nothing: every area is left as it is, so each run of three grows them
+    monkeypatch.setattr(areas_module, "_solve_area", lambda model, free, x, limit, threads: None)
+    small = dataclasses.replace(areas(built), size=10)
+    improve_by_areas(model, small, status_quo(built), time.perf_counter() + 2.0)
+    grown = sizes[:3] + sizes[3:6] + sizes[6:9]
+    assert grown == [10] * 3 + [20] * 3 + [40] * 3
+    assert max(sizes) == areas_module.MAX_AREA  # and they stop growing at the largest
+
+
+def test_two_searches_stop_once_the_plan_is_within_the_gap(small_county, monkeypatch):
+    _, _, s, built, optimum = small_county
+    model = built.model
+    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
+    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    real = solve_module._full_search
+    # HiGHS on the whole model searches on to a proof: only the area search's plan can end the run early
+    monkeypatch.setattr(
+        solve_module, "_full_search", lambda model, limit, gap, *a, **k: real(model, limit, 0.0, *a, **k)
+    )
+    loose = dataclasses.replace(s, time_limit_s=60.0, mip_gap=0.05)
+    result = solve(model, loose, start=status_quo(built), guide=model.variables["retain"].positions, areas=areas(built))
+    assert result.solved and result.stopped == "gap tolerance"
+    assert solve_module.OPTIMAL_GAP < result.gap <= 0.05
+    assert "improved area by area" in result.detail
+    assert result.seconds < 60.0 and result.objective <= optimum + 1e-6
