@@ -366,7 +366,11 @@ _ORDER = (
 
 
 def _relaxed_solve(built: PlanModel, limit: float) -> SolveResult:
-    """Least slack, from today's estate (its rows met by their slack), guided by the LP on large models."""
+    """Least slack, from today's estate (its rows met by their slack).
+
+    On large models the search is guided by the LP and, given two cores, its plan improved
+    area by area, as a plan's search is (:func:`optimiser.solve.solve`).
+    """
     guide = built.model.variables["retain"].positions
     return solve(
         built.model,
