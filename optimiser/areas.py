@@ -145,7 +145,9 @@ def improve_by_areas(
             best, value, idle = found, found_value, 0
             report(value)
             continue
-        idle += area
+        if not area:  # the unattached holdings' search is not an area
+            continue
+        idle += 1
         if idle >= STALLED and size < MAX_AREA:
             # these areas have little left to give: larger ones can move what they cannot
             size, seconds, idle = min(int(GROWTH * size), MAX_AREA), GROWTH * seconds, 0
