@@ -82,9 +82,7 @@ def read_table(source: TableSource, label: str | None = None, too_large: str | N
     for name, mark in raw.decimals.items():
         if name in frame.columns and mark != ".":
             column = frame[name]
-            frame[name] = (
-                with_decimal_point(column, "," if mark == "," else ".").astype(object).where(column.notna(), None)
-            )
+            frame[name] = with_decimal_point(column, mark).astype(object).where(column.notna(), None)
     frame = frame.map(_strip_cell)
     frame.index = pd.Index(raw.frame["_row"].astype(int).to_numpy(), name="row")
     if raw.geometry is None:

@@ -39,7 +39,7 @@ from estate.locate import (
     normalise_postcode,
     outside_boundary,
 )
-from estate.readers import EITHER, MIXED, ROW, RawTable, number_marks, read_table, with_decimal_point
+from estate.readers import EITHER, MIXED, ROW, RawTable, number_marks, read_table, with_decimal_point, with_point
 from estate.schema import (
     CRS,
     HOLDING_COLUMNS,
@@ -767,7 +767,7 @@ def _decimal_notes(column: str, cells: pd.Series, shown: pd.Series, mark: str) -
     notes = []
     if len(comma):
         example = str(comma.iloc[0]).strip()
-        read = example.replace(".", "").replace(",", ".")
+        read = with_point(example)
         also = " in a file that also writes numbers with a decimal point" if mark == MIXED else ""
         notes.append(f"numbers in '{column}' use a comma as the decimal mark ('{example}' is read as {read}){also}")
     if mark == MIXED and len(either):

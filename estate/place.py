@@ -161,7 +161,7 @@ class Manifest:
             stat = path.stat()
             if time.time_ns() - stat.st_mtime_ns < 2_000_000_000:
                 # written in the last two seconds: a second edit might keep its size and time stamp
-                h.update(hashlib.sha256(path.read_bytes()).hexdigest().encode())
+                h.update(_sha256(path).encode())
             else:
                 h.update(_file_hash(str(path), stat.st_size, stat.st_mtime_ns).encode())
         return h.hexdigest()[:16]
@@ -170,7 +170,11 @@ class Manifest:
 @functools.lru_cache(maxsize=256)
 def _file_hash(path: str, size: int, modified_ns: int) -> str:
     """A file's content hash, read once per size and modification time (pages ask on every rerun)."""
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return _sha256(Path(path))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -620,7 +620,7 @@ def _read_csv(data: bytes, label: str, sheet: str | int | None, known: frozenset
     # A locale whose decimal mark is the comma cannot separate values with commas.
     first_comma, decimals = _decimal_marks(frame, "." if delimiter == "," else None)
     if first_comma is not None:
-        notes.append(f"numbers use a comma as the decimal mark ({first_comma!r} is read as {_with_point(first_comma)})")
+        notes.append(f"numbers use a comma as the decimal mark ({first_comma!r} is read as {with_point(first_comma)})")
     return RawTable(
         label,
         "csv",
@@ -697,7 +697,8 @@ def _with_decimals(table: RawTable) -> RawTable:
     return replace(table, decimals=_decimal_marks(table.frame, ".")[1])
 
 
-def _with_point(number: str) -> str:
+def with_point(number: str) -> str:
+    """A number written with a decimal comma (``"1.234,5"``) written with a point (``"1234.5"``)."""
     return number.replace(".", "").replace(",", ".")
 
 

@@ -187,13 +187,13 @@ def access_inputs(
         limit = float(km.max()) if len(km) else 10.0
         return zone_site_costs(demand, place.holdings, max_cost=limit, circuity=circuity)
 
-    if matrix is None and getattr(place, "matrix", None) is None:
-        straight = straight_lines()
-        return AccessInputs(zones=demand, costs=straight, standards=standards, measure=str(straight.attrs["measure"]))
     if matrix is not None:
         table = load_matrix(matrix, zones=demand, sites=place.holdings, unmatched="drop" if drop_unmatched else "raise")
     else:
-        table = place.matrix  # the place's own (place.toml [demand] matrix)
+        table = getattr(place, "matrix", None)  # the place's own (place.toml [demand] matrix), if any
+    if table is None:
+        straight = straight_lines()
+        return AccessInputs(zones=demand, costs=straight, standards=standards, measure=str(straight.attrs["measure"]))
     minutes = pd.concat([standards.loc[standards["unit"] == "min", "threshold"], standards["threshold_minutes"]])
     limit = float(minutes.max()) if minutes.notna().any() else 60.0
     costs = zone_site_costs(demand, place.holdings, max_cost=limit, matrix=table)

@@ -228,10 +228,11 @@ def diagnose(data: ModelData, *, time_limit: float | None = None) -> Diagnosis:
 
 
 TOGETHER = "With every rule relaxed at once, one way through:"
-UNPROVEN_TOGETHER = "(a search stopped before proving this the least change; some of it may not be needed)"
 """Heading of the findings from the compromise that relaxes every family together: their
 figures trade one family's slack against another's at the diagnosis's weights, so they show
 what blocks the scenario, not the smallest change to any one rule."""
+UNPROVEN_TOGETHER = "(a search stopped before proving this the least change; some of it may not be needed)"
+"""Said under :data:`TOGETHER` when the compromise's search stopped before its proof."""
 
 
 def _unproven(family: str, built: PlanModel, result: SolveResult, line: str, limit: float) -> str:
@@ -576,12 +577,10 @@ def _explain_pairs(family: str, built: PlanModel, x: np.ndarray) -> tuple[list[d
     assign = built.model.values(x, "assign").to_numpy() > 0.5
     used = built.pairs[assign & (built.pairs["breaks"] == family).to_numpy()].sort_values("km", ascending=False)
     rows: list[dict[str, object]] = []
-    words: list[str] = []
     for pair in used.itertuples(index=False):
         team = t.loc[pair.team_id]
         to = _holding(h, pair.holding_id)
         if family == "relocation_limit":
-            words.append(f"{_team(data, pair.team_id)} moving {pair.km:.1f} km to {to}")
             rows.append(
                 {
                     "family": family,
@@ -595,7 +594,6 @@ def _explain_pairs(family: str, built: PlanModel, x: np.ndarray) -> tuple[list[d
         else:
             use = str(h.at[pair.holding_id, "use_class"]).replace("_", " ")
             kind = str(team["partner_type"]).replace("_", " ")
-            words.append(f"{_team(data, pair.team_id)} moving to {to}, a {use} the table closes to {kind} teams")
             rows.append(
                 {
                     "family": family,
@@ -606,16 +604,21 @@ def _explain_pairs(family: str, built: PlanModel, x: np.ndarray) -> tuple[list[d
                     "limit": "not allowed",
                 }
             )
-    if len(used) and family == "relocation_limit":
-        lines = [
+    if not len(used):
+        return rows, []
+    # the example: the furthest move (``used`` is sorted by distance, furthest first)
+    first = used.iloc[0]
+    to = _holding(h, first["holding_id"])
+    if family == "relocation_limit":
+        example = f"{_team(data, first['team_id'])} moving {first['km']:.1f} km to {to}"
+        return rows, [
             f"Relocation limit: the furthest a team moves would have to rise from {data.scenario.relocation_limit_km:g}"
-            f" km to {float(used['km'].max()):.1f} km ({len(used)} team(s) beyond it, e.g. {words[0]})."
+            f" km to {float(used['km'].max()):.1f} km ({len(used)} team(s) beyond it, e.g. {example})."
         ]
-    elif len(used):
-        lines = [f"Compatibility: {len(used)} team(s) need a host the table does not allow (e.g. {words[0]})."]
-    else:
-        lines = []
-    return rows, lines
+    use = str(h.at[first["holding_id"], "use_class"]).replace("_", " ")
+    kind = str(t.at[first["team_id"], "partner_type"]).replace("_", " ")
+    example = f"{_team(data, first['team_id'])} moving to {to}, a {use} the table closes to {kind} teams"
+    return rows, [f"Compatibility: {len(used)} team(s) need a host the table does not allow (e.g. {example})."]
 
 
 def _explain_access(

@@ -783,18 +783,17 @@ def _rehoused(built: PlanModel, keep: np.ndarray) -> np.ndarray:
     data, pairs = built.data, built.pairs
     h, t = data.holdings, data.teams
     stay = pairs["stay"].to_numpy(bool)
-    housed = set(pairs.loc[stay, "team_id"])
-    if t.index.isin(housed).all():
+    housed = t.index.isin(set(pairs.loc[stay, "team_id"]))
+    if housed.all():
         return np.zeros(0, dtype=int)
     room = np.array(
-        h["capacity_fte"].astype(float)
-        - t[t.index.isin(housed)].groupby("home")["fte"].sum().reindex(h.index).fillna(0.0),
+        h["capacity_fte"].astype(float) - t[housed].groupby("home")["fte"].sum().reindex(h.index).fillna(0.0),
         dtype=float,
     )
     fte = t["fte"].to_numpy(float)
     team = pairs["team_pos"].to_numpy()
     host = pairs["host_pos"].to_numpy()
-    open_to = ~stay & ~t.index.isin(housed)[team] & keep[host]
+    open_to = ~stay & ~housed[team] & keep[host]
     # the displaced teams, biggest first, each with its kept hosts nearest first
     turn = np.empty(len(t), dtype=int)
     turn[np.argsort(-fte, kind="stable")] = np.arange(len(t))

@@ -677,17 +677,23 @@ def _two_searches(
     full: dict[str, Any] = {}
     plan: dict[str, Any] = {}
 
+    def plan_within_gap() -> float | None:
+        """The area search's plan's gap to the tighter bound; within ``gap``, both searches stop."""
+        bound = _tighter(full.get("bound"), plan.get("lp_bound"), model.sense)
+        if "value" not in plan or bound is None:
+            return None
+        now = _gap(plan["value"], bound)
+        if now is not None and now <= gap:
+            done.set()
+        return now
+
     def full_search() -> None:
         # a second to merge and stop
         highs = _full_search(model, max(limit - 1.0, 0.05 * limit), gap, 1, log, start, root_ipm=True)
 
         def listen(e: Any) -> None:
             full["bound"] = float(e.data_out.mip_dual_bound)
-            bound = _tighter(full["bound"], plan.get("lp_bound"), model.sense)
-            if "value" in plan and bound is not None:  # the area search's plan may be within the gap now
-                within = _gap(plan["value"], bound)
-                if within is not None and within <= gap:
-                    done.set()
+            plan_within_gap()  # a tighter bound may bring the area search's plan within the gap
             if done.is_set():
                 e.interrupt()
 
@@ -709,12 +715,8 @@ def _two_searches(
         if found is not None and not done.is_set():
 
             def report(value: float) -> None:
-                bound = _tighter(full.get("bound"), lp_bound, model.sense)
-                gap_now = _gap(value, bound) if bound is not None else None
                 plan["value"] = value
-                relay.report(gap_now, "improving the plan area by area")
-                if gap_now is not None and gap_now <= gap:
-                    done.set()  # the plan is within the gap asked for: both searches stop
+                relay.report(plan_within_gap(), "improving the plan area by area")
 
             report(found.objective)
             x, value, searched = improve_by_areas(
