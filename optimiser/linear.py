@@ -88,6 +88,8 @@ class LinearModel:
         self.n_cols = 0
         self.n_rows = 0
         self.objective_offset = 0.0
+        self.implied: set[str] = set()
+        """Constraint families every whole solution of the others meets (valid inequalities)."""
         self._frozen: tuple | None = None
 
     # --- building ------------------------------------------------------------------------
@@ -125,6 +127,7 @@ class LinearModel:
         coefs: np.ndarray | float,
         lower: float | np.ndarray = -INF,
         upper: float | np.ndarray = INF,
+        implied: bool = False,
     ) -> pd.Series:
         """Add one constraint per key: ``lower <= sum(coef * column) <= upper``.
 
@@ -136,6 +139,10 @@ class LinearModel:
             The terms in coordinate form: ``rows`` are positions in ``keys``.
         lower, upper
             Bounds per constraint (``-INF``/``INF`` for none).
+        implied
+            Every whole solution of the other rows meets these: they only tighten the
+            relaxation, for a better bound, and a search for plans may leave them out
+            (:meth:`to_highs`).
 
         """
         if family in self.constraints:
@@ -151,6 +158,8 @@ class LinearModel:
         self._row_hi.append(_broadcast(upper, n))
         self._entries.append((rows + self.n_rows, cols, coefs))
         self.constraints[family] = Family(family, index, self.n_rows, self.n_rows + n)
+        if implied:
+            self.implied.add(family)
         self.n_rows += n
         self._frozen = None
         return pd.Series(np.arange(self.n_rows - n, self.n_rows), index=index)
@@ -251,17 +260,31 @@ class LinearModel:
         return np.flatnonzero(columns), np.flatnonzero(~redundant)
 
     def to_highs(
-        self, *, names: bool = False, columns: np.ndarray | None = None, held: np.ndarray | None = None
+        self,
+        *,
+        names: bool = False,
+        columns: np.ndarray | None = None,
+        held: np.ndarray | None = None,
+        implied: bool = True,
     ) -> highspy.Highs:
         """The model as a ``highspy.Highs`` object, passed in one call (no solve yet).
 
         With ``columns`` (a boolean mask), only those columns and the rows that still
         matter (:meth:`restricted`) are passed; the other columns are 0, or hold their
-        values in ``held``, whose share of each row moves into the row's bounds.
+        values in ``held``, whose share of each row moves into the row's bounds. Without
+        ``implied``, the :attr:`implied` families' rows are left out: the same whole
+        solutions, a looser relaxation.
         """
         cost, lower, upper, integer, row_lo, row_hi, matrix = self.arrays()
-        if columns is not None:
-            kept_cols, kept_rows = self.restricted(columns, held)
+        leave_out = not implied and bool(self.implied)
+        if columns is not None or leave_out:
+            if columns is None:
+                columns = np.ones(self.n_cols, dtype=bool)
+                kept_cols, kept_rows = np.arange(self.n_cols), np.arange(self.n_rows)
+            else:
+                kept_cols, kept_rows = self.restricted(columns, held)
+            if leave_out:
+                kept_rows = kept_rows[~self._implied_rows()[kept_rows]]
             fixed = np.zeros(len(kept_rows)) if held is None else (matrix @ np.where(columns, 0.0, held))[kept_rows]
             matrix = matrix[:, kept_cols].tocsr()[kept_rows].tocsc()  # columns first: the matrix is by column
             cost, lower, upper, integer = cost[kept_cols], lower[kept_cols], upper[kept_cols], integer[kept_cols]
@@ -297,6 +320,14 @@ class LinearModel:
             lp.row_names_ = self.row_names()
             highs.passModel(lp)
         return highs
+
+    def _implied_rows(self) -> np.ndarray:
+        """Per row, whether it belongs to an :attr:`implied` family."""
+        mask = np.zeros(self.n_rows, dtype=bool)
+        for name in self.implied:
+            family = self.constraints[name]
+            mask[family.start : family.stop] = True
+        return mask
 
     def to_pulp(self):  # noqa: ANN201 - pulp is imported lazily
         """The model as a ``pulp.LpProblem`` (for CBC, or for ``writeLP``)."""

@@ -77,6 +77,9 @@ Constraints (one function per family below)
   teams;
 - service_delivery (services move with the teams that deliver them):
   :math:`serve_{hs} \le \phi_{hs}\, retain_h + \sum_{t \in T_s:(t,h) \in A} assign_{th} \;\; \forall (h,s) \in V`;
+- serve_retained:  :math:`serve_{hs} \le retain_h` where some :math:`t \in T_s` may be
+  assigned to :math:`h` (implied for whole plans by host_retained; it tightens the relaxation,
+  where a holding kept at a fraction could otherwise serve in full through fractional teams);
 - coverage:  :math:`cover_{zs} \le \sum_{h \in R_{zs}} serve_{hs} \;\; \forall (z,s) \in K`,
   written as :math:`cover_{zs} \le cover_{z's} + \sum_{h \in R_{zs} \setminus R_{z's}} serve_{hs}`
   where a zone :math:`z'` has :math:`R_{z's} \subseteq R_{zs}` (the largest such): the same
@@ -450,16 +453,49 @@ def _service_delivery(model: LinearModel, data: ModelData, pairs: pd.DataFrame, 
         .explode("service")
         .dropna(subset=["service"])
     )
+    by_teams = np.zeros(0, dtype=np.int64)  # the rows with a team's term
     if len(delivered):
         lookup = pd.Series(np.arange(n), index=keys)
         wanted = pd.MultiIndex.from_arrays([delivered["holding_id"].to_numpy(), delivered["service"].to_numpy()])
         position = lookup.reindex(wanted).to_numpy()
         ok = ~np.isnan(position)
-        r.append(position[ok].astype(np.int64))
+        by_teams = position[ok].astype(np.int64)
+        r.append(by_teams)
         c.append(delivered["column"].to_numpy(dtype=np.int64)[ok])
         v.append(-np.ones(int(ok.sum())))
     model.add_constraints(
         "service_delivery", keys, rows=np.concatenate(r), cols=np.concatenate(c), coefs=np.concatenate(v), upper=0.0
+    )
+    _serve_retained(model, providers, cols, np.unique(by_teams))
+
+
+def _serve_retained(model: LinearModel, providers: pd.DataFrame, cols: _Columns, at: np.ndarray) -> None:
+    """serve[h,s] <= retain[h] for the providers ``at`` (positions) where a team may deliver s.
+
+    Elsewhere the service_delivery row already says it.
+
+    Whole plans meet it anyway (a team is only housed in a kept holding), but the relaxation
+    does not: there a holding kept at a fraction may serve in full through several fractional
+    teams. With it, the county benchmark's LP bound falls from GBP 4,588m to 4,580m, and
+    HiGHS's bound after a minute of root cuts from 4,568m to 4,563m.
+
+    The family is ``implied``: the search for plans leaves it out. From its looser relaxation
+    that search found better plans on the county benchmark (GBP 4,510m on average over five
+    one-minute runs, against 4,493m with these rows).
+    """
+    if not len(at):
+        return
+    m = len(at)
+    model.add_constraints(
+        "serve_retained",
+        cols.serve.index[at],
+        rows=np.concatenate([np.arange(m), np.arange(m)]),
+        cols=np.concatenate(
+            [cols.serve.to_numpy()[at], cols.retain[providers["holding_id"].to_numpy()[at]].to_numpy()]
+        ),
+        coefs=np.concatenate([np.ones(m), -np.ones(m)]),
+        upper=0.0,
+        implied=True,
     )
 
 

@@ -593,17 +593,20 @@ def _guided_start(
        When too little time is left for the full model's own relaxation (less than twice
        what the LP took), this smaller MIP gets all of it and is the answer.
 
-    With ``first_plan`` the smaller MIP stops at its first plan (given half the time left,
-    less a second): the area search improves it faster than HiGHS's own search does, and
-    without it the plan would be only the full search's, often today's estate. When it
-    finds none in that time, the area search starts from the plan the caller gave
-    (:func:`_two_searches`): on the sample place's search for the fewest hubs, the fixed
-    decisions admitted no plan found within 15 s, and today's 128 hubs were reported.
+    With ``first_plan`` the model's implied rows are left out (the area search found better
+    plans from the looser relaxation's start), and the smaller MIP stops at its first plan
+    (given half the time left, less a second): the area search improves it faster than
+    HiGHS's own search does, and without it the plan would be only the full search's,
+    often today's estate. When it finds none in that time, the area search starts from the
+    plan the caller gave (:func:`_two_searches`): on the sample place's search for the
+    fewest hubs, the fixed decisions admitted no plan found within 15 s, and today's 128
+    hubs were reported.
 
     Returns the plan (if any), the LP bound (if solved) and whether the time is used up.
     """
     started = time.perf_counter()
-    relaxation = model.to_highs()
+    # the area search's start comes from the looser relaxation (see model._serve_retained)
+    relaxation = model.to_highs(implied=not first_plan)
     _options(relaxation, 0.5 * limit, threads, log)
     relaxation.setOptionValue("solve_relaxation", True)
     relaxation.setOptionValue("solver", "ipm")
@@ -622,7 +625,7 @@ def _guided_start(
         return None, bound, False
     remaining = limit - (time.perf_counter() - started)
     last = remaining < 2 * lp_seconds and not first_plan
-    sub = model.to_highs()
+    sub = model.to_highs(implied=not first_plan)
     share = 1.0 if last else 0.5 if first_plan else 0.35
     _options(sub, max(share * remaining - (1.0 if first_plan else 0.0), 0.01), threads, log)
     if first_plan:

@@ -171,7 +171,8 @@ def test_scenario_results_compare_and_export_pages():
     assert "NPV over 10 years" in metrics
     assert any(c.value.startswith("Land released: ") and "homes" in c.value for c in at.caption)
     status = " ".join(s.value for s in [*at.success, *at.warning])
-    assert "Optimal" in status or "not proven best" in status
+    # a good plan however the search stopped: a proof, the scenario's gap, or the time limit near the bound
+    assert any(words in status for words in ("Optimal", "A good plan, proven within", "not proven best")), status
 
     at.switch_page("pages/scenario.py").run()
     run_scenario(at, "Seven hubs", objective="least_travel")
