@@ -237,3 +237,28 @@ def test_two_searches_stop_once_the_plan_is_within_the_gap(small_county, monkeyp
     assert solve_module.OPTIMAL_GAP < result.gap <= 0.05
     assert "improved area by area" in result.detail
     assert result.seconds < 60.0 and result.objective <= optimum + 1e-6
+
+
+def test_the_full_search_beside_the_area_search_looks_for_the_bound_alone(small_county, monkeypatch):
+    _, _, s, built, optimum = small_county
+    model = built.model
+    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
+    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    real = solve_module._full_search
+    searches = []
+    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: searches.append(real(*a, **k)) or searches[-1])
+    result = solve(
+        model,
+        dataclasses.replace(s, time_limit_s=10.0),
+        start=status_quo(built),
+        guide=model.variables["retain"].positions,
+        areas=areas(built),
+    )
+    assert result.solved and result.bound >= optimum - 1e-6
+    # its sub-MIP heuristics would hold HiGHS out of reach of the callback that stops it
+    (highs,) = searches
+    option = lambda highs, name: highs.getOptionValue(name)[1]  # noqa: E731 - (status, value)
+    assert option(highs, "mip_heuristic_effort") == 0.0
+    assert not any(option(highs, f"mip_heuristic_run_{h}") for h in ("rins", "rens", "root_reduced_cost"))
+    # HiGHS's defaults elsewhere
+    assert option(real(model, 1.0, 0.01, 1, False, None, False), "mip_heuristic_run_rins")
