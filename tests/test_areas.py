@@ -59,6 +59,12 @@ def small_county():
     return instance, access, s, built, optimum.objective
 
 
+def two_searches_for_a_small_model(monkeypatch) -> None:
+    """A small model takes the large NPV models' route: the two searches, on two cores."""
+    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
+    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+
+
 def test_area_search_improves_a_plan_and_keeps_every_row(small_county):
     import time
 
@@ -81,8 +87,7 @@ def test_area_search_improves_a_plan_and_keeps_every_row(small_county):
 def test_two_searches_report_a_plan_and_a_bound_that_hold_against_the_optimum(small_county, monkeypatch):
     _, _, s, built, optimum = small_county
     model = built.model
-    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)  # a small model takes the large models' route
-    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    two_searches_for_a_small_model(monkeypatch)
     called: list[bool] = []
     real = solve_module._two_searches
     monkeypatch.setattr(solve_module, "_two_searches", lambda *a, **k: called.append(True) or real(*a, **k))
@@ -117,8 +122,7 @@ def test_when_the_relaxation_settles_decisions_that_admit_no_plan_the_areas_star
 ):
     _, _, s, built, optimum = small_county
     model = built.model
-    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
-    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    two_searches_for_a_small_model(monkeypatch)
     # as on a county whose relaxation spreads teams thinly to keep coverage: fixing the
     # decisions it leaves whole leaves no plan, and only its bound comes back
     monkeypatch.setattr(solve_module, "_guided_start", lambda *a, **k: (None, None, False))
@@ -163,8 +167,7 @@ def test_a_plan_meets_the_model_or_it_does_not(small_county):
 
 def test_a_plan_from_the_two_searches_passes_the_independent_check(small_county, monkeypatch):
     instance, access, s, *_ = small_county
-    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
-    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    two_searches_for_a_small_model(monkeypatch)
     quick = dataclasses.replace(s, time_limit_s=8.0)
     plan = optimise(instance["holdings"], instance["teams"], quick, access=access)  # raises if the check fails
     assert plan.status in ("optimal", "feasible")
@@ -173,8 +176,7 @@ def test_a_plan_from_the_two_searches_passes_the_independent_check(small_county,
 
 def test_two_searches_say_infeasible_when_no_plan_exists(small_county, monkeypatch):
     instance, access, s, *_ = small_county
-    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
-    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    two_searches_for_a_small_model(monkeypatch)
     # one hub cannot house every team: they are spread over 60 km, with an 8 km move limit
     impossible = dataclasses.replace(s, time_limit_s=8.0, max_hubs=1)
     built = build_model(prepare(instance["holdings"], instance["teams"], impossible, access=access))
@@ -224,8 +226,7 @@ def test_areas_grow_when_a_run_of_them_finds_nothing_better(small_county, monkey
 def test_two_searches_stop_once_the_plan_is_within_the_gap(small_county, monkeypatch):
     _, _, s, built, optimum = small_county
     model = built.model
-    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
-    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    two_searches_for_a_small_model(monkeypatch)
     real = solve_module._full_search
     # HiGHS on the whole model searches on to a proof: only the area search's plan can end the run early
     monkeypatch.setattr(
@@ -242,8 +243,7 @@ def test_two_searches_stop_once_the_plan_is_within_the_gap(small_county, monkeyp
 def test_the_full_search_beside_the_area_search_looks_for_the_bound_alone(small_county, monkeypatch):
     _, _, s, built, optimum = small_county
     model = built.model
-    monkeypatch.setattr(solve_module, "GUIDED_COLUMNS", 0)
-    monkeypatch.setattr(solve_module.os, "cpu_count", lambda: 2)
+    two_searches_for_a_small_model(monkeypatch)
     real = solve_module._full_search
     searches = []
     monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: searches.append(real(*a, **k)) or searches[-1])
