@@ -91,6 +91,11 @@ def test_two_searches_report_a_plan_and_a_bound_that_hold_against_the_optimum(sm
     called: list[bool] = []
     real = solve_module._two_searches
     monkeypatch.setattr(solve_module, "_two_searches", lambda *a, **k: called.append(True) or real(*a, **k))
+    full_search = solve_module._full_search
+    searches = []
+    monkeypatch.setattr(
+        solve_module, "_full_search", lambda *a, **k: searches.append(full_search(*a, **k)) or searches[-1]
+    )
     threads: set[int] = set()
     messages: list[dict] = []
 
@@ -115,6 +120,13 @@ def test_two_searches_report_a_plan_and_a_bound_that_hold_against_the_optimum(sm
     # progress (which may update a page) comes from the caller's thread only
     assert threads == {threading.get_ident()}
     assert "improving the plan area by area" in {m["detail"] for m in messages}
+    # the full search is there for the bound: HiGHS's sub-MIP heuristics would hold it out of
+    # reach of the callback that stops it, and the area search makes the plans
+    (highs,) = searches
+    option = lambda highs, name: highs.getOptionValue(name)[1]  # noqa: E731 - (status, value)
+    assert option(highs, "mip_heuristic_effort") == 0.0
+    assert not any(option(highs, f"mip_heuristic_run_{h}") for h in ("rins", "rens", "root_reduced_cost"))
+    assert option(full_search(model, 1.0, 0.01, 1, False, None, False), "mip_heuristic_run_rins")  # elsewhere on
 
 
 def test_when_the_relaxation_settles_decisions_that_admit_no_plan_the_areas_start_from_the_given_plan(
@@ -238,27 +250,3 @@ def test_two_searches_stop_once_the_plan_is_within_the_gap(small_county, monkeyp
     assert solve_module.OPTIMAL_GAP < result.gap <= 0.05
     assert "improved area by area" in result.detail
     assert result.seconds < 60.0 and result.objective <= optimum + 1e-6
-
-
-def test_the_full_search_beside_the_area_search_looks_for_the_bound_alone(small_county, monkeypatch):
-    _, _, s, built, optimum = small_county
-    model = built.model
-    two_searches_for_a_small_model(monkeypatch)
-    real = solve_module._full_search
-    searches = []
-    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: searches.append(real(*a, **k)) or searches[-1])
-    result = solve(
-        model,
-        dataclasses.replace(s, time_limit_s=10.0),
-        start=status_quo(built),
-        guide=model.variables["retain"].positions,
-        areas=areas(built),
-    )
-    assert result.solved and result.bound >= optimum - 1e-6
-    # its sub-MIP heuristics would hold HiGHS out of reach of the callback that stops it
-    (highs,) = searches
-    option = lambda highs, name: highs.getOptionValue(name)[1]  # noqa: E731 - (status, value)
-    assert option(highs, "mip_heuristic_effort") == 0.0
-    assert not any(option(highs, f"mip_heuristic_run_{h}") for h in ("rins", "rens", "root_reduced_cost"))
-    # HiGHS's defaults elsewhere
-    assert option(real(model, 1.0, 0.01, 1, False, None, False), "mip_heuristic_run_rins")
