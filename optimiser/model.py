@@ -104,7 +104,9 @@ models start from a plan found around their LP relaxation
 interior point (once access standards bind, the dual simplex can take minutes there).
 With two cores, the full search runs for its bound while that plan is improved area by
 area (:mod:`optimiser.areas`: the decisions of a few dozen neighbouring holdings freed,
-the rest held; see :func:`areas`).
+the rest held; see :func:`areas`). The search for plans leaves out the rows that whole
+plans meet anyway (``serve_retained``, marked ``implied``); the full search keeps them for
+its bound.
 None of these changes the model, only the route to its optimum, and each reports a
 bound that holds for the whole model.
 
