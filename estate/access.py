@@ -12,8 +12,9 @@ Measures. A service whose standard is in km uses straight-line distance in EPSG:
 standard in minutes, or with a ``threshold_minutes``, uses the matrix instead, unless the
 matrix gives no time to any of its providers (a matrix of stroke units says nothing of
 jobcentres): then a service with a km threshold is measured in straight lines, with a
-note, and one with only minutes is refused, never read as no resident reached. Every row
-says which measure it used.
+note, and one with only minutes is reported as not measured (its share left empty, never
+read as no resident reached), the other services measured as usual. Every row says which
+measure it used.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from estate._tables import TableSource, listing, problems_frame
+from estate._tables import TableSource, listing
 from estate.services import StandardsError, providers_of
 from estate.travel import TravelCostError, check_costs, load_matrix, nearest_site, straight_line_measure
 
@@ -172,9 +173,8 @@ def access_report(
     estate.services.StandardsError
         A service's standard is in minutes and no matrix was given.
     estate.travel.TravelCostError
-        Zones or holdings without usable points in a projected CRS, ``costs`` that
-        do not reach a threshold, or a matrix that gives no time to any provider of a
-        service whose standard is only in minutes (every such service is named).
+        Zones or holdings without usable points in a projected CRS, or ``costs`` that
+        do not reach a threshold.
 
     Notes
     -----
@@ -182,7 +182,9 @@ def access_report(
     plan that drops a service shows up as failing its standard. A service with a
     ``threshold_minutes`` whose providers the matrix gives no time to is measured in
     straight lines against its km threshold: its ``measure`` says so and its ``note``
-    says why.
+    says why. One whose standard is only in minutes cannot be: its ``measure`` is ``not
+    measured``, its share empty, its note names the providers and what to do, and it has
+    no zone rows.
 
     """
     notes: list[str] = _demand_notes(demand)
@@ -207,10 +209,16 @@ def access_report(
     names = _holding_names(holdings)
     indexed_costs = _index_table(costs, demand) if costs is not None else None
     indexed_matrix = _index_table(matrix, demand) if matrix is not None else None
-    if indexed_matrix is not None and untimed_by_straight_line:
-        _refuse_untimed_minute_standards(holdings, standards, indexed_matrix)
+    unmeasured = (
+        _untimed_minute_standards(holdings, standards, indexed_matrix)
+        if indexed_matrix is not None and untimed_by_straight_line
+        else {}
+    )
     service_rows, zone_frames, imd_frames = [], [], []
     for standard in standards.to_dict("records"):
+        if standard["service"] in unmeasured:
+            service_rows.append(_unmeasured_row(standard, unmeasured[standard["service"]], indexed_matrix, notes))
+            continue
         service_row, zone_frame = _service_access(
             demand, holdings, names, standard, indexed_costs, indexed_matrix, circuity, notes, untimed_by_straight_line
         )
@@ -338,7 +346,7 @@ def _service_access(
     if untimed and standard["unit"] == "km":
         # the matrix leaves out providers of this service: straight lines, as without a matrix, rather
         # than count them as reaching nobody (a standard only in minutes keeps the matrix, its note
-        # naming them, or is refused when the matrix times none of them)
+        # naming them, or is not measured when the matrix times none of them)
         use_matrix = False
         some = (
             f"any of its {len(untimed)}"
@@ -442,39 +450,59 @@ def _source(matrix: _CostTable) -> str:
     return str(source) if source else "the travel-time matrix"
 
 
-def _refuse_untimed_minute_standards(holdings: gpd.GeoDataFrame, standards: pd.DataFrame, matrix: _CostTable) -> None:
-    """Refuse services whose standard is only in minutes when the matrix times none of their providers.
+NOT_MEASURED = "not measured"
+"""``measure`` of a service that could not be measured (:func:`_unmeasured_row`)."""
+
+
+def _untimed_minute_standards(
+    holdings: gpd.GeoDataFrame, standards: pd.DataFrame, matrix: _CostTable
+) -> dict[str, list[str]]:
+    """Services whose standard is only in minutes and whose providers the matrix times none of.
 
     Such a service has no straight-line threshold to fall back on, and measured by the
-    matrix every resident would count as out of reach. Every such service is named.
+    matrix every resident would count as out of reach. Returns each one's providers.
     """
-    problems, named = [], []
+    found = {}
     for standard in standards.to_dict("records"):
         if standard["unit"] != "min" or not _uses_matrix(standard, matrix):
             continue
         providers = _located(providers_of(holdings, str(standard["service"])))[0]
         untimed = _untimed(providers, matrix)
         if untimed and len(untimed) == len(providers):
-            named.append(f"{standard['service']} ({listing(untimed)})")
-            problems.append(
-                {
-                    "file": _source(matrix),
-                    "row": None,
-                    "field": str(standard["service"]),
-                    "problem": f"no travel time to any of its {len(untimed)} providers ({listing(untimed)})",
-                    "action": "add their times to the matrix, or give the standard a threshold in km",
-                }
-            )
-    if not problems:
-        return
-    raise TravelCostError(
-        f"{_source(matrix)}: the travel-time matrix gives no time to any provider of {listing(named)}, whose "
-        "standard is in minutes only, so access to it cannot be measured (every resident would count as out of "
-        "reach). Add those holdings' times to the matrix, or give the service a threshold in km in services.toml "
-        '(threshold in km with unit = "km", and the minutes as threshold_minutes) to measure it in straight lines '
-        "where the matrix says nothing of it.",
-        problems_frame(problems),
+            found[standard["service"]] = untimed
+    return found
+
+
+def _unmeasured_row(
+    standard: dict[str, Any], untimed: list[str], matrix: _CostTable, notes: list[str]
+) -> dict[str, object]:
+    """The row of a service the matrix cannot measure (:func:`_untimed_minute_standards`).
+
+    Its share is left empty, never 0: nobody is counted in or out of reach. The note says
+    why and what to do, and no zone rows are given for it.
+    """
+    note = (
+        f"not measured: {_source(matrix)} gives no travel time to any of its {len(untimed)} providers "
+        f"({listing(untimed)}) and its standard is in minutes only; add their times to the matrix, or give it "
+        'a threshold in km in services.toml (unit = "km", the minutes as threshold_minutes) to measure it in '
+        "straight lines"
     )
+    notes.append(f"{standard['label']}: {note}.")
+    return {
+        "service": str(standard["service"]),
+        "label": standard["label"],
+        "measure": NOT_MEASURED,
+        "threshold": float(standard["threshold"]),
+        "unit": "min",
+        "population": np.nan,
+        "population_within": np.nan,
+        "share": np.nan,
+        "required_share": float(standard["share"]),
+        "meets_standard": pd.NA,
+        "providers": len(untimed),
+        "weighted_by": str(standard["population"]),
+        "note": note,
+    }
 
 
 def _column_or(frame: pd.DataFrame, column: str, default: object) -> pd.Series:

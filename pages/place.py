@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 from streamlit_folium import st_folium
 
+from estate.access import NOT_MEASURED
 from estate.errors import EstateError
 from estate.services import POPULATION_WORDS
 from pages.common import baseline_access, current_place, estate_map, money, place_picker, routed_by_the_app, zones_map
@@ -126,6 +127,11 @@ with right:
     st.subheader("Distance to the nearest provider")
     labels = dict(zip(table["service"], table["label"], strict=True))
     service = st.selectbox("Service", list(labels), format_func=labels.get, key="place_service")
+    chosen = table.set_index("service").loc[service]
+    if chosen["measure"] == NOT_MEASURED:
+        # no zone is counted in or out of reach: a map would show every zone as unreached
+        st.warning(f"{labels[service]}: {chosen['note']}.")
+        st.stop()
     if place.zones is not None:
         st_folium(
             zones_map(place, access, service, height=420),

@@ -255,24 +255,29 @@ def test_a_cut_off_matrix_tells_a_far_site_from_one_it_leaves_out(tmp_path, dema
     assert rows.loc["jobcentre", "measure"] == "straight-line km (circuity 1.0)"
 
 
-def test_a_minutes_only_service_the_matrix_says_nothing_of_is_refused(tmp_path, demand, fire_station):
-    # no km threshold to fall back on: refused, naming every such service, never read as 0% reached
+def test_a_minutes_only_service_the_matrix_says_nothing_of_is_reported_not_measured(tmp_path, demand, fire_station):
+    # no km threshold to fall back on: not measured (never read as 0% reached), the rest measured as usual
     path = tmp_path / "times.csv"
     path.write_text("zone_id,holding_id,minutes\nz1,H1,5\nz2,H2,15\n")
     fire_station.loc[2, "services"] = "fire;probation"
     rules = standards(
         standard("jobcentre", 20, unit="min"), standard("fire", 10, unit="min"), standard("probation", 45, unit="min")
     )
-    with pytest.raises(TravelCostError) as err:
-        access_report(demand, fire_station, rules, matrix=path)
-    message = str(err.value)
-    assert message.startswith(
-        "times.csv: the travel-time matrix gives no time to any provider of fire (H3), probation (H3), whose"
-    )
-    assert "Add those holdings' times to the matrix, or give the service a threshold in km" in message
-    problems = err.value.problems
-    assert problems["field"].tolist() == ["fire", "probation"]
-    assert problems["problem"].tolist() == ["no travel time to any of its 1 providers (H3)"] * 2
+    report = access_report(demand, fire_station, rules, matrix=path)
+    rows = report.by_service.set_index("service")
+    assert rows.index.tolist() == ["jobcentre", "fire", "probation"]
+    # z1 and z2 (300 of 600 residents) have a time within 20 minutes; z3 has none
+    assert rows.loc["jobcentre", "share"] == pytest.approx(0.5) and rows.loc["jobcentre", "unit"] == "min"
+    for service in ("fire", "probation"):
+        assert rows.loc[service, "measure"] == "not measured"
+        assert pd.isna(rows.loc[service, "share"]) and pd.isna(rows.loc[service, "meets_standard"])
+        assert rows.loc[service, "note"].startswith(
+            "not measured: times.csv gives no travel time to any of its 1 providers (H3) and its standard is in "
+            "minutes only; add their times to the matrix, or give it a threshold in km"
+        )
+        assert report.worst_zones(service).empty  # no zone counted in or out of reach
+    assert set(report.zones["service"]) == set(report.by_imd["service"]) == {"jobcentre"}
+    assert "fire: not measured: times.csv gives no travel time" in " ".join(report.notes)
 
 
 def test_a_cost_table_passed_in_code_is_checked(demand, holdings):

@@ -335,6 +335,30 @@ def test_a_place_with_its_own_travel_time_matrix_is_measured_by_it_on_the_pages(
     assert any("measured by travel times from times.csv" in c.value for c in at.caption)
 
 
+def test_a_service_the_matrix_cannot_measure_is_said_so_on_the_place_page_beside_the_others(tmp_path):
+    from tests.test_place import matrix_place
+
+    # the jobcentre's standard is in minutes only, and the matrix times the council office alone
+    directory = matrix_place(tmp_path, "zone_id,site,minutes\nE00000001,HQ,5\nE00000002,HQ,7\n")
+    (directory / "services.toml").write_text(
+        '[jobcentre]\nlabel = "Jobcentre Plus office"\nthreshold = 20\nunit = "min"\nshare = 1.0\n'
+        'population = "population"\n[library]\nlabel = "Public library"\nthreshold = 2\nunit = "km"\n'
+        'share = 0.5\npopulation = "population"\n'
+    )
+    manifest = directory / "place.toml"
+    manifest.write_text(manifest.read_text().replace('name = "Tiny"\n', 'name = "Tiny"\nservices = "services.toml"\n'))
+    at = app().run()
+    next(t for t in at.sidebar.text_input if t.label == "Place folder").set_value(str(directory)).run()
+    assert not at.exception and not at.error
+    access = next(d.value for d in at.dataframe if "required_share" in d.value.columns).set_index("service")
+    assert access.at["jobcentre", "measure"] == "not measured" and pd.isna(access.at["jobcentre", "share"])
+    assert access.at["library", "measure"].startswith("straight-line km")  # the rest is measured as usual
+    at.selectbox(key="place_service").set_value("jobcentre").run()
+    assert not at.exception
+    warning = " ".join(w.value for w in at.warning)
+    assert "Jobcentre Plus office: not measured: times.csv gives no travel time to any of its 1 providers" in warning
+
+
 def test_the_results_map_measures_a_plan_as_its_model_did_beside_a_matrix(tmp_path):
     from estate.place import load_place
     from optimiser import Scenario, optimise
