@@ -659,7 +659,7 @@ def _explain_access(
     ]
     # threshold that the plan's providers would need to reach the required share
     providers_after = _providers_after(built, x, service)
-    threshold = _threshold_needed(data, service, providers_after, now_providers, weights)
+    threshold = _threshold_needed(data, info, providers_after, now_providers, weights)
     label = str(info["label"])
     population = str(info["population"])
     who = (
@@ -722,16 +722,16 @@ def _providers_after(built: PlanModel, x: np.ndarray, service: str) -> set[str]:
 
 
 def _threshold_needed(
-    data: ModelData, service: str, providers: set[str], today: set[str], weights: pd.Series
+    data: ModelData, info: pd.Series, providers: set[str], today: set[str], weights: pd.Series
 ) -> float | None:
     """Smallest threshold at which the plan's providers reach the share that threshold would require.
 
     A wider threshold reaches more residents from today's estate too, and a plan must keep
     today's share where it is below the standard, so the share required rises with the
     threshold: at threshold ``T`` the plan must reach ``min(standard, today's share at T)``.
-    ``None`` when no threshold within the cost table does.
+    ``None`` when no threshold within the cost table does. ``info`` is the service's row
+    of ``data.services``.
     """
-    info = data.services.set_index("service").loc[service]
     costs = data.costs[data.costs["unit"] == info["unit"]]
     costs = costs[costs["zone_id"].isin(weights.index)]
     total = float(weights.sum())
