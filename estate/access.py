@@ -209,15 +209,11 @@ def access_report(
     names = _holding_names(holdings)
     indexed_costs = _index_table(costs, demand) if costs is not None else None
     indexed_matrix = _index_table(matrix, demand) if matrix is not None else None
-    unmeasured = (
-        _untimed_minute_standards(holdings, standards, indexed_matrix)
-        if indexed_matrix is not None and untimed_by_straight_line
-        else {}
-    )
     service_rows, zone_frames, imd_frames = [], [], []
     for standard in standards.to_dict("records"):
-        if standard["service"] in unmeasured:
-            service_rows.append(_unmeasured_row(standard, unmeasured[standard["service"]], indexed_matrix, notes))
+        untimed = _all_untimed_minutes_only(standard, holdings, indexed_matrix) if untimed_by_straight_line else []
+        if untimed:
+            service_rows.append(_unmeasured_row(standard, untimed, indexed_matrix, notes))
             continue
         service_row, zone_frame = _service_access(
             demand, holdings, names, standard, indexed_costs, indexed_matrix, circuity, notes, untimed_by_straight_line
@@ -454,29 +450,25 @@ NOT_MEASURED = "not measured"
 """``measure`` of a service that could not be measured (:func:`_unmeasured_row`)."""
 
 
-def _untimed_minute_standards(
-    holdings: gpd.GeoDataFrame, standards: pd.DataFrame, matrix: _CostTable
-) -> dict[str, list[str]]:
-    """Services whose standard is only in minutes and whose providers the matrix times none of.
+def _all_untimed_minutes_only(
+    standard: dict[str, Any], holdings: gpd.GeoDataFrame, matrix: _CostTable | None
+) -> list[str]:
+    """A service's providers when its standard is only in minutes and the matrix times none of them.
 
     Such a service has no straight-line threshold to fall back on, and measured by the
-    matrix every resident would count as out of reach. Returns each one's providers.
+    matrix every resident would count as out of reach. Empty for every other service.
     """
-    found = {}
-    for standard in standards.to_dict("records"):
-        if standard["unit"] != "min" or not _uses_matrix(standard, matrix):
-            continue
-        providers = _located(providers_of(holdings, str(standard["service"])))[0]
-        untimed = _untimed(providers, matrix)
-        if untimed and len(untimed) == len(providers):
-            found[standard["service"]] = untimed
-    return found
+    if standard["unit"] != "min" or not _uses_matrix(standard, matrix):
+        return []
+    providers = _located(providers_of(holdings, str(standard["service"])))[0]
+    untimed = _untimed(providers, matrix)
+    return untimed if len(untimed) == len(providers) else []
 
 
 def _unmeasured_row(
     standard: dict[str, Any], untimed: list[str], matrix: _CostTable, notes: list[str]
 ) -> dict[str, object]:
-    """The row of a service the matrix cannot measure (:func:`_untimed_minute_standards`).
+    """The row of a service the matrix cannot measure (:func:`_all_untimed_minutes_only`).
 
     Its share is left empty, never 0: nobody is counted in or out of reach. The note says
     why and what to do, and no zone rows are given for it.
