@@ -432,7 +432,8 @@ class _RestrictedLP:
     """The LP relaxation of a model over some of its columns, grown in place.
 
     Columns added later arrive with the rows they need; HiGHS keeps its basis, so each
-    re-solve after pricing in a few columns takes a few simplex iterations.
+    re-solve after pricing in a few columns takes a few simplex iterations. The first
+    solve, and any after one that left no basis, is by interior point.
     """
 
     def __init__(self, model: LinearModel, active: np.ndarray, threads: int | None, log: bool) -> None:
@@ -459,7 +460,11 @@ class _RestrictedLP:
         """Solve; returns the status, column values and row duals over the whole model."""
         self.highs.setOptionValue("time_limit", float(max(limit, 0.01)))
         self.highs.run()
-        self.highs.setOptionValue("solver", "simplex")
+        if self.highs.getInfo().basis_validity == 1:
+            # the next solve starts from this basis. Without one (an infeasible restricted LP,
+            # which ends before crossover), the interior point goes on: the dual simplex from
+            # no basis took 1.4 s where it takes 0.9 s on the benchmark p-median
+            self.highs.setOptionValue("solver", "simplex")
         status = self.highs.getModelStatus()
         x = np.zeros(self.model.n_cols)
         y = np.zeros(self.model.n_rows)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
+import highspy
 import numpy as np
 import pandas as pd
 import pytest
@@ -817,6 +818,31 @@ def test_solving_with_few_candidates_proves_the_full_optimum(seed):
     cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
     activity = matrix @ result.x
     assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
+
+
+def test_a_restricted_lp_left_without_a_basis_is_solved_again_by_interior_point():
+    from optimiser.model import candidates
+    from optimiser.solve import _RestrictedLP
+    from optimiser.synthetic import pmedian_estate, pmedian_instance
+
+    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
+    holdings, teams = pmedian_estate(instance)
+    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
+    built = build_model(prepare(holdings, teams, s))
+    model, assign = built.model, candidates(built).columns
+    active = np.ones(model.n_cols, dtype=bool)
+    active[assign] = False  # no team has a home: infeasible, and the interior point leaves no basis
+    lp = _RestrictedLP(model, active, 1, False)
+    assert lp.solve(10.0)[0] == highspy.HighsModelStatus.kInfeasible
+    lp.add(assign)
+    status, x, _ = lp.solve(10.0)
+    info = lp.highs.getInfo()
+    assert status == highspy.HighsModelStatus.kOptimal
+    assert info.ipm_iteration_count > 0 and info.simplex_iteration_count == 0
+    # with a basis now, a re-solve is by the simplex from it
+    lp.highs.changeColCost(0, float(model.arrays()[0][lp.cols[0]]) + 1.0)
+    assert lp.solve(10.0)[0] == highspy.HighsModelStatus.kOptimal
+    assert lp.highs.getInfo().ipm_iteration_count == 0
 
 
 def test_progress_reports_each_stage_and_the_gap_while_searching():
