@@ -832,7 +832,7 @@ def test_a_restricted_lp_left_without_a_basis_is_solved_again_by_interior_point(
     model, assign = built.model, candidates(built).columns
     active = np.ones(model.n_cols, dtype=bool)
     active[assign] = False  # no team has a home: infeasible, and the interior point leaves no basis
-    lp = _RestrictedLP(model, active, 1, False)
+    lp = _RestrictedLP(model, active, None, False)
     assert lp.solve(10.0)[0] == highspy.HighsModelStatus.kInfeasible
     lp.add(assign)
     status, x, _ = lp.solve(10.0)
