@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from optimiser.linear import LinearModel, set_start
+from optimiser.linear import LinearModel, set_start, set_threads
 
 AREA_SECONDS = 1.5
 """Time given to one area's MIP. On the county benchmark, areas of 60 holdings at 1.5 s
@@ -115,7 +115,7 @@ def improve_by_areas(
     then areas centred on the holdings in a seeded random order, so the same inputs visit
     the same areas; when a run of them finds nothing better, larger ones follow
     (:data:`STALLED`). ``report`` receives each better objective value. ``threads`` is
-    HiGHS's thread count (HiGHS fixes it for each calling thread at its first solve).
+    HiGHS's thread count (``None``: HiGHS's default).
 
     Returns the best plan, its objective value and the number of areas searched.
     """
@@ -169,7 +169,7 @@ def _solve_area(
     highs.setOptionValue("mip_rel_gap", 1e-4)
     highs.setOptionValue("time_limit", float(limit))
     if threads is not None:
-        highs.setOptionValue("threads", int(threads))
+        set_threads(highs, threads)
     set_start(highs, x[free])
     if highs.run() == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS could not solve an area of the plan (see its log)")

@@ -42,7 +42,7 @@ import highspy
 import numpy as np
 
 from optimiser.areas import Areas, improve_by_areas
-from optimiser.linear import INF, LinearModel, set_start
+from optimiser.linear import INF, LinearModel, set_start, set_threads
 from optimiser.scenario import Scenario
 
 SOLVED = ("optimal", "feasible")
@@ -587,7 +587,7 @@ def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool)
     highs.setOptionValue("time_limit", float(max(limit, 0.01)))
     highs.setOptionValue("random_seed", 0)
     if threads is not None:
-        highs.setOptionValue("threads", int(threads))
+        set_threads(highs, threads)
 
 
 def _guided_start(
@@ -684,9 +684,9 @@ def _two_searches(
       estate), if it meets every row.
 
     The plan is the better of the two; the bound is the tighter of the full search's and
-    the LP relaxation's, both valid for the whole model. Both run in threads of their own
-    (HiGHS fixes its thread count per calling thread, so the caller's is left alone), and
-    their progress is passed on from the caller's thread, which may update a page.
+    the LP relaxation's, both valid for the whole model. Both run in threads of their own,
+    one HiGHS thread each (HiGHS keeps a scheduler per calling thread: the caller's is left
+    as it was), and their progress is passed on from the caller's thread, which may update a page.
     """
     started = time.perf_counter()
     deadline = started + limit

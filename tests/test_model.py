@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import threading
 
 import highspy
 import numpy as np
@@ -100,6 +101,21 @@ def test_npv_consolidates_into_the_hub_that_is_cheapest_to_keep():
     assert plan.summary["capital_receipts_gbp"] == pytest.approx(980_000)
     assert plan.summary["one_off_costs_gbp"]["total"] == pytest.approx(50 * MOVE)
     assert plan.summary["revenue_savings_gbp_per_year"] == pytest.approx(180_000 - 50 * HOSTING)
+
+
+def test_a_scenario_on_one_thread_runs_after_one_on_every_core_in_the_same_thread():
+    # HiGHS keeps the thread count of a thread's first solve, and ran nothing for a later one asking for another
+    holdings, teams = three_offices()
+    statuses: list[str] = []
+
+    def runs() -> None:  # in a thread of its own: its first solve is one of these
+        for threads in (None, 1, 2, 1):
+            statuses.append(optimise(holdings, teams, scenario(threads=threads)).status)
+
+    worker = threading.Thread(target=runs)
+    worker.start()
+    worker.join()
+    assert statuses == ["optimal"] * 4
 
 
 def test_npv_keeps_everything_when_nothing_pays():
