@@ -462,8 +462,9 @@ class _RestrictedLP:
         self.highs.run()
         if self.highs.getInfo().basis_validity == 1:
             # the next solve starts from this basis. Without one (an infeasible restricted LP,
-            # which ends before crossover), the interior point goes on: the dual simplex from
-            # no basis took 1.4 s where it takes 0.9 s on the benchmark p-median
+            # which ends before crossover), the interior point goes on: on the 500 x 100
+            # p-median started from 8 candidates per team, the dual simplex from no basis took
+            # 1.4 s, the interior point 0.9 s
             self.highs.setOptionValue("solver", "simplex")
         status = self.highs.getModelStatus()
         x = np.zeros(self.model.n_cols)
