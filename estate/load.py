@@ -853,16 +853,6 @@ def file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
     )
 
 
-def register_id(holding_id: str, source_row: int) -> str | None:
-    """The register's own id (asset code) in a holding id :func:`load_file` made; ``None`` where the row had none.
-
-    Holding ids are ``prefix:id``, a repeat within the file ``prefix:id@rN`` and a row
-    without an id ``prefix:rN``, N being the row.
-    """
-    local = str(holding_id).split(":", 1)[-1].removesuffix(f"@r{source_row}")
-    return None if local == f"r{source_row}" else local
-
-
 def _frame(kept: list[_Row], spec: PartnerFile, label: str, prefix: str) -> gpd.GeoDataFrame:
     ids: list[str] = []
     first: dict[str, int] = {}
@@ -882,6 +872,7 @@ def _frame(kept: list[_Row], spec: PartnerFile, label: str, prefix: str) -> gpd.
     data = {col: [r.values.get(col) for r in kept] for col in HOLDING_DTYPES if col in kept[0].values} if kept else {}
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(kept)))
     frame["holding_id"] = ids
+    frame["register_id"] = [row.values["local_id"] for row in kept]
     frame["partner"] = spec.partner
     frame["partner_type"] = spec.partner_type
     frame["source_file"] = label

@@ -60,7 +60,7 @@ from shapely.geometry.base import BaseGeometry
 from estate.assumptions import Assumptions, load_assumptions
 from estate.demand import load_demand, load_zones
 from estate.errors import EstateError, ManifestError
-from estate.load import LoadResult, PartnerFile, load_file, register_id, whole_file_lines
+from estate.load import LoadResult, PartnerFile, load_file, whole_file_lines
 from estate.locate import PostcodeLookup, load_boundary
 from estate.schema import (
     CRS,
@@ -390,10 +390,9 @@ def _without_repeats(results: list[LoadResult]) -> list[LoadResult]:
     for number, result in enumerate(results):
         h = result.holdings
         repeats: dict[int, tuple[str, int]] = {}
-        columns = (h["partner"], h["holding_id"], h["source_file"], h["source_row"].astype(int))
-        for partner, holding_id, file, row in zip(*columns, strict=True):
-            local = register_id(holding_id, row)
-            if local is None:
+        columns = (h["partner"], h["register_id"], h["source_file"], h["source_row"].astype(int))
+        for partner, local, file, row in zip(*columns, strict=True):
+            if pd.isna(local):
                 continue
             seen = first.setdefault((partner, local), (number, file, row))
             if seen[0] != number:
@@ -414,7 +413,7 @@ def _exclude_repeats(result: LoadResult, repeats: Mapping[int, tuple[str, int]])
     lines = []
     for line in h[repeated].itertuples():
         file, row = repeats[int(line.source_row)]
-        local = register_id(line.holding_id, line.source_row)
+        local = line.register_id
         lines.append(
             {
                 "partner": line.partner,

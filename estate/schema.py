@@ -126,6 +126,7 @@ value has no source."""
 # column -> pandas dtype; the order is the order of every export.
 HOLDING_DTYPES: dict[str, str] = {
     "holding_id": "string",
+    "register_id": "string",
     "partner": "string",
     "partner_type": "string",
     "uprn": "string",
@@ -163,6 +164,9 @@ HOLDING_DTYPES: dict[str, str] = {
 HOLDING_COLUMNS: tuple[str, ...] = (*HOLDING_DTYPES, "geometry")
 """Columns of the holdings GeoDataFrame; ``geometry`` is a Point in :data:`CRS`.
 
+``holding_id`` is unique in the place (``partner-slug:register id``); ``register_id`` is
+the id the partner's own register gives the holding (its asset code), missing where the row
+had none, so that a line can be matched back to the register.
 A holding read from a polygon keeps the polygon as ``outline_wkt`` (WKT in
 :data:`CRS`) and its representative point as ``geometry`` (location *derived*).
 ``energy_rating`` is the EPC or DEC band (``A+`` to ``G``) as supplied;

@@ -262,6 +262,20 @@ def test_a_holding_in_two_files_of_one_partner_is_loaded_once(tmp_path):
     assert line["holding_id"].isna().all()
 
 
+def test_a_register_id_that_reads_like_a_row_number_is_still_the_holdings_own(tmp_path):
+    # a holding with no id on row 2 is loaded as 'council:r2'; here 'r2' is the register's own asset code
+    (tmp_path / "part1.csv").write_text(REGISTER_WITH_IDS + "r2,Town Hall,378000,392000\n,Depot,378100,392000\n")
+    (tmp_path / "part2.csv").write_text(REGISTER_WITH_IDS + "r2,Town Hall,378000,392000\n")
+    partner = '[[partners]]\nname = "Council"\ntype = "council"\nfiles = ["part1.csv", "part2.csv"]\n'
+    write_place(tmp_path, 'name = "Tiny"\n' + partner)
+    place = load_place(tmp_path)
+    assert sorted(place.holdings["name"]) == ["Depot", "Town Hall"]
+    ids = place.holdings.set_index("name")["register_id"]
+    assert ids["Town Hall"] == "r2" and pd.isna(ids["Depot"])  # the register's own id, blank where it gave none
+    line = place.report[(place.report["file"] == "part2.csv") & (place.report["row"] == 2)]
+    assert line["problem"].tolist() == ["holding id 'r2' is already loaded from 'part1.csv, row 2'"]
+
+
 def test_validate_files_of_one_partner_loads_a_repeated_holding_once(tmp_path, capsys):
     (tmp_path / "part1.csv").write_text(REGISTER_WITH_IDS + "A1,Town Hall,378000,392000\n,Depot,378100,392000\n")
     (tmp_path / "part2.csv").write_text(REGISTER_WITH_IDS + "A1,Town Hall,378000,392000\n,Store,378200,392000\n")
