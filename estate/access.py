@@ -211,14 +211,12 @@ def access_report(
     indexed_matrix = _index_table(matrix, demand) if matrix is not None else None
     service_rows, zone_frames, imd_frames = [], [], []
     for standard in standards.to_dict("records"):
-        untimed = _all_untimed_minutes_only(standard, holdings, indexed_matrix) if untimed_by_straight_line else []
-        if untimed:
-            service_rows.append(_unmeasured_row(standard, untimed, indexed_matrix, notes))
-            continue
         service_row, zone_frame = _service_access(
             demand, holdings, names, standard, indexed_costs, indexed_matrix, circuity, notes, untimed_by_straight_line
         )
         service_rows.append(service_row)
+        if zone_frame is None:  # not measured: no zone is counted in or out of reach
+            continue
         zone_frames.append(zone_frame)
         imd_frames.append(_by_imd(zone_frame, service_row))
     by_service = pd.DataFrame(service_rows, columns=list(BY_SERVICE_COLUMNS))
@@ -331,7 +329,8 @@ def _service_access(
     circuity: float,
     notes: list[str],
     untimed_by_straight_line: bool = True,
-) -> tuple[dict[str, object], pd.DataFrame]:
+) -> tuple[dict[str, object], pd.DataFrame | None]:
+    """A service's row of the report and its zones' rows (``None`` when it cannot be measured)."""
     service = str(standard["service"])
     own_notes: list[str] = []
     providers, unlocated = _located(providers_of(holdings, service))
@@ -339,6 +338,9 @@ def _service_access(
         own_notes.append(f"{len(unlocated)} providers have no location and were not counted ({listing(unlocated)})")
     use_matrix = _uses_matrix(standard, matrix)
     untimed = _untimed(providers, matrix) if use_matrix and untimed_by_straight_line else []
+    if untimed and standard["unit"] == "min" and len(untimed) == len(providers):
+        # only minutes, and the matrix times none of its providers: every resident would count as out of reach
+        return _unmeasured_row(standard, untimed, matrix, notes), None
     if untimed and standard["unit"] == "km":
         # the matrix leaves out providers of this service: straight lines, as without a matrix, rather
         # than count them as reaching nobody (a standard only in minutes keeps the matrix, its note
@@ -450,25 +452,10 @@ NOT_MEASURED = "not measured"
 """``measure`` of a service that could not be measured (:func:`_unmeasured_row`)."""
 
 
-def _all_untimed_minutes_only(
-    standard: dict[str, Any], holdings: gpd.GeoDataFrame, matrix: _CostTable | None
-) -> list[str]:
-    """A service's providers when its standard is only in minutes and the matrix times none of them.
-
-    Such a service has no straight-line threshold to fall back on, and measured by the
-    matrix every resident would count as out of reach. Empty for every other service.
-    """
-    if standard["unit"] != "min" or not _uses_matrix(standard, matrix):
-        return []
-    providers = _located(providers_of(holdings, str(standard["service"])))[0]
-    untimed = _untimed(providers, matrix)
-    return untimed if len(untimed) == len(providers) else []
-
-
 def _unmeasured_row(
     standard: dict[str, Any], untimed: list[str], matrix: _CostTable, notes: list[str]
 ) -> dict[str, object]:
-    """The row of a service the matrix cannot measure (:func:`_all_untimed_minutes_only`).
+    """The row of a service whose standard is only in minutes and whose providers the matrix times none of.
 
     Its share is left empty, never 0: nobody is counted in or out of reach. The note says
     why and what to do, and no zone rows are given for it.

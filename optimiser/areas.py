@@ -168,8 +168,7 @@ def _solve_area(
     highs.setOptionValue("random_seed", 0)
     highs.setOptionValue("mip_rel_gap", 1e-4)
     highs.setOptionValue("time_limit", float(limit))
-    if threads is not None:
-        set_threads(highs, threads)
+    set_threads(highs, threads)
     set_start(highs, x[free])
     if highs.run() == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS could not solve an area of the plan (see its log)")

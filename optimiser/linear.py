@@ -408,8 +408,8 @@ class LinearModel:
         return bool(np.all(activity >= row_lo - tolerance) and np.all(activity <= row_hi + tolerance))
 
 
-def set_threads(highs: highspy.Highs, threads: int) -> None:
-    """Run ``highs`` on ``threads`` threads, whatever an earlier solve in this thread ran on.
+def set_threads(highs: highspy.Highs, threads: int | None) -> None:
+    """Run ``highs`` on ``threads`` threads, whatever an earlier solve in this thread ran on (``None``: its default).
 
     HiGHS keeps one scheduler per calling thread, made at the thread's first solve with that
     solve's thread count, and refuses to run a later solve that asks for another count (its
@@ -417,6 +417,8 @@ def set_threads(highs: highspy.Highs, threads: int) -> None:
     after one of every core (or the other way round) runs as asked. It costs a tenth of a
     millisecond.
     """
+    if threads is None:
+        return
     highspy.Highs.resetThreadScheduler(True)
     highs.setOptionValue("threads", int(threads))
 

@@ -587,8 +587,7 @@ def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool)
     highs.setOptionValue("output_flag", bool(log))
     highs.setOptionValue("time_limit", float(max(limit, 0.01)))
     highs.setOptionValue("random_seed", 0)
-    if threads is not None:
-        set_threads(highs, threads)
+    set_threads(highs, threads)
 
 
 def _guided_start(
