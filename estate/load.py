@@ -856,13 +856,24 @@ def file_notes(raw: RawTable, partner: str) -> pd.DataFrame:
 def _frame(kept: list[_Row], spec: PartnerFile, label: str, prefix: str) -> gpd.GeoDataFrame:
     ids: list[str] = []
     first: dict[str, int] = {}
+    # a row without an id is named after its row number ('r7'); the register's own ids keep
+    # their names, so a row-number name one of them already uses gets the row suffix instead
+    own = {row.values["local_id"]: row.row for row in reversed(kept) if row.values["local_id"]}
     for row in kept:
-        base = f"{prefix}:{row.values['local_id'] or f'r{row.row}'}"
-        if base in first:
+        local = row.values["local_id"]
+        base = f"{prefix}:{local or f'r{row.row}'}"
+        if not local and f"r{row.row}" in own:
             hid = f"{base}@r{row.row}"
             row.note(
                 "local_id",
-                f"id {row.values['local_id']!r} is also on row {first[base]} of this file",
+                f"no id; its row-number name 'r{row.row}' is the register's own id on row {own[f'r{row.row}']}",
+                f"loaded as {hid!r}; give each holding its own id in the register",
+            )
+        elif base in first:
+            hid = f"{base}@r{row.row}"
+            row.note(
+                "local_id",
+                f"id {local!r} is also on row {first[base]} of this file",
                 f"loaded as {hid!r}; give each holding its own id in the register",
             )
         else:

@@ -738,6 +738,23 @@ def test_a_repeated_id_in_one_file_is_renamed_with_a_warning_naming_the_first_ro
     assert "council:A1@r4" in line["action"]
 
 
+def test_a_row_without_an_id_gives_way_to_a_register_id_that_reads_like_its_row_number(tmp_path):
+    # row 2 has no id, so it would be 'council:r2'; row 3's own asset code is 'r2'
+    path = write(
+        tmp_path,
+        "ids.csv",
+        "AssetCode,PropertyName,Easting,Northing\n,Depot,378000,392000\nr2,Town Hall,378100,392000\n",
+    )
+    result = load_file(path, COUNCIL)
+    assert list(result.holdings["holding_id"]) == ["council:r2@r2", "council:r2"]
+    assert list(result.holdings["register_id"].isna()) == [True, False]
+    line = result.report[result.report["row"] == 2].iloc[0]
+    assert (line["outcome"], line["field"]) == ("loaded with warnings", "local_id")
+    assert line["problem"] == "no id; its row-number name 'r2' is the register's own id on row 3"
+    assert "council:r2@r2" in line["action"]
+    assert result.report[result.report["row"] == 3]["outcome"].tolist() == ["loaded"]
+
+
 @pytest.mark.parametrize(
     ("tenure_type", "detail", "tenure", "problem"),
     [
