@@ -21,7 +21,9 @@ Formulas (per holding, GIA in m², all per year unless stated):
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -85,14 +87,25 @@ class Assumptions:
         return bool(table.get(name, False))
 
     def classify_text(self, *texts: object) -> str | None:
-        """The first use class whose words appear in any of ``texts``, or ``None``."""
+        """The first use class one of whose words is a word of ``texts``, or ``None``.
+
+        A rule's word matches whole words only, in the singular or plural ("store" in
+        "Parks Stores", not "house" in "Bowls Clubhouse" nor "pool" in "Liverpool Road").
+        """
         haystack = " ".join(t for t in texts if isinstance(t, str)).lower().replace("’", "'")
         if not haystack.strip():
             return None
         for use_class, words in self.classify:
-            if any(word in haystack for word in words):
+            if _words_pattern(words).search(haystack):
                 return use_class
         return None
+
+
+@functools.cache
+def _words_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of ``words`` as a whole word, with an optional plural ending."""
+    alternatives = "|".join(re.escape(word) for word in words) or "(?!)"
+    return re.compile(rf"(?<![a-z])(?:{alternatives})(?:s|es)?(?![a-z])")
 
 
 def load_assumptions(path: str | Path | None = None) -> Assumptions:

@@ -159,3 +159,19 @@ def test_every_problem_in_a_file_is_named_at_once(tmp_path):
         "assumptions file 'ours.toml': [use_class.office] gia_m2 = -1 is negative; "
         "[use_class.library] lacks gia_m2; [[classify]] rule 15 names use class 'pub'."
     )
+
+
+@pytest.mark.parametrize(
+    ("name", "use_class"),
+    [
+        # a word inside another word is not that word
+        ("Longford Park, Male Vets and Ladies Bowls Clubhouse", "leisure"),
+        ("Liverpool Road Offices", "office"),
+        ("Marshall Court", None),
+        # plurals are the word
+        ("Gorse Hill Allotments", "land"),
+        ("Longford Park Old Stables: Parks Stores", "depot"),
+    ],
+)
+def test_a_use_class_is_read_from_whole_words_of_a_name(name, use_class):
+    assert load_assumptions().classify_text(name) == use_class
