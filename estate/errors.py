@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class EstateError(Exception):
     """Base of every error the planner raises on bad input; pages show it with ``st.error``."""
@@ -17,3 +20,9 @@ class ManifestError(EstateError):
 
 class ColumnMappingError(EstateError):
     """No column of a file could be matched to the holding schema."""
+
+
+def did_you_mean(word: str, names: Iterable[str], otherwise: str) -> str:
+    """``did you mean 'x'?`` for the name closest to a mistyped ``word``, else ``otherwise``."""
+    close = difflib.get_close_matches(word, sorted(names), n=1)
+    return f"did you mean {close[0]!r}?" if close else otherwise

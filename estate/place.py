@@ -59,7 +59,7 @@ from shapely.geometry.base import BaseGeometry
 
 from estate.assumptions import Assumptions, load_assumptions
 from estate.demand import load_demand, load_zones
-from estate.errors import EstateError, ManifestError
+from estate.errors import EstateError, ManifestError, did_you_mean
 from estate.load import LoadResult, PartnerFile, load_file, whole_file_lines
 from estate.locate import PostcodeLookup, load_boundary
 from estate.schema import (
@@ -72,6 +72,7 @@ from estate.schema import (
     Outcome,
     PartnerType,
     Source,
+    UseClass,
     services_of,
 )
 from estate.services import DEFAULT_STANDARDS, load_standards
@@ -266,6 +267,7 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"place.toml in {directory.name} is not valid TOML: {exc}") from exc
 
+    _check_keys(raw, _MANIFEST_KEYS[""], "place.toml")
     partners = raw.get("partners")
     if not partners:
         raise ManifestError("place.toml lists no [[partners]]: name each partner and its file(s).")
@@ -276,6 +278,7 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
         kind = str(partner.get("type", "other")).lower()
         if not name:
             raise ManifestError(f"place.toml: partner {i} has no name.")
+        _check_keys(partner, _MANIFEST_KEYS["partners"], f"[[partners]] {name!r}")
         if kind not in types:
             raise ManifestError(
                 f"place.toml: partner {name!r} has type {kind!r}; use one of {', '.join(sorted(types))}."
@@ -292,9 +295,12 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
             defaults = entry.get("defaults", {})
             if not isinstance(columns, Mapping) or not isinstance(defaults, Mapping):
                 raise ManifestError(f"place.toml: columns and defaults of {file_path.name!r} must be tables.")
+            _check_keys(entry, _MANIFEST_KEYS["partners.files"], f"[[partners.files]] {file_path.name!r}")
+            _check_defaults(defaults, file_path.name)
             files.append(ManifestFile(file_path, PartnerFile(name, kind, dict(columns), dict(defaults))))
     points = []
     for entry in raw.get("service_points", []):
+        _check_keys(entry, _MANIFEST_KEYS["service_points"], f"[[service_points]] {entry.get('path')!r}")
         path = _path(directory, entry.get("path"), "service points file")
         if path is None or not entry.get("service"):
             raise ManifestError("place.toml: each [[service_points]] needs a path and a service.")
@@ -305,6 +311,7 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
     entries = raw.get("teams", [])
     for entry in [entries] if isinstance(entries, str | Mapping) else entries:
         entry = {"path": entry} if isinstance(entry, str) else dict(entry)
+        _check_keys(entry, _MANIFEST_KEYS["teams"], f"[[teams]] {entry.get('path')!r}")
         path = _path(directory, entry.get("path"), "teams file")
         if path is None:
             raise ManifestError("place.toml: each [[teams]] needs a path.")
@@ -313,6 +320,7 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
             raise ManifestError(f"place.toml: columns of the teams file {path.name!r} must be a table.")
         teams.append(TeamsFile(path, dict(columns)))
     demand = raw.get("demand", {})
+    _check_keys(demand, _MANIFEST_KEYS["demand"], "[demand]")
     return Manifest(
         name=str(raw.get("name") or directory.name),
         directory=directory,
@@ -330,6 +338,45 @@ def read_manifest(directory: str | os.PathLike) -> Manifest:
         matrix=_path(directory, demand.get("matrix"), "travel-time matrix"),
         matrix_drop_unmatched=_flag(demand.get("matrix_drop_unmatched", False), "[demand] matrix_drop_unmatched"),
     )
+
+
+# the keys each table of a place.toml may have (the README's "A place is a folder")
+_MANIFEST_KEYS = {
+    "": {"name", "boundary", "postcodes", "assumptions", "services", "demand", "partners", "service_points", "teams"},
+    "demand": {"file", "zones", "imd", "points", "matrix", "matrix_drop_unmatched"},
+    "partners": {"name", "type", "files"},
+    "partners.files": {"path", "columns", "defaults"},
+    "service_points": {"path", "service", "partner", "within_m"},
+    "teams": {"path", "columns"},
+}
+# the fields a file's defaults may give (estate.load reads these and no others)
+_DEFAULT_FIELDS = {"use_class", "tenure", "services", "can_host", "locked", "occupied"}
+
+
+def _check_keys(table: object, known: set[str], where: str) -> None:
+    """Refuse a table of the manifest with a key the planner does not read (a typo would be ignored)."""
+    if not isinstance(table, Mapping):
+        raise ManifestError(f"place.toml: {where} should be a table, not {table!r}.")
+    unknown = sorted(set(table) - known)
+    if unknown:
+        named = "; ".join(f"{key!r}: {_suggest(key, known)}" for key in unknown)
+        raise ManifestError(f"place.toml: {where} has a key the planner does not read ({named}).")
+
+
+def _check_defaults(defaults: Mapping[str, object], file_name: str) -> None:
+    where = f"the defaults of {file_name!r}"
+    _check_keys(defaults, _DEFAULT_FIELDS, where)
+    use_class = defaults.get("use_class")
+    classes = {u.value for u in UseClass}
+    if use_class is not None and use_class not in classes:
+        raise ManifestError(
+            f"place.toml: {where} give use class {use_class!r}, which is not one: "
+            f"{_suggest(str(use_class), classes)} (the use classes are {', '.join(sorted(classes))})."
+        )
+
+
+def _suggest(key: str, names: set[str]) -> str:
+    return did_you_mean(key, names, f"use one of {', '.join(sorted(names))}, or remove it")
 
 
 def _flag(value: object, what: str) -> bool:

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from estate.errors import did_you_mean
 from optimiser.errors import ScenarioError
 
 DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "data" / "scenario_default.toml"
@@ -282,10 +283,7 @@ def _convert(key: str, value: Any) -> Any:
 
 
 def _suggest(key: str, names: set[str]) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(key, sorted(names), n=1)
-    return f"did you mean '{close[0]}'?" if close else "remove it (see data/scenario_default.toml)"
+    return did_you_mean(key, names, "remove it (see data/scenario_default.toml)")
 
 
 def _number(value: Any) -> bool:

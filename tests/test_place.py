@@ -76,6 +76,9 @@ def test_outcome_counts_add_up(trafford):
     assert sum(counts.values()) == 663
 
 
+PARTNER = '[[partners]]\nname = "Council"\ntype = "council"\nfiles = ["a.csv"]\n'
+
+
 def write_place(tmp_path, manifest: str):
     (tmp_path / "place.toml").write_text(manifest, encoding="utf-8")
     return tmp_path
@@ -97,6 +100,54 @@ def test_manifest_with_an_unknown_partner_type(tmp_path):
     write_place(tmp_path, '[[partners]]\nname = "Army"\ntype = "army"\nfiles = ["a.csv"]\n')
     with pytest.raises(ManifestError, match="type 'army'"):
         read_manifest(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (
+            'postcode = "a.csv"\n' + PARTNER,
+            "place.toml has a key the planner does not read ('postcode': did you mean 'postcodes'?)",
+        ),
+        (
+            PARTNER + '[demand]\nfle = "a.csv"\n',
+            "[demand] has a key the planner does not read ('fle': did you mean 'file'?)",
+        ),
+        (
+            PARTNER + '[[service_point]]\npath = "a.csv"\n',
+            "place.toml has a key the planner does not read ('service_point': did you mean 'service_points'?)",
+        ),
+        (
+            PARTNER + '[[service_points]]\npath = "a.csv"\nservice = "library"\nwithn_m = 400\n',
+            "[[service_points]] 'a.csv' has a key the planner does not read ('withn_m': did you mean 'within_m'?)",
+        ),
+        (
+            PARTNER.replace(
+                'files = ["a.csv"]', '[[partners.files]]\npath = "a.csv"\ndefaults = { use_clas = "library" }'
+            ),
+            "the defaults of 'a.csv' has a key the planner does not read ('use_clas': did you mean 'use_class'?)",
+        ),
+        (
+            PARTNER.replace(
+                'files = ["a.csv"]', '[[partners.files]]\npath = "a.csv"\ndefaults = { use_class = "libary" }'
+            ),
+            "the defaults of 'a.csv' give use class 'libary', which is not one: did you mean 'library'?",
+        ),
+        (
+            PARTNER.replace('type = "council"', 'typ = "council"'),
+            "[[partners]] 'Council' has a key the planner does not read ('typ': did you mean 'type'?)",
+        ),
+    ],
+)
+def test_a_manifest_key_or_use_class_the_planner_does_not_read_is_refused_with_a_suggestion(
+    tmp_path, manifest, message
+):
+    # a mistyped key would otherwise be ignored, and the place load with other results
+    (tmp_path / "a.csv").write_text("Site Name,Easting,Northing\nA,378000,392000\n")
+    write_place(tmp_path, manifest)
+    with pytest.raises(ManifestError) as raised:
+        read_manifest(tmp_path)
+    assert message in str(raised.value)
 
 
 def test_malformed_manifest(tmp_path):
