@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from importlib.metadata import entry_points
@@ -53,7 +54,7 @@ def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _run_validate(args: argparse.Namespace) -> int:
-    from estate.export import to_csv_bytes
+    from estate.export import to_csv_bytes, writable_file
     from estate.load import PartnerFile, outcome_counts
     from estate.locate import PostcodeLookup, load_boundary
     from estate.place import ManifestFile, load_files, load_place
@@ -61,6 +62,8 @@ def _run_validate(args: argparse.Namespace) -> int:
     if args.place is None and not args.files:
         print("estate validate: give register files or --place DIR", file=sys.stderr)
         return 2
+    if args.report:
+        writable_file(args.report, "--report")  # before the files are read, not after
     assumptions = None  # the planner's defaults, as the files are loaded with
     if args.place is not None:
         place = load_place(args.place)
@@ -84,6 +87,9 @@ def _run_validate(args: argparse.Namespace) -> int:
         report = pd.concat([report, lines], ignore_index=True)
         title += f" and teams file {args.teams.name}"
 
+    if args.report:
+        # written before the summary is printed, so a reader that stops early (`| head`) loses no report
+        args.report.write_bytes(to_csv_bytes(report))
     counts = outcome_counts(report)
     print(f"Validated {title}: {sum(counts.values())} rows")
     read_notes = (report["field"] == WHOLE_FILE) & (report["outcome"] == Outcome.WARNING.value)
@@ -94,15 +100,14 @@ def _run_validate(args: argparse.Namespace) -> int:
     print(f"  holdings on the map     {len(holdings):>6}")
     supplied = int((teams["fte_source"] == "supplied").sum())
     print(f"  teams                   {len(teams):>6}  ({supplied} supplied, {len(teams) - supplied} modelled)")
-    excluded = report[report["outcome"] == Outcome.EXCLUDED.value]
+    # rows only: a file not loaded at all is named above ("not loaded")
+    excluded = report[(report["outcome"] == Outcome.EXCLUDED.value) & (report["field"] != WHOLE_FILE)]
     if len(excluded):
         print("Reasons for exclusion:")
         reasons = excluded["problem"].str.replace(r"'[^']*'", "'…'", regex=True).value_counts()
         for reason, n in reasons.items():
             print(f"  {n:>5}  {reason}")
     if args.report:
-        args.report.parent.mkdir(parents=True, exist_ok=True)
-        args.report.write_bytes(to_csv_bytes(report))
         print(f"Report written to {args.report}")
     return 0 if len(holdings) else 1
 
@@ -127,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EstateError as exc:
         print(f"estate {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # the reader of the output stopped early (`| head`): what was written stands; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

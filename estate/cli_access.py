@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 
 from estate.access import AccessReport, access_report
-from estate.export import to_csv_bytes
+from estate.export import to_csv_bytes, writable_folder
 from estate.services import load_standards
 from estate.travel import load_matrix
 
@@ -84,6 +84,7 @@ def run(args: argparse.Namespace, load: Callable[[Path], Any] | None = None) -> 
         :class:`estate.errors.EstateError` for the caller to print.
 
     """
+    writable_folder(args.out)  # before the place is read and measured, not after
     if load is None:
         from estate.place import load_place as load
     if args.place is not None:

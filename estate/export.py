@@ -18,6 +18,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from estate.errors import EstateError
+
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _MAX_WIDTH = 60
 _EXCEL_CELL_CHARS = 32_767
@@ -40,6 +42,46 @@ def safe_table(table: pd.DataFrame) -> pd.DataFrame:
             out[column] = out[column].map(neutralise)
     out.columns = [neutralise(str(c)) for c in out.columns]
     return out
+
+
+def writable_folder(out: str | Path, option: str = "--out") -> Path:
+    """An output folder known to take files; else a clear error. Folders made to try it are removed again.
+
+    Checked before any long work, so a result is never made only to be lost.
+    """
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise EstateError(f"{option} {out} is a file, not a folder: name a folder for the files.")
+    made = [folder for folder in (out, *out.parents) if not folder.exists()]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / ".estate-write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise EstateError(f"{option} {out}: files cannot be written there ({exc.strerror or exc}).") from exc
+    finally:
+        for folder in made:  # deepest first
+            if folder.exists():
+                folder.rmdir()
+    return out
+
+
+def writable_file(path: str | Path, option: str) -> Path:
+    """A file that can be written (its folder made if need be); else a clear error. Nothing is left behind."""
+    path = Path(path)
+    if path.is_dir():
+        raise EstateError(f"{option} {path} is a folder: name a file, e.g. {path / 'report.csv'}.")
+    existed = path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("ab"):
+            pass
+    except OSError as exc:
+        raise EstateError(f"{option} {path}: the file cannot be written there ({exc.strerror or exc}).") from exc
+    if not existed:
+        path.unlink()
+    return path
 
 
 def to_csv_bytes(table: pd.DataFrame) -> bytes:

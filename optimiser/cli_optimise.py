@@ -73,13 +73,16 @@ def run(args: argparse.Namespace) -> int:
         :class:`estate.errors.EstateError` for the caller to print.
 
     """
+    from estate.export import writable_folder
     from estate.place import DEFAULT_PLACE, load_place
     from optimiser.errors import ScenarioError
     from optimiser.pipeline import optimise
     from optimiser.plan import write_plan, write_refusal
     from optimiser.scenario import Scenario
 
-    _clear(_writable(args.out))  # before any solve: a plan is never made only to be lost, nor mixed with an old one
+    _clear(
+        writable_folder(args.out)
+    )  # before any solve: a plan is never made only to be lost, nor mixed with an old one
     changes: dict[str, Any] = {}
     if args.objective is not None:
         changes["objective"] = args.objective
@@ -123,23 +126,6 @@ OUTPUTS = (
     "problems.csv",
 )
 """Every file ``estate optimise`` may write; a run removes the previous run's first."""
-
-
-def _writable(out: Path) -> Path:
-    """The output folder, made if need be and known to take files; else a clear error."""
-    from estate.errors import EstateError
-
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise EstateError(f"--out {out} is a file, not a folder: name a folder for the plan's files.")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        probe = out / ".estate-write-test"
-        probe.write_bytes(b"")
-        probe.unlink()
-    except OSError as exc:
-        raise EstateError(f"--out {out}: the plan cannot be written there ({exc.strerror or exc}).") from exc
-    return out
 
 
 def _clear(out: Path) -> None:

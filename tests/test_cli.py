@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -131,6 +133,7 @@ def test_validate_a_place_with_one_unreadable_file_reports_it_and_counts_the_res
     captured = capsys.readouterr()
     assert "Validated place Tiny: 2 rows" in captured.out
     assert captured.err.startswith("not loaded: ") and "fire.csv" in captured.err
+    assert "Reasons for exclusion" not in captured.out  # the tally counts rows; the file is named above
     report = pd.read_csv(tmp_path / "report.csv", encoding="utf-8-sig")
     assert report.loc[report["file"] == "fire.csv", "field"].tolist() == ["(whole file)"]
 
@@ -205,3 +208,44 @@ def test_validate_a_place_gives_a_team_without_space_the_places_own_space_per_wo
     lines = pd.read_csv(report, encoding="utf-8-sig")
     action = lines.loc[lines["file"] == "teams.csv", "action"].iloc[0]
     assert action.endswith("40 FTE of adult social care, 400 m²")  # 40 FTE x 10 m², not x 6
+
+
+@pytest.mark.parametrize(
+    ("command", "problem"),
+    [
+        (["validate", "--place", str(SAMPLE), "--report", "{tmp}"], "--report {tmp} is a folder: name a file"),
+        (["validate", "--place", str(SAMPLE), "--report", "{tmp}/taken/report.csv"], "the file cannot be written"),
+        (["access", "--out", "{tmp}/taken"], "--out {tmp}/taken is a file, not a folder"),
+        (["access", "--out", "{tmp}/taken/out"], "files cannot be written there"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_named_in_one_line_before_any_work(tmp_path, capsys, command, problem):
+    (tmp_path / "taken").write_text("a file where a folder is named")
+    command = [part.format(tmp=tmp_path) for part in command]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert problem.format(tmp=tmp_path) in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["taken"]  # nothing left behind
+
+
+class _ClosedPipe:
+    """Standard output whose reader has gone (`estate validate ... | head -1`)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def write(self, text: str) -> int:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    def flush(self) -> None:
+        pass
+
+    def fileno(self) -> int:
+        return os.open(self.path, os.O_WRONLY | os.O_CREAT)
+
+
+def test_validate_writes_its_report_even_when_the_reader_of_its_summary_stops_early(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stdout", _ClosedPipe(tmp_path / "stdout"))
+    assert main(["validate", "--place", str(SAMPLE), "--report", str(tmp_path / "report.csv")]) == 1
+    report = pd.read_csv(tmp_path / "report.csv", encoding="utf-8-sig")
+    assert len(report) > 663  # every row, with a line per problem
