@@ -55,7 +55,7 @@ def _validate_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def _run_validate(args: argparse.Namespace) -> int:
     from estate.export import to_csv_bytes, writable_file
-    from estate.load import PartnerFile, outcome_counts
+    from estate.load import PartnerFile, exclusion_reasons, outcome_counts
     from estate.locate import PostcodeLookup, load_boundary
     from estate.place import ManifestFile, load_files, load_place
 
@@ -100,8 +100,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     print(f"  holdings on the map     {len(holdings):>6}")
     supplied = int((teams["fte_source"] == "supplied").sum())
     print(f"  teams                   {len(teams):>6}  ({supplied} supplied, {len(teams) - supplied} modelled)")
-    # rows only: a file not loaded at all is named above ("not loaded")
-    excluded = report[(report["outcome"] == Outcome.EXCLUDED.value) & (report["field"] != WHOLE_FILE)]
+    excluded = exclusion_reasons(report)  # rows only: a file not loaded at all is named above
     if len(excluded):
         print("Reasons for exclusion:")
         reasons = excluded["problem"].str.replace(r"'[^']*'", "'…'", regex=True).value_counts()

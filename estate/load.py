@@ -940,12 +940,11 @@ def _report(rows: list[_Row], holdings: pd.DataFrame, partner: str, label: str) 
         }
         if not row.lines:
             lines.append({**base, "outcome": Outcome.LOADED.value, "field": "", "problem": "", "action": ""})
-        for line in row.lines:
-            outcome = (
-                Outcome.EXCLUDED.value
-                if row.excluded and line["outcome"] == Outcome.EXCLUDED.value
-                else line["outcome"]
-            )
+        # every line of a row is the row's outcome: a warning about a row that is then
+        # excluded is not "loaded with warnings". The reason it is excluded comes first.
+        causes_first = sorted(row.lines, key=lambda line: line["outcome"] != Outcome.EXCLUDED.value)
+        for line in causes_first:
+            outcome = Outcome.EXCLUDED.value if row.excluded else line["outcome"]
             lines.append({**base, **line, "outcome": outcome})
     report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS))
     return report.astype({"row": "Int64"})
@@ -966,6 +965,16 @@ def row_outcomes(report: pd.DataFrame) -> pd.DataFrame:
     return worst.sort_values(["partner", "file", "row"])[["partner", "file", "row", "name", "outcome"]].reset_index(
         drop=True
     )
+
+
+def exclusion_reasons(report: pd.DataFrame) -> pd.DataFrame:
+    """One line per excluded input row: the reason it is excluded (its first line).
+
+    Whole-file lines are left out; an excluded row's other lines are warnings found
+    before it was excluded.
+    """
+    excluded = report[report["outcome"].eq(Outcome.EXCLUDED.value) & report["field"].ne(WHOLE_FILE)]
+    return excluded.drop_duplicates(["partner", "file", "row"])
 
 
 def outcome_counts(report: pd.DataFrame) -> dict[str, int]:

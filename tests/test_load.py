@@ -922,3 +922,17 @@ def test_an_xlsx_with_a_cover_sheet_loads_its_register_sheet(tmp_path):
         "recognised columns",
         "the column names are in row 2; the text above them (row 1) is skipped",
     ]
+
+
+def test_every_line_of_an_excluded_row_says_excluded(tmp_path):
+    # row 2 has a lease warning and no location: a filter on "loaded with warnings" must not find it
+    path = write(
+        tmp_path,
+        "d.csv",
+        "Site Name,Easting,Northing,Tenure\nNowhere,,,Leasehold\nFine,378200,392000,Freehold\n",
+    )
+    result = load_file(path, COUNCIL)
+    row_2 = result.report[result.report["row"] == 2]
+    assert row_2["field"].tolist()[0] == "location" and "lease_expiry" in set(row_2["field"])  # the reason first
+    assert set(row_2["outcome"]) == {"excluded"}
+    assert row_2["holding_id"].isna().all()

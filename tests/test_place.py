@@ -414,3 +414,17 @@ def test_estate_optimise_measures_a_place_by_its_own_matrix(tmp_path):
     assert "travel time, minutes (from times.csv) for Jobcentre Plus office" in summary["access_measure"]
     access = pd.read_csv(tmp_path / "out" / "access.csv").set_index("service")
     assert access.at["jobcentre", "unit"] == "min" and access.at["jobcentre", "share_before"] == pytest.approx(0.4)
+
+
+def test_every_line_of_a_repeat_from_another_file_says_excluded(tmp_path):
+    (tmp_path / "part1.csv").write_text(REGISTER_WITH_IDS + "A1,Town Hall,378000,392000\n")
+    # the repeat has a warning of its own (a leasehold with no dates) besides being a repeat
+    (tmp_path / "part2.csv").write_text(
+        "AssetCode,PropertyName,Easting,Northing,Tenure\nA1,Town Hall,378000,392000,Leasehold\n"
+    )
+    partner = '[[partners]]\nname = "Council"\ntype = "council"\nfiles = ["part1.csv", "part2.csv"]\n'
+    write_place(tmp_path, 'name = "Tiny"\n' + partner)
+    report = load_place(tmp_path).report
+    repeat = report[(report["file"] == "part2.csv") & (report["row"] == 2)]
+    assert repeat["field"].tolist() == ["local_id", "lease_expiry"]  # the reason it is excluded first
+    assert set(repeat["outcome"]) == {"excluded"}
