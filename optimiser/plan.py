@@ -37,11 +37,13 @@ from optimiser.solve import SolveResult
 
 DISPOSAL_COLUMNS: tuple[str, ...] = (
     "holding_id",
+    "register_id",
     "uprn",
     "partner",
     "name",
     "address",
     "use_class",
+    "use_class_source",
     "tenure",
     "exit_option",
     "earliest_exit_date",
@@ -59,10 +61,15 @@ DISPOSAL_COLUMNS: tuple[str, ...] = (
     "land_area_source",
     "reason",
     "check",
+    "source_file",
+    "source_row",
 )
 """Columns of the disposal list (plus ``geometry`` in the GeoPackage). Each ``*_source`` says
 where the figure before it comes from: ``supplied`` (a register), ``derived`` (computed from
-supplied values) or ``modelled`` (a benchmark assumption, :mod:`estate.assumptions`);
+supplied values, or for a use class read from the holding's name) or ``modelled`` (a benchmark
+assumption, :mod:`estate.assumptions`); ``register_id``, ``source_file`` and ``source_row`` are
+the holding's own id in its register and where the register lists it (blank for holdings not
+loaded from a register);
 ``land_area_source`` is ``unknown`` where neither gives a site area. ``check`` names what an
 officer should look at before acting on the line: a holding outside the place's boundary, or
 a UPRN another holding shares (possibly the same building listed twice)."""
@@ -122,11 +129,13 @@ required only to keep today's share (``required_share``), and may still not meet
 HEADINGS: dict[str, str] = {
     # disposals
     "holding_id": "Holding id",
+    "register_id": "Register id",
     "uprn": "UPRN",
     "partner": "Partner",
     "name": "Name",
     "address": "Address",
     "use_class": "Use class",
+    "use_class_source": "Use class source",
     "tenure": "Tenure",
     "exit_option": "Exit",
     "earliest_exit_date": "Earliest exit date",
@@ -144,6 +153,8 @@ HEADINGS: dict[str, str] = {
     "land_area_source": "Site area source",
     "reason": "Reason",
     "check": "Check before acting",
+    "source_file": "Register file",
+    "source_row": "Register row",
     # moves
     "team_id": "Team id",
     "service": "Service",
@@ -417,7 +428,8 @@ def extract_plan(
     sources = _sources(holdings, h.index)
     moves = _moves(teams, h, placed, points)
     hubs = _hubs(teams, h, retained, data, points, sources)
-    disposals = _disposals(h, chosen, teams, retained, points, sources, _checks(holdings, h))
+    register = _register_lines(holdings, h.index)
+    disposals = _disposals(h, chosen, teams, retained, points, sources, register, _checks(holdings, h))
     decisions = _decisions(h, retained, hubs, points)
     cashflow = _cashflow(data, chosen, placed)
     access_table = _access(data, holdings, access, retained, teams)
@@ -614,6 +626,7 @@ _OPTION_TEXT = {
 
 
 SOURCED: dict[str, str] = {
+    "use_class_source": "use_class_source",
     "receipt_source": "market_value_gbp_source",
     "running_cost_source": "running_cost_gbp_source",
     "carbon_source": "tco2e_source",
@@ -634,6 +647,16 @@ def _sources(holdings: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     for column, provenance in SOURCED.items():
         given = frame[provenance] if provenance in frame else pd.Series("supplied", index=frame.index)
         out[column] = given.reindex(ids).fillna("supplied").astype(str).to_numpy()
+    return out
+
+
+def _register_lines(holdings: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
+    """Each holding's own register id, file and row, by ``holding_id`` (blank where not loaded from one)."""
+    frame = pd.DataFrame(holdings).set_index(holdings["holding_id"].astype(str))
+    out = pd.DataFrame(index=ids)
+    for column, dtype in (("register_id", "string"), ("source_file", "string"), ("source_row", "Int64")):
+        given = frame[column] if column in frame else pd.Series(pd.NA, index=frame.index)
+        out[column] = given.reindex(ids).astype(dtype).to_numpy()
     return out
 
 
@@ -688,6 +711,7 @@ def _disposals(
     retained: pd.Series,
     points: gpd.GeoSeries,
     sources: pd.DataFrame,
+    register: pd.DataFrame,
     checks: pd.Series,
 ) -> gpd.GeoDataFrame:
     gone = ~retained.reindex(h.index).to_numpy(bool)
@@ -730,6 +754,7 @@ def _disposals(
             "reason": [f"{_OPTION_TEXT.get(k, k or 'exit')}; {w}" for k, w in zip(kind, why, strict=True)],
             "check": checks.reindex(disposed).fillna("").to_numpy(dtype=object),
             **{column: sources.loc[disposed, column].to_numpy() for column in SOURCED if column in DISPOSAL_COLUMNS},
+            **{column: register.loc[disposed, column].to_numpy() for column in register.columns},
         },
         columns=list(DISPOSAL_COLUMNS),
     )

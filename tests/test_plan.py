@@ -389,6 +389,14 @@ def test_command_line(tmp_path, monkeypatch, capsys, trafford):
     assert "place.toml" in sources["place_files_sha256"] and sources["options"]["time_limit"] == 5.0
     assert summary["holdings_after"] < summary["holdings_before"]
     assert (tmp_path / "out" / "plan.gpkg").exists()
+    # an estates officer finds each disposal in the partner's own register, by file and row
+    disposals = pd.read_csv(tmp_path / "out" / "disposals.csv", encoding="utf-8-sig", dtype={"register_id": str})
+    registered = trafford.holdings.set_index("holding_id")
+    lines = registered.loc[disposals["holding_id"], ["source_file", "source_row", "register_id", "use_class_source"]]
+    assert disposals["source_file"].tolist() == lines["source_file"].tolist()
+    assert disposals["source_row"].tolist() == lines["source_row"].astype(int).tolist()
+    assert disposals["register_id"].fillna("").tolist() == lines["register_id"].fillna("").tolist()
+    assert disposals["use_class_source"].tolist() == lines["use_class_source"].tolist()
 
 
 def test_command_line_writes_why_a_scenario_is_refused_before_solving(tmp_path, monkeypatch, capsys, trafford):
