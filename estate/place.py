@@ -58,7 +58,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from estate.assumptions import Assumptions, load_assumptions
+from estate.assumptions import DEFAULT_ASSUMPTIONS, Assumptions, load_assumptions
 from estate.demand import load_demand, load_zones
 from estate.errors import EstateError, ManifestError, did_you_mean
 from estate.load import LoadResult, PartnerFile, load_file, whole_file_lines
@@ -142,14 +142,16 @@ class Manifest:
             *(s.path for s in self.service_points),
             *(t.path for t in self.teams),
         ]
-        # without its own services file a place is measured against the planner's defaults
+        # without its own services or assumptions file a place is measured and modelled with
+        # the planner's defaults, so an edit to those is a change of the place's inputs
         services = self.services or DEFAULT_STANDARDS
+        assumptions = self.assumptions or DEFAULT_ASSUMPTIONS
         paths += [
             p
             for p in (
                 self.boundary,
                 self.postcodes,
-                self.assumptions,
+                assumptions,
                 services,
                 self.demand,
                 self.zones,

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 import estate.place as place_module
+from estate.assumptions import DEFAULT_ASSUMPTIONS
 from estate.cli import main
 from estate.errors import EstateError, ManifestError
 from estate.load import outcome_counts, row_outcomes
@@ -428,3 +429,19 @@ def test_every_line_of_a_repeat_from_another_file_says_excluded(tmp_path):
     repeat = report[(report["file"] == "part2.csv") & (report["row"] == 2)]
     assert repeat["field"].tolist() == ["local_id", "lease_expiry"]  # the reason it is excluded first
     assert set(repeat["outcome"]) == {"excluded"}
+
+
+def test_editing_the_planners_default_assumptions_is_seen_by_the_caches_of_a_place_without_its_own(
+    tmp_path, monkeypatch
+):
+    # a plan made with the old benchmarks must not be shown for the new ones
+    defaults = tmp_path / "assumptions.toml"
+    defaults.write_text(DEFAULT_ASSUMPTIONS.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setattr("estate.place.DEFAULT_ASSUMPTIONS", defaults)
+    (tmp_path / "place" / "a.csv").parent.mkdir()
+    (tmp_path / "place" / "a.csv").write_text("Site Name,Easting,Northing\nA,378000,392000\n")
+    write_place(tmp_path / "place", PARTNER)
+    manifest = read_manifest(tmp_path / "place")
+    before = manifest.digest()
+    defaults.write_text(defaults.read_text(encoding="utf-8").replace("gia_m2 = ", "gia_m2 = 1", 1), encoding="utf-8")
+    assert manifest.digest() != before
