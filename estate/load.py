@@ -466,7 +466,8 @@ def _parse_row(
         if problem:
             row.note(name, problem, "modelled instead; correct the value in the register")
         elif not np.isnan(value) and value < 0:
-            row.note(name, f"{value:g} is negative", "modelled instead; correct the value in the register")
+            # worded so the problem does not begin with "-", which a spreadsheet would take for a formula
+            row.note(name, f"negative ({value:g})", "modelled instead; correct the value in the register")
             value = np.nan
         elif name in ("gia_m2", "land_area_ha") and value == 0:
             value = np.nan
@@ -536,7 +537,7 @@ def _check_fte(fte: float, workstations: float, gia: float, row: _Row) -> float:
     if np.isnan(fte):
         return fte
     if fte < 0:
-        row.note("fte", f"{fte:g} FTE is negative", "occupants modelled instead; correct the FTE in the register")
+        row.note("fte", f"negative FTE ({fte:g})", "occupants modelled instead; correct the FTE in the register")
         return np.nan
     if workstations > 0 and fte > _MAX_FTE_PER_WORKSTATION * workstations:
         row.note(

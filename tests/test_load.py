@@ -138,7 +138,7 @@ def test_bad_numbers_are_warned_and_modelled(tmp_path):
     assert h["running_cost_gbp"] == 12500 and h["running_cost_gbp_source"] == "supplied"
     assert h["gia_m2_source"] == "modelled" and h["market_value_gbp_source"] == "modelled"
     problems = set(result.report["problem"])
-    assert "'lots' is not a number" in problems and "-5 is negative" in problems
+    assert "'lots' is not a number" in problems and "negative (-5)" in problems
 
 
 def test_closed_sites_are_excluded_with_the_date(tmp_path):
@@ -663,7 +663,7 @@ def test_a_negative_fte_is_warned_and_the_occupants_modelled(tmp_path):
     )
     result = load_file(path, COUNCIL)
     line = result.report[result.report["field"] == "fte"].iloc[0]
-    assert (line["row"], line["outcome"], line["problem"]) == (2, "loaded with warnings", "-40 FTE is negative")
+    assert (line["row"], line["outcome"], line["problem"]) == (2, "loaded with warnings", "negative FTE (-40)")
     teams = result.teams.set_index("holding_id")
     # modelled as for a blank FTE
     assert teams.loc["council:F1", "fte_source"] == "modelled"
