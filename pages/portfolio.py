@@ -164,6 +164,20 @@ def files_table(place: Place, uploads: list[dict], report: pd.DataFrame, holding
     return table.assign(note=table["note"].fillna(""))
 
 
+def preview_notice(place: Place, uploads: list[dict]) -> str:
+    """What the registers added on this page are for: a check and a map here, never a plan's input."""
+    added = len(uploads)
+    holdings = sum(len(u["result"].holdings) for u in uploads)
+    return (
+        f"**The {added:,} register{'' if added == 1 else 's'} added on this page "
+        f"({holdings:,} holding{'' if holdings == 1 else 's'}) {'is' if added == 1 else 'are'} a preview:** "
+        "checked and mapped here only, and counted in the figures above. The Place page, scenarios and "
+        f"their plans use only the files named in `{place.directory.name}/place.toml`. To plan with a file, "
+        f"put it in `{place.directory}` and name it under `[[partners]]` in `place.toml` "
+        '(see "A place is a folder" in the README).'
+    )
+
+
 def _cell(text: object) -> str:
     """Text for a Markdown table cell, shown as it is (no emphasis, links, maths or icons)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
@@ -287,7 +301,10 @@ with st.expander("Add a partner's register", expanded=False):
     if data is not None:
         register_form(place, data, label, partner, partner_type, origin=source)
     if uploads:
-        st.write("Added this session: " + "; ".join(f"{u['file']} ({u['partner']})" for u in uploads))
+        st.write(
+            "Added this session, for this page only (plans use the files named in place.toml): "
+            + "; ".join(f"{u['file']} ({u['partner']})" for u in uploads)
+        )
         if st.button("Remove the registers added this session"):
             uploads.clear()
             st.rerun()
@@ -309,6 +326,8 @@ with st.container(horizontal=True):
     st.metric("Rows loaded", f"{counts[Outcome.LOADED.value]:,}")
     st.metric("Loaded with warnings", f"{counts[Outcome.WARNING.value]:,}")
     st.metric("Excluded (reason given)", f"{counts[Outcome.EXCLUDED.value]:,}")
+if uploads:
+    st.info(preview_notice(place, uploads), icon=":material/visibility:")
 
 # ---------------------------------------------------------------- map
 st.subheader("The whole estate")

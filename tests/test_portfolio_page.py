@@ -137,6 +137,23 @@ def test_a_picked_file_is_loaded_for_its_partner(place_folder):
     assert any("already loaded" in i.value for i in at.info)
 
 
+def test_a_loaded_register_is_said_to_be_a_preview_that_plans_do_not_use(place_folder):
+    """The figures count an added register, the Place page and plans do not: the page says so, and how to add it."""
+    at = portfolio_of(place_folder)
+    assert not [i.value for i in at.info if "preview" in i.value]  # nothing added, nothing to say
+    pick(at, "police_register.csv").button(key="load_register").click().run()
+    assert not at.exception, at.exception
+    assert metrics(at)["Holdings on the map"] == 437
+    notices = [i.value for i in at.info if "preview" in i.value]
+    assert len(notices) == 1, [i.value for i in at.info]
+    notice = notices[0]
+    assert "The 1 register added on this page (2 holdings) is a preview" in notice
+    assert "use only the files named in `trafford/place.toml`" in notice
+    assert f"put it in `{place_folder}`" in notice and "`[[partners]]`" in notice
+    assert "A place is a folder" in notice
+    assert any("for this page only" in m.value and "police_register.csv" in m.value for m in at.markdown)
+
+
 def test_the_files_table_lists_every_file_the_manifest_loads():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
     at.switch_page("pages/portfolio.py").run()
