@@ -19,7 +19,7 @@ from pages.common import (
     sheet_columns,
     status_words,
 )
-from pages.runs import plan_of, run_panel, saved_specs, status_of
+from pages.runs import RESULTS_SCENARIO, plan_of, run_panel, saved_specs, status_of
 
 routed_by_the_app(__file__)
 
@@ -36,6 +36,9 @@ if not specs:
     st.stop()
 
 names = list(specs)[::-1]
+wanted = st.query_params.pop(RESULTS_SCENARIO, None)  # once: the box keeps the user's choice after
+if wanted in specs:  # opened by a run's "See the results" link: that scenario, not the newest
+    st.session_state["results_scenario"] = wanted
 name = st.selectbox("Scenario", names, key="results_scenario")
 spec = specs[name]
 plan = plan_of(spec, place)

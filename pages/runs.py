@@ -119,6 +119,9 @@ class _Job:
     plan: Any = field(default=None, repr=False)
 
 
+RESULTS_SCENARIO = "scenario"
+"""Query parameter: the scenario the Results page opens on (a run's "See the results" link sets it)."""
+
 ENDED_WITHOUT_PLAN = ("failed", "refused", "cancelled")
 """Stages a run ends in with nothing to show; such a scenario may be run again."""
 
@@ -342,7 +345,13 @@ def run_panel(place: Place) -> None:
             # "Finished: infeasible" is no success: the results page says what blocks it
             shown = st.success if status["detail"] in ("optimal", "feasible") else st.warning
             shown(f"{line}: {status['detail']}.")
-            st.page_link("pages/results.py", label=f"See the results of {spec.name}", icon=":material/insights:")
+            # the link names the scenario: the Results page opens on it, not on the newest
+            st.page_link(
+                "pages/results.py",
+                label=f"See the results of {spec.name}",
+                icon=":material/insights:",
+                query_params={RESULTS_SCENARIO: spec.name},
+            )
         elif status["stage"] in ("failed", "refused"):
             st.error(f"{line}. {status['error']}")
         elif status["stage"] == "cancelled":

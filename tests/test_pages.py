@@ -425,3 +425,66 @@ def test_the_results_map_measures_a_plan_against_the_scenarios_thresholds(tmp_pa
     assert after.at["jobcentre", "share"] == pytest.approx(
         plan.access.set_index("service").at["jobcentre", "share_after"]
     )
+
+
+@pytest.fixture(scope="module")
+def tiny_plan():
+    """A plan of a one-holding estate, solved in a moment, for pages shown runs that are not solved here."""
+    from optimiser import optimise
+    from optimiser.scenario import Scenario
+    from optimiser.synthetic import estate
+
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10}], [])
+    return optimise(holdings, teams, Scenario())
+
+
+@pytest.fixture
+def runs_of(trafford, tmp_path):
+    """Register runs of the sample place as the run panel finds them: ``runs_of(name, stage, plan=..., ...)``."""
+    import queue
+    import time
+
+    from optimiser.inputs import load_compatibility
+    from optimiser.scenario import Scenario
+    from pages import runs
+
+    added: list[tuple[str, str]] = []
+
+    def add(name: str, stage: str, plan=None, scenario: Scenario | None = None, **message) -> runs.ScenarioSpec:
+        spec = runs.ScenarioSpec.make(name, scenario or Scenario(), trafford.standards, load_compatibility())
+        key = spec.key(trafford)
+        channel: queue.Queue = queue.Queue()
+        channel.put({"stage": stage, **message})
+        process = _Alive() if stage not in ("done", *runs.ENDED_WITHOUT_PLAN) else runs._Ended()
+        job = runs._Job(process=process, queue=channel, started=time.monotonic(), path=tmp_path / f"{key}.pickle")
+        job.plan, job.finished = plan, (time.monotonic() if plan is not None else None)
+        runs._JOBS[key] = job
+        runs._SPECS.setdefault(str(trafford.directory), {})[name] = spec
+        added.append((key, name))
+        return spec
+
+    yield add
+    for key, name in added:
+        runs._JOBS.pop(key, None)
+        runs._SPECS.get(str(trafford.directory), {}).pop(name, None)
+
+
+def test_see_the_results_of_a_run_opens_that_scenario_not_the_newest(runs_of, tiny_plan):
+    import dataclasses
+
+    from optimiser.scenario import Scenario
+
+    # plans with nothing to draw: the Results page stops after its headline
+    shown = dataclasses.replace(tiny_plan, status="infeasible")
+    runs_of("Default", "done", plan=shown, detail="infeasible")
+    runs_of("Newer", "done", plan=shown, scenario=Scenario(max_hubs=3), detail="infeasible")
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    link = next(p for p in at.page_link if p.proto.label == "See the results of Default")
+    assert link.proto.query_string == "scenario=Default"
+    at.query_params["scenario"] = "Default"  # following the link, as the browser does
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    assert at.selectbox(key="results_scenario").value == "Default"
+    at.selectbox(key="results_scenario").set_value("Newer").run()  # the user's own choice then sticks
+    assert at.selectbox(key="results_scenario").value == "Newer"
