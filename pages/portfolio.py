@@ -218,15 +218,18 @@ def teams_check(place: Place, holdings: pd.DataFrame, data: bytes, label: str) -
         show_error(exc)
         return
     mine = lines[lines["file"] == label]
-    # the file's teams replace every other team at the holdings it names, so those are its own
-    named = mine.loc[mine["outcome"] != Outcome.EXCLUDED.value, "holding_id"].dropna()
-    supplied = teams[teams["holding_id"].isin(named)]
-    excluded = int((mine["outcome"] == Outcome.EXCLUDED.value).sum())
-    places = supplied["holding_id"].nunique()
+    # a row has a line per problem, and an excluded row may have warnings too: count rows, not lines
+    by_row = mine.dropna(subset=["row"])
+    excluded = set(by_row.loc[by_row["outcome"] == Outcome.EXCLUDED.value, "row"])
+    placed = by_row[~by_row["row"].isin(excluded)]
+    # the file's teams replace every other team at the holdings its placed rows name, so those are its own
+    supplied = teams[teams["holding_id"].isin(placed["holding_id"].dropna())]
+    read, places = by_row["row"].nunique(), supplied["holding_id"].nunique()
     st.write(
-        f"**{label}**: {len(supplied):,} team{'' if len(supplied) == 1 else 's'}, "
+        f"**{label}**: {read:,} row{'' if read == 1 else 's'} read; "
+        f"{len(supplied):,} team{'' if len(supplied) == 1 else 's'} placed from the file, "
         f"{supplied['fte'].sum():,.1f} FTE, in {places:,} holding{'' if places == 1 else 's'}; "
-        f"{excluded:,} row{'' if excluded == 1 else 's'} excluded (reason given below)."
+        f"{len(excluded):,} row{'' if len(excluded) == 1 else 's'} excluded (reason given below)."
     )
     names = holdings.drop_duplicates("holding_id").set_index("holding_id")["name"]
     st.dataframe(

@@ -246,7 +246,7 @@ def test_a_teams_file_is_checked_row_by_row_against_the_holdings_on_the_page():
     at.file_uploader(key="teams_upload").set_value(("teams.csv", teams, "text/csv")).run()
     assert not at.exception, at.exception
     summary = next(m.value for m in at.markdown if m.value.startswith("**teams.csv**"))
-    assert "2 teams, 65.5 FTE, in 1 holding; 1 row excluded" in summary
+    assert "3 rows read; 2 teams placed from the file, 65.5 FTE, in 1 holding; 1 row excluded" in summary
     checked = table_with(at, "fte")
     assert sorted(checked["partner"]) == ["NHS Trafford", "Trafford Council"]
     assert set(checked["holding"]) == {"Altrincham Town Hall"}
@@ -257,6 +257,24 @@ def test_a_teams_file_is_checked_row_by_row_against_the_holdings_on_the_page():
     assert excluded["row"].tolist() == [4] and "9999" in excluded.iloc[0]["problem"]
     # the place itself is unchanged: its runs use the teams files named in place.toml
     assert metrics(at)["Holdings on the map"] == 435
+
+
+def test_a_teams_file_whose_rows_are_all_excluded_places_no_team():
+    """The summary counts the file's rows, once each, and never the holding's modelled occupants as its teams."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/portfolio.py").run()
+    teams = (
+        b"UPRN,Partner,Service,FTE\n"
+        b"100012797623,Trafford Council,,lots\n"  # Altrincham Town Hall: no service (a warning), no FTE (excluded)
+        b"9999,,district nursing,5\n"  # no partner and no such holding: excluded twice over
+    )
+    at.file_uploader(key="teams_upload").set_value(("teams.csv", teams, "text/csv")).run()
+    assert not at.exception, at.exception
+    rows = [d.value for d in at.dataframe if "outcome" in d.value.columns][-1]
+    assert len(rows) > 2  # several lines for the two rows
+    summary = next(m.value for m in at.markdown if m.value.startswith("**teams.csv**"))
+    assert "2 rows read; 0 teams placed from the file, 0.0 FTE, in 0 holdings; 2 rows excluded" in summary, summary
+    assert table_with(at, "fte").empty
 
 
 def test_an_unreadable_teams_file_is_refused_by_name_without_a_traceback():
