@@ -86,8 +86,11 @@ MOVE_COLUMNS: tuple[str, ...] = (
     "distance_km",
     "one_off_cost_gbp",
     "hosting_cost_gbp_per_year",
+    "npv_gbp",
 )
-"""Columns of the moves list (plus a line ``geometry`` in the GeoPackage)."""
+"""Columns of the moves list (plus a line ``geometry`` in the GeoPackage). A move's ``npv_gbp``
+is its cost over the horizon, discounted (negative): the disposals' ``npv_gbp`` and the moves'
+add up to the plan's NPV."""
 
 HUB_COLUMNS: tuple[str, ...] = (
     "holding_id",
@@ -537,6 +540,7 @@ def _moves(teams: pd.DataFrame, h: pd.DataFrame, placed: pd.DataFrame, points: g
             "distance_km": moved["km"].to_numpy(float),
             "one_off_cost_gbp": placed["one_off"].reindex(moved.index).to_numpy(float),
             "hosting_cost_gbp_per_year": placed["hosting_per_year"].reindex(moved.index).to_numpy(float),
+            "npv_gbp": -placed["npv_cost"].reindex(moved.index).to_numpy(float),
         }
     )
     rows = rows.sort_values(["from_holding_id", "team_id"]).reset_index(drop=True)

@@ -467,3 +467,11 @@ def test_a_plan_says_what_it_aimed_at_and_leads_with_its_own_measure():
     # 30 FTE move 2 km to A: the travel figure comes first, before the money
     assert headline_figures(p)[0] == ("Staff travel (FTE x km moved)", "60")
     assert status_short(p) == "Optimal"
+
+
+def test_the_disposals_and_moves_npv_add_up_to_the_plans(plan):
+    # an officer summing the two lists in Excel gets the board's figure
+    p = plan[0]
+    assert len(p.moves) and (p.moves["npv_gbp"] < 0).all()
+    total = p.disposals["npv_gbp"].sum() + p.moves["npv_gbp"].sum()
+    assert total == pytest.approx(p.summary["npv_gbp"], rel=1e-9)
