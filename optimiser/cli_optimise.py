@@ -121,6 +121,7 @@ OUTPUTS = (
     "cashflow.csv",
     "access.csv",
     "summary.json",
+    "plan.xlsx",
     "plan.gpkg",
     "diagnosis.csv",
     "problems.csv",

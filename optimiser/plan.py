@@ -1081,7 +1081,7 @@ def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | Non
 
     Files: ``disposals.csv``, ``moves.csv``, ``hubs.csv``, ``cashflow.csv``,
     ``access.csv`` (UTF-8 with a byte-order mark, so Excel reads '£' and accents),
-    ``summary.json`` and ``plan.gpkg`` (layers ``holdings``,
+    ``plan.xlsx`` (the same tables as a workbook), ``summary.json`` and ``plan.gpkg`` (layers ``holdings``,
     ``disposals``, ``hubs``, ``moves``). Without a plan, ``summary.json`` carries the
     diagnosis and ``diagnosis.csv`` its findings. ``sources`` (the files the plan was made
     from, with their hashes) joins the run manifest in ``summary.json``.
@@ -1092,7 +1092,7 @@ def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | Non
         The files written.
 
     """
-    from estate.export import to_csv_bytes, to_geopackage
+    from estate.export import to_csv_bytes, to_excel_bytes, to_geopackage
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -1122,6 +1122,11 @@ def write_plan(plan: Plan, out_dir: str | Path, *, sources: dict[str, Any] | Non
                 )
             path.write_bytes(to_csv_bytes(frame))
             written.append(path)
+        # the same tables as a workbook: headings in words, money formatted, and UPRNs as
+        # text (Excel shows a 12-digit number from a CSV as 1.00013E+11, and saves it so)
+        workbook = out / "plan.xlsx"
+        workbook.write_bytes(to_excel_bytes(plan.sheets()))
+        written.append(workbook)
         layers = plan.layers()
         if layers:
             written.append(to_geopackage(layers, out / "plan.gpkg"))

@@ -397,6 +397,13 @@ def test_command_line(tmp_path, monkeypatch, capsys, trafford):
     assert disposals["source_row"].tolist() == lines["source_row"].astype(int).tolist()
     assert disposals["register_id"].fillna("").tolist() == lines["register_id"].fillna("").tolist()
     assert disposals["use_class_source"].tolist() == lines["use_class_source"].tolist()
+    # the workbook keeps UPRNs as text: Excel would show a 12-digit number as 1.00013E+11
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(tmp_path / "out" / "plan.xlsx")["Disposals"]
+    column = [c.value for c in sheet[1]].index("UPRN") + 1
+    uprns = [row[0] for row in sheet.iter_rows(min_row=2, min_col=column, max_col=column) if row[0].value]
+    assert uprns and all(cell.data_type == "s" and cell.value.isdigit() for cell in uprns)
 
 
 def test_command_line_writes_why_a_scenario_is_refused_before_solving(tmp_path, monkeypatch, capsys, trafford):
