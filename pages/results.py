@@ -48,9 +48,19 @@ if plan is None:
         st.error(f"No plan for {name}: {status['error']}")
     elif status and status["stage"] == "failed":
         st.error(f"The run of {name} failed: {status['error']}")
-    else:
+    elif status and status["stage"] != "cancelled":
         st.info(f"{name} is still running; this page shows it when it finishes.")
         run_panel(place)
+    else:  # cancelled, or its plan is no longer kept: nothing will come unless it runs again
+        st.warning(
+            f"The run of {name} was cancelled, so it has no plan to show. Run it again, or pick another scenario above."
+            if status
+            else f"{name} has no plan kept on this server. Run it again, or pick another scenario above."
+        )
+        if st.button(f"Run {name} again", key="results_run_again", icon=":material/replay:"):
+            spec.start(place)
+            st.rerun()
+        st.page_link("pages/scenario.py", label="Change it on the Scenario page", icon=":material/tune:")
     st.stop()
 
 headline, level = status_words(plan)

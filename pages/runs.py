@@ -200,6 +200,8 @@ def _update(job: _Job) -> None:
             message = job.queue.get_nowait()
         except (queue_module.Empty, OSError, ValueError):
             break
+        if job.stage == "cancelled":  # what the stopped process said last changes nothing
+            break
         job.stage = message.get("stage", job.stage)
         job.detail = message.get("detail", job.detail)
         if message.get("gap") is not None:
@@ -221,6 +223,7 @@ def cancel(key: str) -> None:
         if job is not None and job.process.is_alive():
             job.process.terminate()
             job.stage, job.detail = "cancelled", "cancelled by the user"
+            job.finished = time.monotonic()  # the panel says how long it ran, not 0 s
 
 
 def saved_specs(place: Place) -> dict[str, ScenarioSpec]:

@@ -488,3 +488,22 @@ def test_see_the_results_of_a_run_opens_that_scenario_not_the_newest(runs_of, ti
     assert at.selectbox(key="results_scenario").value == "Default"
     at.selectbox(key="results_scenario").set_value("Newer").run()  # the user's own choice then sticks
     assert at.selectbox(key="results_scenario").value == "Newer"
+
+
+def test_a_cancelled_run_says_so_on_results_and_offers_to_run_it_again(runs_of, monkeypatch, trafford):
+    from pages import runs
+
+    started = []
+    monkeypatch.setattr(runs.ScenarioSpec, "start", lambda spec, place: started.append(spec.name))
+    spec = runs_of("Cancel me", "solving", detail="branch and bound", gap=0.2)
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    at.button(key="cancel_Cancel me").click().run()
+    runs._JOBS[spec.key(trafford)].queue.put({"stage": "solving", "gap": 0.1})  # said just before it stopped
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    assert not any("still running" in i.value for i in at.info)
+    assert any("The run of Cancel me was cancelled" in w.value for w in at.warning), [w.value for w in at.warning]
+    at.button(key="results_run_again").click().run()
+    assert not at.exception
+    assert started == ["Cancel me"]
