@@ -59,11 +59,13 @@ ZONE_COLUMNS: tuple[str, ...] = (
     "unit",
     "within_standard",
     "population",
+    "weighted_by",
     "imd_decile",
 )
 """Columns of :attr:`AccessReport.zones`: one row per zone and service. ``cost`` is the
 distance (km) or time (minutes) to the nearest provider, missing when no provider is
-reachable by the measure used."""
+reachable by the measure used; ``population`` is the zone's people the service counts, as
+``weighted_by`` names them (e.g. ``aged_16_64`` for a jobcentre)."""
 
 BY_IMD_COLUMNS: tuple[str, ...] = (
     "service",
@@ -411,6 +413,7 @@ def _service_access(
             "unit": unit,
             "within_standard": within,
             "population": weight,
+            "weighted_by": weight_col,
             "imd_decile": _column_or(demand, "imd_decile", pd.NA).astype("Int64").to_numpy(),
         }
     )

@@ -113,6 +113,8 @@ def test_population_weighted_by_age_band(demand, holdings):
     row = report.by_service.iloc[0]
     assert row["population"] == 60 and row["population_within"] == 50
     assert row["weighted_by"] == "aged_65_plus"
+    # each zone's line says whom its population counts, so the file read alone is not misread
+    assert set(report.zones["weighted_by"]) == {"aged_65_plus"} and report.zones["population"].sum() == 60
     fallback = access_report(demand, holdings, standards(standard("jobcentre", 5, population="aged_0_15")))
     assert fallback.by_service.iloc[0]["weighted_by"] == "population"
     assert "no aged_0_15 column" in fallback.by_service.iloc[0]["note"]
