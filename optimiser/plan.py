@@ -70,7 +70,8 @@ supplied values, or for a use class read from the holding's name) or ``modelled`
 assumption, :mod:`estate.assumptions`); ``register_id``, ``source_file`` and ``source_row`` are
 the holding's own id in its register and where the register lists it (blank for holdings not
 loaded from a register);
-``land_area_source`` is ``unknown`` where neither gives a site area. ``check`` names what an
+``land_area_source`` is ``unknown`` where neither gives a site area. ``expected_receipt_gbp`` is
+net of disposal costs (the scenario's share of the sale price). ``check`` names what an
 officer should look at before acting on the line: a holding outside the place's boundary, or
 a UPRN another holding shares (possibly the same building listed twice)."""
 
@@ -142,7 +143,7 @@ HEADINGS: dict[str, str] = {
     "tenure": "Tenure",
     "exit_option": "Exit",
     "earliest_exit_date": "Earliest exit date",
-    "expected_receipt_gbp": "Expected receipt (£)",
+    "expected_receipt_gbp": "Expected receipt, net of disposal costs (£)",
     "receipt_source": "Receipt source",
     "running_cost_avoided_gbp_per_year": "Running cost avoided (£/yr)",
     "running_cost_source": "Running cost source",

@@ -298,6 +298,7 @@ def test_workbook_headings_are_words_with_units_and_money_is_formatted_as_money(
     assert list(sheets) == ["Disposals", "Moves", "Hubs", "Cash flow", "Access"]
     for name, frame in sheets.items():
         assert not [c for c in frame.columns if "_" in c], name  # no snake_case key left as a heading
+    assert "Expected receipt, net of disposal costs (£)" in sheets["Disposals"].columns  # not the sale price
     workbook = openpyxl.load_workbook(io.BytesIO(to_excel_bytes(sheets)))
     cash = workbook["Cash flow"]
     headings = [c.value for c in cash[1]]
