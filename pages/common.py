@@ -236,6 +236,17 @@ def add_legend(fmap: folium.Map, title: str, entries: list[tuple[str, str]]) -> 
     fmap.add_child(_Legend(f"<b>{_inert(html.escape(title))}</b>{rows}"))
 
 
+def counted(number: int, noun: str) -> str:
+    """``number`` and ``noun``, plural unless one: "1 holding", "2 holdings"."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def service_label(place: Place, service: str) -> str:
+    """The words the place's standards give a service ("Children's centre" for ``childrens_centre``)."""
+    labels = dict(zip(place.standards["service"], place.standards["label"], strict=True))
+    return str(labels.get(service, service.replace("_", " ")))
+
+
 def partner_colours(partners: list[str]) -> dict[str, str]:
     """A stable colour per partner, in the order given."""
     return {p: PARTNER_COLOURS[i % len(PARTNER_COLOURS)] for i, p in enumerate(partners)}
@@ -565,9 +576,9 @@ def plan_map(place: Place, plan, shade_service: str | None = None, *, height: in
         control_scale=True,
         prefer_canvas=True,
     )
-    if shade_service is not None and place.zones is not None:
-        access = plan_access(place, plan)
-        _shade_zones(fmap, place, access, shade_service)
+    shading = shade_service is not None and place.zones is not None
+    if shading:
+        _shade_zones(fmap, place, plan_access(place, plan), shade_service)
     for decision, (colour, radius, label) in DECISION_STYLE.items():
         layer = plan.decisions[plan.decisions["decision"] == decision]
         if layer.empty:
@@ -606,8 +617,9 @@ def plan_map(place: Place, plan, shade_service: str | None = None, *, height: in
             group.add_to(fmap)
     entries = [(colour, label) for colour, _, label in DECISION_STYLE.values()]
     entries += [(colour, f"move: {partner}") for partner, colour in colours.items()]
-    if shade_service is not None and place.zones is not None:
-        entries += [("#a1d99b", f"zone within the {shade_service} standard"), ("#fc9272", "zone outside it")]
+    if shading:
+        label = service_label(place, shade_service)
+        entries += [("#a1d99b", f"zone within the standard: {label}"), ("#fc9272", "zone outside it")]
     add_legend(fmap, "Plan", entries)
     folium.LayerControl(collapsed=True).add_to(fmap)
     return with_local_assets(fmap)
@@ -651,7 +663,7 @@ def _shade_zones(fmap: folium.Map, place: Place, access: AccessReport, service: 
     zones = zones.join(rows[["cost", "within_standard"]], on="zone_id").to_crs("EPSG:4326")
     folium.GeoJson(
         zones[["zone_id", "cost", "within_standard", "geometry"]].to_json(na="null"),
-        name=f"Access to {service} after the plan",
+        name=html.escape(_inert(f"Access after the plan: {service_label(place, service)}")),
         style_function=lambda f: {
             "fillColor": "#bbbbbb"
             if f["properties"]["within_standard"] is None

@@ -20,7 +20,16 @@ from estate.place import Manifest, Place, shared_sites
 from estate.readers import MAX_FILE_BYTES, read_table
 from estate.schema import WHOLE_FILE, Outcome, PartnerType
 from estate.teams import load_teams
-from pages.common import UPLOADS, current_place, estate_map, money, place_picker, routed_by_the_app, show_error
+from pages.common import (
+    UPLOADS,
+    counted,
+    current_place,
+    estate_map,
+    money,
+    place_picker,
+    routed_by_the_app,
+    show_error,
+)
 
 routed_by_the_app(__file__)
 
@@ -138,7 +147,7 @@ def register_form(place: Place, data: bytes, label: str, partner: str, partner_t
                 id_prefix=f"upload{len(uploads) + 1}",
             )
             uploads.append({"file": label, "partner": partner, "origin": origin, "result": result})
-            st.success(f"{label}: {len(result.holdings)} holdings loaded for {partner}.")
+            st.success(f"{label}: {counted(len(result.holdings), 'holding')} loaded for {partner}.")
     except EstateError as exc:
         show_error(exc)
 
@@ -336,7 +345,10 @@ if uploads:
 st.subheader("The whole estate")
 outside = int((holdings["in_boundary"] == False).sum())  # noqa: E712 - nullable boolean
 if outside:
-    st.info(f"{outside} holdings lie outside {place.name}'s boundary: they are kept and flagged in the report.")
+    st.info(
+        f"{counted(outside, 'holding')} {'lies' if outside == 1 else 'lie'} outside {place.name}'s boundary: "
+        "kept and flagged in the report."
+    )
 st_folium(
     estate_map(holdings, place.boundary), height=560, use_container_width=True, returned_objects=[], key="portfolio_map"
 )

@@ -66,3 +66,29 @@ def test_a_plan_stopped_near_its_start_is_not_called_good():
     far.summary = {"stopped": "time limit"}
     text, level = status_words(far)
     assert level == "warning" and text.startswith("A plan, but far from proven") and "59.15%" in text
+
+
+def test_the_plan_map_names_the_shaded_service_in_words_not_by_its_key(tmp_path):
+    import dataclasses
+
+    from shapely.geometry import box
+
+    from estate.place import load_place
+    from optimiser import Scenario, optimise
+    from optimiser.cli_optimise import access_inputs
+    from pages.common import plan_map
+    from tests.test_place import TIMES, matrix_place
+
+    place = load_place(matrix_place(tmp_path, TIMES))
+    # the tiny place's two zones, drawn as squares around their points, so the map shades them
+    zones = gpd.GeoDataFrame(
+        {"zone_id": ["E00000001", "E00000002"]},
+        geometry=[box(377900, 391900, 378100, 392100), box(378400, 391900, 378600, 392100)],
+        crs=27700,
+    )
+    place = dataclasses.replace(place, zones=zones)
+    plan = optimise(place.holdings, place.teams, Scenario(time_limit_s=10), access=access_inputs(place))
+    page = _html(plan_map(place, plan, "jobcentre")).replace("\\u200b", "")
+    assert "zone within the standard: Jobcentre Plus office" in page
+    assert "Access after the plan: Jobcentre Plus office" in page
+    assert "jobcentre standard" not in page and "Access to jobcentre" not in page

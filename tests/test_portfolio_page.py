@@ -215,6 +215,19 @@ def test_a_partner_named_like_a_template_tag_is_loaded_and_mapped():
     ]
 
 
+def test_one_holding_loaded_is_counted_in_the_singular():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    at.switch_page("pages/portfolio.py").run()
+    one = b"Site Name,Easting,Northing\nFar away,300000,300000\n"  # well outside Trafford
+    at.file_uploader(key="register_upload").set_value(("one.csv", one, "text/csv")).run()
+    at.text_input(key="upload_partner").set_value(PARTNER).run()
+    at.button(key="load_register").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == [f"one.csv: 1 holding loaded for {PARTNER}."]
+    # the sample's three holdings outside the boundary, and this one
+    assert any(i.value.startswith("4 holdings lie outside Trafford's boundary") for i in at.info)
+
+
 def test_a_manifest_file_that_cannot_be_read_is_listed_with_a_note(tmp_path):
     folder = tmp_path / "trafford"
     shutil.copytree(SAMPLE, folder)
