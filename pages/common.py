@@ -7,7 +7,9 @@ import functools
 import hashlib
 import html
 import json
+import mimetypes
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -505,10 +507,34 @@ _UNUSED = {
 }
 
 
+# A url(...) in a stylesheet naming a file beside it ("images/layers.png"), not an address or a fragment.
+_RELATIVE_URL = re.compile(r"""url\((['"]?)(?![a-z]+:|/|#)([^'")]+)\1\)""", re.IGNORECASE)
+
+
+def _with_inline_images(css: str, folder: Path) -> str:
+    """``css`` with each image it names relative to ``folder`` written into it as a data URL.
+
+    Inlined as a data URL, a stylesheet has no folder of its own: ``url(images/layers.png)``
+    would be fetched from the page's address (the map's frame), where there is none, and
+    Leaflet's layer control would show an empty square. A file not found is left as named.
+    """
+
+    def inline(match: re.Match) -> str:
+        image = folder / match.group(2)
+        kind = mimetypes.guess_type(image.name)[0]
+        if kind is None or not image.is_file():
+            return match.group(0)
+        return f"url(data:{kind};base64,{base64.b64encode(image.read_bytes()).decode('ascii')})"
+
+    return _RELATIVE_URL.sub(inline, css)
+
+
 @functools.cache
 def _data_url(path: Path) -> str:
-    kind = "text/javascript" if path.suffix == ".js" else "text/css"
-    return f"data:{kind};base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    if path.suffix == ".js":
+        return "data:text/javascript;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+    css = _with_inline_images(path.read_text(encoding="utf-8"), path.parent)
+    return "data:text/css;base64," + base64.b64encode(css.encode("utf-8")).decode("ascii")
 
 
 def _local(links: list[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -92,3 +92,46 @@ def test_the_plan_map_names_the_shaded_service_in_words_not_by_its_key(tmp_path)
     assert "zone within the standard: Jobcentre Plus office" in page
     assert "Access after the plan: Jobcentre Plus office" in page
     assert "jobcentre standard" not in page and "Access to jobcentre" not in page
+
+
+def test_an_inlined_stylesheet_carries_its_images_so_the_layer_button_has_its_icon(tmp_path):
+    """Inlined as a data URL, Leaflet's CSS has no folder: ``images/layers.png`` would 404 from the map's frame."""
+    import base64
+
+    from pages.common import _data_url
+
+    (tmp_path / "images").mkdir()
+    icon = b"\x89PNG\r\n\x1a\n an icon"
+    (tmp_path / "images" / "layers.png").write_bytes(icon)
+    (tmp_path / "leaflet.css").write_text(
+        ".toggle { background-image: url(images/layers.png); }\n"
+        ".retina { background-image: url('images/layers-2x.png'); }\n"  # not beside it: left as named
+        ".vml { behavior: url(#default#VML); } .far { background: url(https://example.org/a.png); }\n",
+        encoding="utf-8",
+    )
+    url = _data_url(tmp_path / "leaflet.css")
+    assert url.startswith("data:text/css;base64,")
+    css = base64.b64decode(url.split(",", 1)[1]).decode("utf-8")
+    assert f"url(data:image/png;base64,{base64.b64encode(icon).decode('ascii')})" in css
+    assert "images/layers.png" not in css
+    assert "url('images/layers-2x.png')" in css
+    assert "url(#default#VML)" in css and "url(https://example.org/a.png)" in css
+
+
+def test_no_map_refers_to_leaflet_s_images_by_a_path_the_map_s_frame_cannot_serve():
+    """The estate map as served: Leaflet's stylesheet, where installed locally, holds its layer icons itself."""
+    import base64
+    import re
+
+    import pytest
+
+    from pages.common import _LOCAL_ASSETS, estate_map
+
+    if not _LOCAL_ASSETS["leaflet.css"].exists():
+        pytest.skip("Leaflet is not installed in .cache/js (make installs it with npm): the map links its CDN")
+    points = gpd.GeoDataFrame({"partner": ["Council"], "name": ["HQ"]}, geometry=[Point(378000, 392000)], crs=27700)
+    page = _html(estate_map(points))
+    sheets = [base64.b64decode(b).decode("utf-8") for b in re.findall(r"data:text/css;base64,([A-Za-z0-9+/=]+)", page)]
+    leaflet = next(css for css in sheets if ".leaflet-control-layers-toggle" in css)
+    assert "images/" not in leaflet
+    assert leaflet.count("url(data:image/png;base64,") == 3  # layers, layers-2x and the marker icon
