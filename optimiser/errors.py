@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 
 from estate.errors import EstateError
@@ -15,14 +17,26 @@ VIOLATION_COLUMNS: tuple[str, ...] = ("check", "id", "name", "detail", "value", 
 _LISTED = 10
 
 
-def _listing(headline: str, table: pd.DataFrame, columns: tuple[str, ...]) -> str:
+def _listing(headline: str, table: pd.DataFrame, line: Callable[[dict[str, str]], str]) -> str:
+    """The headline, then a line per row of ``table`` (blank cells as "")."""
     lines = [headline]
-    for row in table.head(_LISTED).itertuples(index=False):
-        values = dict(zip(table.columns, row, strict=True))
-        lines.append("  - " + "; ".join(str(values[c]) for c in columns if pd.notna(values.get(c))))
+    shown = table.head(_LISTED)
+    for row in shown.astype(object).where(shown.notna(), "").to_dict(orient="records"):
+        lines.append("  - " + line({key: str(value) for key, value in row.items()}))
     if len(table) > _LISTED:
         lines.append(f"  ... and {len(table) - _LISTED} more (see the table).")
     return "\n".join(lines)
+
+
+def _problem_line(row: dict[str, str]) -> str:
+    """e.g. "setting 'objectve': is not a scenario setting; did you mean 'objective'?"."""
+    return f"{row['what']} {row['id']!r}: " + "; ".join(t for t in (row["problem"], row["action"]) if t)
+
+
+def _violation_line(row: dict[str, str]) -> str:
+    """e.g. "capacity 'H1' (Town Hall): 120 FTE in 100 workstations"."""
+    named = f" ({row['name']})" if row["name"] else ""
+    return f"{row['check']} {row['id']!r}{named}: {row['detail']}"
 
 
 class ScenarioError(EstateError):
@@ -39,7 +53,7 @@ class ScenarioError(EstateError):
 
     def __init__(self, headline: str, problems: list[dict[str, object]] | pd.DataFrame | None = None) -> None:
         table = pd.DataFrame(problems if problems is not None else [], columns=list(PROBLEM_COLUMNS))
-        super().__init__(_listing(headline, table, ("what", "id", "problem", "action")) if len(table) else headline)
+        super().__init__(_listing(headline, table, _problem_line) if len(table) else headline)
         self.headline = headline
         self.problems = table
 
@@ -60,5 +74,5 @@ class PlanViolation(EstateError):
             f"The plan breaks {count} rule{'s' if count != 1 else ''} when checked independently; "
             "it is withheld. This is a fault in the planner: please report it with the run manifest."
         )
-        super().__init__(_listing(headline, violations, ("check", "id", "name", "detail")))
+        super().__init__(_listing(headline, violations, _violation_line))
         self.violations = violations

@@ -152,7 +152,10 @@ def test_command_line_removes_the_files_of_an_earlier_run_first(tmp_path, capsys
     bad.write_text("time_limt_s = 5\n")
     # refused at once: the old plan's files must not stay to contradict the refusal
     assert main(["optimise", "--scenario", str(bad), "--out", str(out)]) == 2
-    assert "did you mean 'time_limit_s'?" in capsys.readouterr().err
+    # one readable line per problem: what, which, the problem and what to do
+    assert (
+        "  - setting 'time_limt_s': is not a scenario setting; did you mean 'time_limit_s'?" in capsys.readouterr().err
+    )
     assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
