@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import geopandas as gpd
 import pandas as pd
@@ -49,10 +50,100 @@ def _add_lock(widget: str, holding_id: str) -> None:
 
 
 label_of = dict(zip(holdings["holding_id"], holdings["name"] + " (" + holdings["partner"] + ")", strict=True))
+locked_by_register = holdings.loc[holdings["locked_retain"].fillna(False).astype(bool), "holding_id"].tolist()
+FORMS = "scenario_forms"  # session-state keys: the form's values by place, and the editors' edits
+EDITED_STANDARDS = "standards_editor"
+EDITED_COMPATIBILITY = "compat_editor"
+
+
+def _number(value: float | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _widget_values(name: str, s: Scenario) -> dict[str, object]:
+    """The form's widgets, by key, set to a scenario's values."""
+    return {
+        "scenario_name": name,
+        "scenario_objective": s.objective,
+        "scenario_p": int(s.p or 7),
+        "scenario_max_hubs": int(s.max_hubs or 0),
+        "scenario_enforce": s.enforce_access,
+        "scenario_space": float(s.space_per_fte_m2),
+        "scenario_desk_ratio": float(s.desk_ratio),
+        "scenario_move_limit": _number(s.relocation_limit_km),
+        "scenario_move_cost": float(s.relocation_cost_per_fte),
+        "scenario_fitout": float(s.fitout_cost_per_m2),
+        "scenario_hosting": float(s.hosting_cost_per_m2),
+        "scenario_horizon": int(s.horizon_years),
+        "scenario_discount": float(s.discount_rate),
+        "scenario_budget": _number(s.budget_gbp),
+        "scenario_sale_fees": float(s.disposal_cost_rate),
+        "scenario_sale_months": float(s.disposal_lead_months),
+        "scenario_exit_fee": float(s.lease_exit_fee_rate),
+        "scenario_dilapidations": float(s.dilapidations_per_m2),
+        "scenario_double_running": float(s.double_running_months),
+        "scenario_carbon_price": float(s.carbon_price_gbp_per_tco2e),
+        "scenario_homes": float(s.homes_per_hectare),
+        "scenario_start": s.start_date or dt.date.today(),
+        "scenario_backlog": s.backlog_avoided,
+        "scenario_no_worse_off": s.no_worse_off,
+        "lock_retain": [h for h in s.lock_retain if h in label_of],
+        "lock_dispose": [h for h in s.lock_dispose if h in label_of],
+        "unlock": [h for h in s.unlock if h in locked_by_register],
+        "scenario_solver": s.solver,
+        "scenario_time_limit": float(s.time_limit_s),
+        "scenario_gap": float(s.mip_gap),
+        "scenario_threads": s.threads,
+    }
+
+
+FORM_WIDGETS = tuple(_widget_values("", DEFAULT))
+
+
+# Streamlit forgets a widget's value once a page without it runs: the form's values are copied
+# under a key of their own after every run, by place, and put back when the page opens again.
+form = st.session_state.setdefault(FORMS, {}).setdefault(str(place.directory), {"widgets": {}})
+if st.session_state.get("scenario_form_place") != str(place.directory):  # another place: its own form
+    for widget in (*FORM_WIDGETS, EDITED_STANDARDS, EDITED_COMPATIBILITY):
+        st.session_state.pop(widget, None)
+    st.session_state["scenario_form_place"] = str(place.directory)
+for widget, value in form["widgets"].items():
+    st.session_state.setdefault(widget, value)
+# an editor's table starts from the user's last edits (the edits themselves are the widget's, and forgotten)
+if EDITED_STANDARDS not in st.session_state:
+    form["standards_base"] = form.get("standards", place.standards)
+if EDITED_COMPATIBILITY not in st.session_state:
+    form["compatibility_base"] = form.get("compatibility", load_compatibility())
+
+
+def _load_spec(name: str) -> None:
+    """Fill the form with a scenario already run, to adjust it (runs before the page redraws)."""
+    spec = saved_specs(place)[name]
+    for widget, value in _widget_values(spec.name, spec.scenario).items():
+        st.session_state[widget] = value
+    form["standards"] = spec.standards()
+    form["compatibility"] = pd.read_csv(io.StringIO(spec.compatibility_csv))
+    for editor in (EDITED_STANDARDS, EDITED_COMPATIBILITY):  # the editors start afresh from these tables
+        st.session_state.pop(editor, None)
+
+
+run_before = saved_specs(place)
+if run_before:
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+    again = c1.selectbox(
+        "Start from a scenario already run",
+        list(run_before)[::-1],
+        key="scenario_load_pick",
+        help="Fills the form below with its settings, tables and locks, to adjust and run under a new name.",
+    )
+    c2.button("Load it into the form", on_click=_load_spec, args=(again,), key="scenario_load")
 
 with st.form("scenario"):
     name = st.text_input(
-        "Scenario name", value="Default", help="Runs are kept under this name for Results and Compare."
+        "Scenario name",
+        value="Default",
+        key="scenario_name",
+        help="Runs are kept under this name for Results and Compare.",
     )
     st.subheader("What the plan aims for")
     objective = st.radio(
@@ -60,18 +151,25 @@ with st.form("scenario"):
         OBJECTIVES,
         format_func=OBJECTIVE_WORDS.get,
         index=OBJECTIVES.index(DEFAULT.objective),
+        key="scenario_objective",
         help="Net present value counts running costs avoided and capital receipts, less one-off costs, "
         "discounted over the horizon (HM Treasury Green Book).",
     )
     c1, c2 = st.columns(2)
     p = c1.number_input(
-        "Number of hubs (p)", min_value=1, value=7, step=1, help="Used by the two objectives with a set number of hubs."
+        "Number of hubs (p)",
+        min_value=1,
+        value=7,
+        step=1,
+        key="scenario_p",
+        help="Used by the two objectives with a set number of hubs.",
     )
     max_hubs = c2.number_input(
         "At most this many hubs (0: no limit)",
         min_value=0,
         value=DEFAULT.max_hubs or 0,
         step=1,
+        key="scenario_max_hubs",
         help="Applies to every objective. Default: no limit.",
     )
 
@@ -79,10 +177,11 @@ with st.form("scenario"):
     enforce = st.checkbox(
         "Hold every plan to the access standards",
         value=DEFAULT.enforce_access,
+        key="scenario_enforce",
         help="Where today's estate already falls short of a standard, a plan must not make it worse.",
     )
     standards = st.data_editor(
-        place.standards[
+        form["standards_base"][
             ["service", "label", "threshold", "unit", "threshold_minutes", "share", "population", "source"]
         ],
         hide_index=True,
@@ -104,7 +203,7 @@ with st.form("scenario"):
             "population": "Residents counted",
             "source": "Where the default comes from",
         },
-        key="standards_editor",
+        key=EDITED_STANDARDS,
         width="stretch",
     )
     if place.matrix is not None:
@@ -126,6 +225,7 @@ with st.form("scenario"):
         0.5,
         100.0,
         DEFAULT.space_per_fte_m2,
+        key="scenario_space",
         help="Government hubs are designed at about 6 m² per person.",
     )
     desk_ratio = c2.number_input(
@@ -134,6 +234,7 @@ with st.form("scenario"):
         5.0,
         DEFAULT.desk_ratio,
         step=0.05,
+        key="scenario_desk_ratio",
         help="0.8 means ten staff share eight desks. Modelled assumption.",
     )
     limit = c3.number_input(
@@ -141,6 +242,7 @@ with st.form("scenario"):
         0.0,
         200.0,
         DEFAULT.relocation_limit_km,
+        key="scenario_move_limit",
         help="Straight line. Modelled assumption: about a 20-minute drive across a borough. 0: no team moves "
         "to another site. Clear the box for no limit.",
     )
@@ -151,6 +253,7 @@ with st.form("scenario"):
         None,
         DEFAULT.relocation_cost_per_fte,
         step=250.0,
+        key="scenario_move_cost",
         help="Removals, IT, travel allowances. Modelled assumption.",
     )
     fitout = c2.number_input(
@@ -159,6 +262,7 @@ with st.form("scenario"):
         None,
         DEFAULT.fitout_cost_per_m2,
         step=50.0,
+        key="scenario_fitout",
         help="Category B office fit-out. Modelled assumption.",
     )
     hosting = c3.number_input(
@@ -166,6 +270,7 @@ with st.form("scenario"):
         0.0,
         None,
         DEFAULT.hosting_cost_per_m2,
+        key="scenario_hosting",
         help="Cleaning, energy, facilities for the space a hub gives a team. Modelled assumption.",
     )
 
@@ -176,6 +281,7 @@ with st.form("scenario"):
         1,
         60,
         DEFAULT.horizon_years,
+        key="scenario_horizon",
         help=f"Years of savings and costs counted. Default {DEFAULT.horizon_years}.",
     )
     discount = c2.number_input(
@@ -185,6 +291,7 @@ with st.form("scenario"):
         DEFAULT.discount_rate,
         step=0.005,
         format="%.3f",
+        key="scenario_discount",
         help="HM Treasury Green Book: 3.5% a year for years 1-30.",
     )
     budget = c3.number_input(
@@ -193,6 +300,7 @@ with st.form("scenario"):
         None,
         DEFAULT.budget_gbp,
         step=1_000_000.0,
+        key="scenario_budget",
         help="Cap on one-off costs: moves, fit-out, lease exit fees, dilapidations. 0: nothing may be spent up "
         "front. Clear the box for no cap.",
     )
@@ -203,6 +311,7 @@ with st.form("scenario"):
         1.0,
         DEFAULT.disposal_cost_rate,
         format="%.3f",
+        key="scenario_sale_fees",
         help="Agents' and legal fees. Modelled assumption.",
     )
     lead = c2.number_input(
@@ -210,6 +319,7 @@ with st.form("scenario"):
         0.0,
         120.0,
         DEFAULT.disposal_lead_months,
+        key="scenario_sale_months",
         help="Savings and receipts start after this. Modelled assumption.",
     )
     exit_fee = c3.number_input(
@@ -217,6 +327,7 @@ with st.form("scenario"):
         0.0,
         10.0,
         DEFAULT.lease_exit_fee_rate,
+        key="scenario_exit_fee",
         help="Paid to leave a lease before its break or expiry. Modelled assumption.",
     )
     c1, c2, c3 = st.columns(3)
@@ -225,6 +336,7 @@ with st.form("scenario"):
         0.0,
         None,
         DEFAULT.dilapidations_per_m2,
+        key="scenario_dilapidations",
         help="Paid when a lease ends. Modelled assumption.",
     )
     double = c2.number_input(
@@ -232,6 +344,7 @@ with st.form("scenario"):
         0.0,
         120.0,
         DEFAULT.double_running_months,
+        key="scenario_double_running",
         help="An exited building still costs money for this long. Modelled assumption.",
     )
     carbon = c3.number_input(
@@ -239,6 +352,7 @@ with st.form("scenario"):
         0.0,
         None,
         DEFAULT.carbon_price_gbp_per_tco2e,
+        key="scenario_carbon_price",
         help="0 reports carbon without valuing it.",
     )
     homes = st.number_input(
@@ -246,23 +360,27 @@ with st.form("scenario"):
         0.0,
         1000.0,
         DEFAULT.homes_per_hectare,
+        key="scenario_homes",
         help="For the plan's indicative homes figure only; it never changes the plan. Modelled assumption "
         "(30: the national indicative minimum density of PPS3, 2006).",
     )
     start = st.date_input(
         "Appraisal starts (day 0)",
         value=DEFAULT.start_date or dt.date.today(),
+        key="scenario_start",
         help="Exits, lease breaks and the cash-flow years count from this day. Default: today.",
     )
     backlog = st.checkbox(
         "Count a disposed building's backlog maintenance as avoided",
         value=DEFAULT.backlog_avoided,
+        key="scenario_backlog",
         help="The repairs a building needs, no longer paid once it is sold or left. Modelled where the register "
         f"gives none. Default: {'on' if DEFAULT.backlog_avoided else 'off'}.",
     )
     no_worse_off = st.checkbox(
         "No partner worse off (each partner's own NPV at least zero)",
         value=DEFAULT.no_worse_off,
+        key="scenario_no_worse_off",
         help="Off by default: the partnership's total is what counts, and one partner may gain less or lose.",
     )
 
@@ -279,7 +397,6 @@ with st.form("scenario"):
         key="lock_dispose",
         help="Sold or left at its earliest exit; its teams must go elsewhere.",
     )
-    locked_by_register = holdings.loc[holdings["locked_retain"].fillna(False).astype(bool), "holding_id"].tolist()
     unlock = st.multiselect(
         "Free from the register's lock",
         sorted(locked_by_register, key=label_of.get),
@@ -290,9 +407,9 @@ with st.form("scenario"):
 
     with st.expander("Which partners may share which kinds of building"):
         compatibility = st.data_editor(
-            load_compatibility(),
+            form["compatibility_base"],
             hide_index=True,
-            key="compat_editor",
+            key=EDITED_COMPATIBILITY,
             disabled=["partner_type", "use_class", "note"],
             width="stretch",
         )
@@ -300,13 +417,18 @@ with st.form("scenario"):
     st.subheader("Solver")
     c1, c2, c3, c4 = st.columns(4)
     solver = c1.selectbox(
-        "Solver", SOLVERS, index=SOLVERS.index(DEFAULT.solver), help="HiGHS by default; CBC as a check."
+        "Solver",
+        SOLVERS,
+        index=SOLVERS.index(DEFAULT.solver),
+        key="scenario_solver",
+        help="HiGHS by default; CBC as a check.",
     )
     time_limit = c2.number_input(
         "Time limit (s)",
         1.0,
         3600.0,
         DEFAULT.time_limit_s,
+        key="scenario_time_limit",
         help="A run stopped by the limit reports its plan with the gap to the best bound.",
     )
     gap = c3.number_input(
@@ -315,6 +437,7 @@ with st.form("scenario"):
         0.5,
         DEFAULT.mip_gap,
         format="%.4f",
+        key="scenario_gap",
         help=f"0.005 stops at a plan proven within 0.5% of the best possible. Default {DEFAULT.mip_gap:g}.",
     )
     threads = c4.number_input(
@@ -322,9 +445,12 @@ with st.form("scenario"):
         1,
         64,
         DEFAULT.threads,
+        key="scenario_threads",
         help="With two or more, large plans are searched two ways at once. Default: the machine's cores.",
     )
     submitted = st.form_submit_button("Run this scenario", type="primary")
+form["widgets"] = {widget: st.session_state[widget] for widget in FORM_WIDGETS if widget in st.session_state}
+form["standards"], form["compatibility"] = standards, compatibility
 
 if submitted:
     try:

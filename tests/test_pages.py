@@ -450,8 +450,13 @@ def runs_of(trafford, tmp_path):
 
     added: list[tuple[str, str]] = []
 
-    def add(name: str, stage: str, plan=None, scenario: Scenario | None = None, **message) -> runs.ScenarioSpec:
-        spec = runs.ScenarioSpec.make(name, scenario or Scenario(), trafford.standards, load_compatibility())
+    def add(name: str, stage: str, plan=None, scenario=None, standards=None, **message) -> runs.ScenarioSpec:
+        spec = runs.ScenarioSpec.make(
+            name,
+            scenario or Scenario(),
+            trafford.standards if standards is None else standards,
+            load_compatibility(),
+        )
         key = spec.key(trafford)
         channel: queue.Queue = queue.Queue()
         channel.put({"stage": stage, **message})
@@ -507,3 +512,45 @@ def test_a_cancelled_run_says_so_on_results_and_offers_to_run_it_again(runs_of, 
     at.button(key="results_run_again").click().run()
     assert not at.exception
     assert started == ["Cancel me"]
+
+
+def test_the_scenario_form_keeps_the_users_settings_when_they_come_back(monkeypatch, trafford):
+    from pages import runs
+
+    monkeypatch.setattr(runs.ScenarioSpec, "start", lambda spec, place: None)
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    at.text_input(key="scenario_name").set_value("Mine")
+    at.number_input(key="scenario_time_limit").set_value(5.0)
+    at.number_input(key="scenario_max_hubs").set_value(4)
+    kept = [trafford.holdings["holding_id"].iloc[3]]
+    at.multiselect(key="lock_retain").set_value(kept)
+    at.get("form_submit_button")[0].click().run()
+    at.switch_page("pages/results.py").run()
+    at.switch_page("pages/scenario.py").run()
+    assert not at.exception
+    assert at.text_input(key="scenario_name").value == "Mine"
+    assert at.number_input(key="scenario_time_limit").value == 5.0
+    assert at.number_input(key="scenario_max_hubs").value == 4
+    assert at.multiselect(key="lock_retain").value == kept
+
+
+def test_a_scenario_already_run_loads_back_into_the_form(runs_of, trafford):
+    from optimiser.scenario import Scenario
+
+    standards = trafford.standards.copy()
+    standards.loc[standards["service"] == "library", "share"] = 0.5
+    locked = trafford.holdings["holding_id"].iloc[3]
+    scenario = Scenario(max_hubs=3, time_limit_s=7.0, lock_dispose=(locked,))
+    runs_of("Earlier", "cancelled", scenario=scenario, standards=standards)
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    at.selectbox(key="scenario_load_pick").set_value("Earlier")
+    at.button(key="scenario_load").click().run()
+    assert not at.exception
+    assert at.text_input(key="scenario_name").value == "Earlier"
+    assert at.number_input(key="scenario_max_hubs").value == 3
+    assert at.number_input(key="scenario_time_limit").value == 7.0
+    assert at.multiselect(key="lock_dispose").value == [locked]
+    editor = next(d.value for d in at.dataframe if "threshold_minutes" in d.value.columns).set_index("service")
+    assert editor.at["library", "share"] == 0.5
