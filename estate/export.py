@@ -10,6 +10,7 @@ bold header row, filters, and column widths that fit the contents.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Mapping
 from pathlib import Path
@@ -215,11 +216,18 @@ def to_geopackage(layers: Mapping[str, gpd.GeoDataFrame], path: str | Path) -> P
                 frame[column] = series.astype(str)
             elif pd.api.types.is_bool_dtype(series) and series.isna().any():
                 frame[column] = series.astype(object)
+            elif series.dtype == object and series.notna().any() and series.dropna().map(_is_date).all():
+                # dates as a date-time field, so QGIS filters and sorts them as dates, not text
+                frame[column] = pd.to_datetime(series)
             elif pd.api.types.is_string_dtype(series) or series.dtype == object:
                 # a blank is a missing value (NULL), so "IS NULL" finds it in QGIS
                 frame[column] = series.astype(object).map(lambda v: None if isinstance(v, str) and not v.strip() else v)
         frame.to_file(path, layer=name, driver="GPKG")
     return path
+
+
+def _is_date(value: object) -> bool:
+    return isinstance(value, dt.date)
 
 
 def to_geopackage_bytes(layers: Mapping[str, gpd.GeoDataFrame]) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import geopandas as gpd
@@ -77,6 +78,7 @@ def test_geopackage_layers_read_back(tmp_path):
             "retain": pd.array([True, None], dtype="boolean"),
             "uprn": pd.array(["1", None], dtype="string"),
             "address": ["1 High Street", " "],
+            "earliest_exit_date": [dt.date(2027, 3, 31), None],
         },
         geometry=[Point(378000, 392000), Point(378100, 392100)],
         crs=27700,
@@ -89,6 +91,13 @@ def test_geopackage_layers_read_back(tmp_path):
     assert back.crs.to_epsg() == 27700 and list(back["name"]) == ["A", "B"]
     # a blank is NULL, not an empty string, so a filter "address IS NULL" in QGIS finds it
     assert back["address"].iloc[0] == "1 High Street" and back["address"].isna().iloc[1]
+    # a date is a date field, so QGIS can filter disposals by their exit date
+    info = pyogrio.read_info(path, layer="holdings")
+    fields = dict(zip(info["fields"], info["dtypes"], strict=True))
+    assert fields["earliest_exit_date"].startswith("datetime64")
+    assert (
+        back["earliest_exit_date"].iloc[0].date() == dt.date(2027, 3, 31) and back["earliest_exit_date"].isna().iloc[1]
+    )
 
 
 def test_excel_takes_missing_values_of_every_kind():
