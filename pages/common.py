@@ -249,6 +249,33 @@ def service_label(place: Place, service: str) -> str:
     return str(labels.get(service, service.replace("_", " ")))
 
 
+def modelled_words(share: float) -> str:
+    """How much of a figure is modelled, in words to follow it: "" for none, " (modelled)" for all of it."""
+    if not share > 0:
+        return ""
+    if share >= 1:
+        return " (modelled)"
+    if share < 0.01:
+        return " (under 1% modelled)"
+    if share > 0.99:
+        return " (over 99% modelled)"
+    return f" ({share:.0%} modelled)"
+
+
+def marked_totals(table: pd.DataFrame, field: str, number_format: str) -> pd.Series:
+    """Each partner's total of ``field``, written with how much of it is modelled: "£1,200 (40% modelled)".
+
+    The share is of the total, not of the rows: a large modelled office outweighs small supplied ones.
+    """
+    modelled = table[field].where(table[f"{field}_source"] == "modelled", 0.0)
+    sums = table.assign(_modelled=modelled).groupby("partner", sort=False)[[field, "_modelled"]].sum()
+    share = (sums["_modelled"] / sums[field]).where(sums[field] > 0, 0.0)
+    return pd.Series(
+        [number_format.format(total) + modelled_words(s) for total, s in zip(sums[field], share, strict=True)],
+        index=sums.index,
+    )
+
+
 def partner_colours(partners: list[str]) -> dict[str, str]:
     """A stable colour per partner, in the order given."""
     return {p: PARTNER_COLOURS[i % len(PARTNER_COLOURS)] for i, p in enumerate(partners)}

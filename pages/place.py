@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
 from estate.access import NOT_MEASURED
 from estate.errors import EstateError
 from estate.services import POPULATION_WORDS
-from pages.common import baseline_access, current_place, estate_map, money, place_picker, routed_by_the_app, zones_map
+from pages.common import (
+    baseline_access,
+    current_place,
+    estate_map,
+    marked_totals,
+    money,
+    place_picker,
+    routed_by_the_app,
+    zones_map,
+)
 
 routed_by_the_app(__file__)
+
 
 place_picker()
 place = current_place()
@@ -44,27 +55,22 @@ st.caption(
     f"desk utilisation {utilisation:.0%} (occupants are modelled where registers give none)."
 )
 
-per_partner = holdings.groupby("partner", sort=False).agg(
-    holdings=("holding_id", "size"),
-    gia_m2=("gia_m2", "sum"),
-    running_cost=("running_cost_gbp", "sum"),
-    value=("market_value_gbp", "sum"),
-    tco2e=("tco2e", "sum"),
-)
-per_partner["fte"] = teams.groupby("partner")["fte"].sum()
-st.dataframe(
-    per_partner.reset_index(),
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "partner": "Partner",
-        "holdings": "Holdings",
-        "gia_m2": st.column_config.NumberColumn("GIA (m²)", format="%,.0f"),
-        "running_cost": st.column_config.NumberColumn("Running cost (£/yr)", format="£%,.0f"),
-        "value": st.column_config.NumberColumn("Market value (£)", format="£%,.0f"),
-        "tco2e": st.column_config.NumberColumn("Carbon (tCO2e/yr)", format="%,.0f"),
-        "fte": st.column_config.NumberColumn("Staff (FTE)", format="%,.0f"),
+partners = holdings.groupby("partner", sort=False).size()
+per_partner = pd.DataFrame(
+    {
+        "Holdings": partners,
+        "GIA (m²)": marked_totals(holdings, "gia_m2", "{:,.0f}"),
+        "Running cost (£/yr)": marked_totals(holdings, "running_cost_gbp", "£{:,.0f}"),
+        "Market value (£)": marked_totals(holdings, "market_value_gbp", "£{:,.0f}"),
+        "Carbon (tCO2e/yr)": marked_totals(holdings, "tco2e", "{:,.0f}"),
+        "Staff (FTE)": marked_totals(teams, "fte", "{:,.0f}"),
     },
+    index=partners.index,  # the partners holding the estate, in the registers' order
+).fillna({"Staff (FTE)": "0"})  # no team occupies any of the partner's holdings
+st.dataframe(per_partner.rename_axis("Partner").reset_index(), hide_index=True, width="stretch")
+st.caption(
+    "Each partner's totals, with how much of each is *modelled* (from the benchmark assumptions, not the "
+    "partner's register): *modelled* where all of it is, a share where part of it is, nothing where none is."
 )
 
 left, right = st.columns([3, 2])
@@ -155,10 +161,10 @@ with right:
         },
     )
 
-st.subheader("Access by deprivation")
+st.subheader(f"Access by deprivation: {labels[service]}")
 by_imd = access.by_imd[access.by_imd["service"] == service]
 chart = (
-    alt.Chart(by_imd.dropna(subset=["imd_decile"]))
+    alt.Chart(by_imd.dropna(subset=["imd_decile"]), title=f"{labels[service]}: residents within the standard")
     .mark_bar()
     .encode(
         x=alt.X("imd_decile:O", title="IMD decile (1 = most deprived)"),
