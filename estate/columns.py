@@ -57,6 +57,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "AssetName",
         "Name",
         "Holding Name",
+        "Site",
+        "Building",
         "STATION_NAME",
         "community_hub",
         "DISTNAME",

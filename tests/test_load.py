@@ -271,7 +271,7 @@ def test_user_mapping_overrides_aliases(tmp_path):
 
 
 def test_mapping_naming_a_missing_column_is_refused(tmp_path):
-    path = write(tmp_path, "odd.csv", "Building,Easting,Northing\nHQ,378000,392000\n")
+    path = write(tmp_path, "odd.csv", "Block,Easting,Northing\nHQ,378000,392000\n")
     with pytest.raises(ColumnMappingError, match="'Site' that the file does not have"):
         load_file(path, PartnerFile("Council", "council", columns={"Site": "name"}))
 
@@ -936,3 +936,15 @@ def test_every_line_of_an_excluded_row_says_excluded(tmp_path):
     assert row_2["field"].tolist()[0] == "location" and "lease_expiry" in set(row_2["field"])  # the reason first
     assert set(row_2["outcome"]) == {"excluded"}
     assert row_2["holding_id"].isna().all()
+
+
+@pytest.mark.parametrize("heading", ["Site", "Building"])
+def test_a_register_naming_its_holdings_by_site_or_building_reads_without_a_mapping(tmp_path, heading):
+    path = write(
+        tmp_path,
+        "police.csv",
+        f"{heading},Easting,Northing,Annual cost\nStretford Police Station,378000,392000,12000\n",
+    )
+    result = load_file(path, COUNCIL)
+    assert result.holdings["name"].tolist() == ["Stretford Police Station"]
+    assert result.holdings["running_cost_gbp"].tolist() == [12000]
