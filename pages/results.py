@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from optimiser.boardpack import aim_figure, aim_words
+from optimiser.boardpack import PARTNER_HEADINGS, aim_figure, aim_words
 from optimiser.diagnose import TOGETHER
-from optimiser.plan import land_words, payback_words
+from optimiser.plan import HEADINGS, land_words, payback_words
 from pages.common import (
     current_place,
     money,
@@ -22,6 +22,17 @@ from pages.common import (
 from pages.runs import RESULTS_SCENARIO, plan_of, run_panel, saved_specs, status_of
 
 routed_by_the_app(__file__)
+
+PARTNER_COLUMNS = {
+    **HEADINGS,
+    **PARTNER_HEADINGS,
+    "holdings_before": "Holdings today",
+    "exit_costs_gbp": "Exit costs (£)",
+    "teams_moved": "Teams moved",
+    "move_costs_gbp": "Move costs (£)",
+    "hosting_cost_discounted_gbp": "Hosting cost over the horizon, discounted (£)",
+}
+"""Headings of the table of who gains and who pays, in words with units, as a board reads them."""
 
 place_picker()
 place = current_place()
@@ -207,16 +218,8 @@ if len(partners):
         ),
         width="stretch",
     )
-    st.dataframe(
-        partners,
-        hide_index=True,
-        width="stretch",
-        column_config={
-            column: st.column_config.NumberColumn(column.replace("_gbp", " (£)").replace("_", " "), format="localized")
-            for column in partners.columns
-            if column.endswith("_gbp")
-        },
-    )
+    table = partners.rename(columns=lambda c: PARTNER_COLUMNS.get(c, c.replace("_", " ").capitalize()))
+    st.dataframe(table, hide_index=True, width="stretch", column_config=sheet_columns(table))
 
 st.subheader("Access before and after")
 st.dataframe(

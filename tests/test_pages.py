@@ -428,6 +428,35 @@ def test_the_results_map_measures_a_plan_against_the_scenarios_thresholds(tmp_pa
 
 
 @pytest.fixture(scope="module")
+def small_plan():
+    """A plan of two holdings near Trafford: the police station is sold and its team moves to the town hall."""
+    from optimiser import optimise
+    from optimiser.scenario import Scenario
+    from optimiser.synthetic import estate
+
+    holdings, teams = estate(
+        [
+            {"holding_id": "A", "x": 378000, "y": 392000, "workstations": 60, "name": "Town hall"},
+            {
+                "holding_id": "B",
+                "x": 378500,
+                "y": 392500,
+                "workstations": 20,
+                "running_cost_gbp": 5_200_000.0,
+                "market_value_gbp": 7_763_222.665,
+                "partner": "Police",
+                "partner_type": "police",
+                "name": "Old station",
+            },
+        ],
+        [{"team_id": "T", "holding_id": "B", "fte": 10.0}],
+    )
+    plan = optimise(holdings, teams, Scenario(time_limit_s=10))
+    assert plan.has_plan and len(plan.disposals) == 1
+    return plan
+
+
+@pytest.fixture(scope="module")
 def tiny_plan():
     """A plan of a one-holding estate, solved in a moment, for pages shown runs that are not solved here."""
     from optimiser import optimise
@@ -554,3 +583,18 @@ def test_a_scenario_already_run_loads_back_into_the_form(runs_of, trafford):
     assert at.multiselect(key="lock_dispose").value == [locked]
     editor = next(d.value for d in at.dataframe if "threshold_minutes" in d.value.columns).set_index("service")
     assert editor.at["library", "share"] == 0.5
+
+
+def test_who_gains_and_who_pays_is_headed_in_words_with_money_in_whole_pounds(runs_of, small_plan):
+    import json
+
+    runs_of("Sell the station", "done", plan=small_plan, detail="optimal")
+    at = app().run()
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    table = next(d for d in at.dataframe if {"npv_gbp", "Net, NPV (£)"} & set(d.value.columns))  # raw, or read
+    headings = list(table.value.columns)
+    assert not [h for h in headings if "_" in h], headings
+    assert {"Holdings today", "Running cost avoided (£/yr)", "Receipts (£)", "Net, NPV (£)"} <= set(headings)
+    formats = {h: c.get("type_config", {}).get("format") for h, c in json.loads(table.proto.columns).items()}
+    assert formats["Running cost avoided (£/yr)"] == formats["Receipts (£)"] == "£%,.0f"
