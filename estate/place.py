@@ -558,8 +558,17 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
             action="rows with these postcodes and no coordinates are excluded, each with its own line",
         )
         combined = dataclasses.replace(combined, report=pd.concat([combined.report, skipped], ignore_index=True))
+    standards = load_standards(manifest.services)
+    labels = service_labels(standards)
     for points in manifest.service_points:
-        combined = attach_service_points(combined, points, postcodes=postcodes, assumptions=assumptions)
+        if points.service not in labels:
+            raise ManifestError(
+                f"place.toml: [[service_points]] {points.path.name!r} names service {points.service!r}, which the "
+                f"access standards do not have: {_suggest(points.service, set(labels))}"
+            )
+        combined = attach_service_points(
+            combined, points, postcodes=postcodes, assumptions=assumptions, label=labels[points.service]
+        )
     for teams_file in manifest.teams:
         combined = _apply_teams(combined, teams_file, assumptions)
     demand = zones = None
@@ -593,7 +602,7 @@ def load_place(directory: str | os.PathLike = DEFAULT_PLACE) -> Place:
         demand=demand,
         zones=zones,
         assumptions=assumptions,
-        standards=load_standards(manifest.services),
+        standards=standards,
         matrix=matrix,
     )
 
@@ -682,12 +691,23 @@ def _apply_teams(estate: LoadResult, teams_file: TeamsFile, assumptions: Assumpt
     return dataclasses.replace(estate, teams=teams, report=pd.concat([estate.report, lines], ignore_index=True))
 
 
+def points_partner(service: str, label: str | None = None) -> str:
+    """What the report calls a list of service points: "service points: <label>" (else the service's key)."""
+    return f"service points: {label or service}"
+
+
+def service_labels(standards: pd.DataFrame) -> dict[str, str]:
+    """Each service's name in words, by its key, from a standards table."""
+    return dict(zip(standards["service"], standards["label"], strict=True))
+
+
 def attach_service_points(
     estate: LoadResult,
     points: ServicePoints,
     *,
     postcodes: PostcodeLookup | None = None,
     assumptions: Assumptions | None = None,
+    label: str | None = None,
 ) -> LoadResult:
     """Mark the holdings where a listed service is offered.
 
@@ -695,7 +715,8 @@ def attach_service_points(
     partner, not bare land) within ``points.within_m``: the one whose name is most like the
     point's, the nearest among equals. That holding's ``services`` gains
     ``points.service``. Every point appears in the report: attached (with the
-    holding and distance) or excluded (no holding in reach, or no location).
+    holding and distance) or excluded (no holding in reach, or no location), under
+    "service points: <label>" (the service's name in words, else its key).
 
     Returns
     -------
@@ -722,7 +743,7 @@ def attach_service_points(
     lines = []
     for point in loaded.holdings.itertuples():
         base = {
-            "partner": f"service points: {points.service}",
+            "partner": points_partner(points.service, label),
             "file": point.source_file,
             "row": point.source_row,
             "name": point.name,
@@ -778,7 +799,7 @@ def attach_service_points(
         )
     located = pd.DataFrame(lines, columns=list(REPORT_COLUMNS))
     excluded = located.loc[located["outcome"] == Outcome.EXCLUDED.value, "row"]
-    report = report.assign(partner=f"service points: {points.service}", holding_id=pd.NA)
+    report = report.assign(partner=points_partner(points.service, label), holding_id=pd.NA)
     report.loc[report["row"].isin(excluded), "outcome"] = Outcome.EXCLUDED.value
     report = pd.concat([report, located], ignore_index=True)
     return LoadResult(

@@ -16,7 +16,7 @@ from estate.errors import EstateError, InputFileError
 from estate.export import XLSX_MIME, to_csv_bytes, to_excel_bytes
 from estate.load import PartnerFile, load_file, outcome_counts, row_outcomes
 from estate.locate import PostcodeLookup
-from estate.place import Manifest, Place, shared_sites
+from estate.place import Manifest, Place, points_partner, service_labels, shared_sites
 from estate.readers import MAX_FILE_BYTES, read_table
 from estate.schema import WHOLE_FILE, Outcome, PartnerType
 from estate.teams import load_teams
@@ -157,7 +157,10 @@ def files_table(place: Place, uploads: list[dict], report: pd.DataFrame, holding
     sources = pd.DataFrame(
         [(f.spec.partner, f.path.name, IN_MANIFEST) for f in place.manifest.files]
         # lists of service points add no holdings, but their rows are in the report too
-        + [(f"service points: {p.service}", p.path.name, IN_MANIFEST) for p in place.manifest.service_points]
+        + [
+            (points_partner(p.service, service_labels(place.standards).get(p.service)), p.path.name, IN_MANIFEST)
+            for p in place.manifest.service_points
+        ]
         + [(u["partner"], u["file"], u.get("origin", UPLOADED)) for u in uploads],
         columns=["partner", "file", "came_in"],
     ).drop_duplicates(["partner", "file"])

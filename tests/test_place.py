@@ -445,3 +445,19 @@ def test_editing_the_planners_default_assumptions_is_seen_by_the_caches_of_a_pla
     before = manifest.digest()
     defaults.write_text(defaults.read_text(encoding="utf-8").replace("gia_m2 = ", "gia_m2 = 1", 1), encoding="utf-8")
     assert manifest.digest() != before
+
+
+def test_service_points_of_a_service_the_standards_do_not_have_are_refused_with_the_closest(tmp_path):
+    # a mistyped service would be attached to holdings and never measured
+    (tmp_path / "a.csv").write_text("Site Name,Easting,Northing\nA,378000,392000\n")
+    (tmp_path / "libraries.csv").write_text("Site Name,Easting,Northing\nA,378000,392000\n")
+    write_place(tmp_path, PARTNER + '[[service_points]]\npath = "libraries.csv"\nservice = "libary"\n')
+    with pytest.raises(
+        ManifestError, match="names service 'libary', which the access standards do not have: did you mean 'library'"
+    ):
+        load_place(tmp_path)
+
+
+def test_the_report_names_a_list_of_service_points_by_its_service_in_words(trafford):
+    partners = set(trafford.report["partner"])
+    assert {"service points: Public library", "service points: Children's centre"} <= partners

@@ -162,7 +162,10 @@ def test_the_files_table_lists_every_file_the_manifest_loads():
     manifest = read_manifest(SAMPLE)
     assert list(zip(files["Partner"], files["File"], strict=True)) == [
         (f.spec.partner, f.path.name) for f in manifest.files
-    ] + [(f"service points: {p.service}", p.path.name) for p in manifest.service_points]
+    ] + [
+        ("service points: Public library", "service_points_libraries.csv"),
+        ("service points: Children's centre", "service_points_childrens_centres.csv"),
+    ]
     assert set(files["How it came in"]) == {"named in place.toml"}
     # every row the validation report counts is in a file listed here
     assert files["Rows read"].sum() == 663
