@@ -34,6 +34,21 @@ PARTNER_COLUMNS = {
 }
 """Headings of the table of who gains and who pays, in words with units, as a board reads them."""
 
+
+def _anything(frame: pd.DataFrame, *columns: str) -> bool:
+    """Whether the columns hold any figure but zero: a chart of nothing is left out."""
+    return bool(len(frame)) and bool(frame[list(columns)].fillna(0).abs().to_numpy().any())
+
+
+def payback_short(summary: dict) -> str:
+    """The payback short enough for a metric: "year 3", "none" (nothing to pay back) or "> 10 years"."""
+    if not summary["payback_year"]:
+        return f"> {summary['horizon_years']} years"
+    if summary["payback_year"] == 1 and not summary["one_off_costs_gbp"]["total"]:
+        return "none"
+    return f"year {summary['payback_year']}"
+
+
 place_picker()
 place = current_place()
 if place is None:
@@ -131,9 +146,8 @@ cols[3].metric(
 )
 cols[4].metric(
     "Payback",
-    payback_words(s).split(" (")[0],
-    help="The plan year by whose end the cumulative net cash stops being negative"
-    + (f": by {s['payback_by_date']}." if s.get("payback_by_date") else "."),
+    payback_short(s),
+    help=f"The plan year by whose end the cumulative net cash stops being negative. This plan: {payback_words(s)}.",
 )
 cols[5].metric(
     "Carbon saved a year",
@@ -171,35 +185,43 @@ left, right = st.columns(2)
 cash = plan.cashflow
 with left:
     st.subheader("Cumulative cash flow")
-    flow = cash.melt(id_vars="year", value_vars=["cumulative_net", "cumulative_discounted"], var_name="series")
-    flow["series"] = flow["series"].map({"cumulative_net": "cash", "cumulative_discounted": "discounted (NPV)"})
-    st.altair_chart(
-        alt.Chart(flow)
-        .mark_line(point=True)
-        .encode(
-            x=alt.X("year:O", title="Plan year"),
-            y=alt.Y("value:Q", title="£ cumulative", axis=alt.Axis(format="~s")),
-            color=alt.Color("series:N", title=None),
-            tooltip=["year", "series", alt.Tooltip("value:Q", format=",.0f")],
-        ),
-        width="stretch",
-    )
+    if not _anything(cash, "cumulative_net", "cumulative_discounted"):  # a chart of zeros has axes reading NaN
+        st.caption("No cash moves in any year: the plan sells, leaves and moves nothing.")
+    else:
+        flow = cash.melt(id_vars="year", value_vars=["cumulative_net", "cumulative_discounted"], var_name="series")
+        flow["series"] = flow["series"].map({"cumulative_net": "cash", "cumulative_discounted": "discounted (NPV)"})
+        st.altair_chart(
+            alt.Chart(flow)
+            .mark_line(point=True)
+            .encode(
+                x=alt.X("year:O", title="Plan year"),
+                y=alt.Y("value:Q", title="£ cumulative", axis=alt.Axis(format="~s")),
+                color=alt.Color("series:N", title=None),
+                tooltip=["year", "series", alt.Tooltip("value:Q", format=",.0f")],
+            ),
+            width="stretch",
+        )
 with right:
     st.subheader("Capital receipts by year")
-    st.altair_chart(
-        alt.Chart(cash)
-        .mark_bar()
-        .encode(
-            x=alt.X("year:O", title="Plan year"),
-            y=alt.Y("receipts:Q", title="£ receipts", axis=alt.Axis(format="~s")),
-            tooltip=["year", alt.Tooltip("receipts:Q", format=",.0f")],
-        ),
-        width="stretch",
-    )
+    if not _anything(cash, "receipts"):
+        st.caption("No capital receipts: the plan sells nothing.")
+    else:
+        st.altair_chart(
+            alt.Chart(cash)
+            .mark_bar()
+            .encode(
+                x=alt.X("year:O", title="Plan year"),
+                y=alt.Y("receipts:Q", title="£ receipts", axis=alt.Axis(format="~s")),
+                tooltip=["year", alt.Tooltip("receipts:Q", format=",.0f")],
+            ),
+            width="stretch",
+        )
 
 st.subheader("Who gains and who pays")
 partners = pd.DataFrame(s["partners"])
-if len(partners):
+if len(partners) and not _anything(partners, "gains_npv_gbp", "costs_npv_gbp"):
+    st.caption("No partner gains or pays anything under this plan.")
+elif len(partners):
     long = partners.melt(id_vars="partner", value_vars=["gains_npv_gbp", "costs_npv_gbp"], var_name="side")
     long["side"] = long["side"].map({"gains_npv_gbp": "gains (NPV)", "costs_npv_gbp": "costs (NPV)"})
     st.altair_chart(
@@ -218,6 +240,7 @@ if len(partners):
         ),
         width="stretch",
     )
+if len(partners):
     table = partners.rename(columns=lambda c: PARTNER_COLUMNS.get(c, c.replace("_", " ").capitalize()))
     st.dataframe(table, hide_index=True, width="stretch", column_config=sheet_columns(table))
 

@@ -598,3 +598,25 @@ def test_who_gains_and_who_pays_is_headed_in_words_with_money_in_whole_pounds(ru
     assert {"Holdings today", "Running cost avoided (£/yr)", "Receipts (£)", "Net, NPV (£)"} <= set(headings)
     formats = {h: c.get("type_config", {}).get("format") for h, c in json.loads(table.proto.columns).items()}
     assert formats["Running cost avoided (£/yr)"] == formats["Receipts (£)"] == "£%,.0f"
+
+
+def test_a_plan_with_nothing_to_chart_says_so_and_its_payback_reads_whole(runs_of, tiny_plan):
+    runs_of("Nothing changes", "done", plan=tiny_plan, detail="optimal")  # one holding, kept: no cash at all
+    at = app().run()
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    assert not at.get("vega_lite_chart")  # charts of zeros have axes reading NaN
+    captions = " ".join(c.value for c in at.caption)
+    assert "the plan sells, leaves and moves nothing" in captions and "No capital receipts" in captions
+    assert "No partner gains or pays anything" in captions
+    payback = next(m for m in at.metric if m.label == "Payback")
+    assert payback.value == "none" and "nothing to pay back" in payback.help
+
+
+def test_a_plan_with_something_to_chart_draws_it(runs_of, small_plan):
+    runs_of("Sell the station", "done", plan=small_plan, detail="optimal")
+    at = app().run()
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 3
+    assert next(m for m in at.metric if m.label == "Payback").value.startswith("year ")
