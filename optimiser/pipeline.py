@@ -14,7 +14,7 @@ from optimiser.errors import PlanViolation
 from optimiser.inputs import AccessInputs, load_compatibility, prepare
 from optimiser.model import areas, build_model, candidates, status_quo
 from optimiser.plan import Plan, empty_plan, extract_plan, package_versions, run_manifest
-from optimiser.scenario import Scenario
+from optimiser.scenario import SOLVER_NAMES, Scenario
 from optimiser.solve import Progress, solve
 
 
@@ -122,8 +122,8 @@ def optimise(
     tell(
         {
             "stage": "solving",
-            "detail": f"{built.model.n_cols:,} variables, {built.model.n_rows:,} constraints; "
-            f"{scenario.solver}, time limit {scenario.time_limit_s:g} s",
+            "detail": f"{built.model.n_cols:,} decisions under {built.model.n_rows:,} rules; "
+            f"solver {SOLVER_NAMES.get(scenario.solver, scenario.solver)}, at most {scenario.time_limit_s:g} s",
         }
     )
     result = solve(

@@ -35,6 +35,9 @@ OBJECTIVES: tuple[str, ...] = ("npv", "fewest_sites", "max_coverage", "least_tra
 SOLVERS: tuple[str, ...] = ("highs", "cbc")
 """The MILP solvers the optimiser can call."""
 
+SOLVER_NAMES: dict[str, str] = {"highs": "HiGHS", "cbc": "CBC"}
+"""Each solver as its makers spell it."""
+
 _OPTIONAL = {"p", "max_hubs", "relocation_limit_km", "budget_gbp", "start_date", "threads", "compatibility"}
 
 

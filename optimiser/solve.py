@@ -51,6 +51,11 @@ SOLVED = ("optimal", "feasible")
 Progress = Callable[[dict[str, Any]], None]
 """Receives ``{"stage": "solving", "gap": g, "detail": text}`` while a solve runs."""
 
+SEARCHING = "searching for better plans, and proof of how good the best is"
+"""Progress words while HiGHS searches the whole model."""
+OPEN_PART = "planning the decisions the quick estimate left open"
+"""Progress words while the guided start solves the decisions the LP relaxation leaves fractional."""
+
 GUIDED_COLUMNS = 10_000
 """Models with at least this many columns get the LP-guided start (:func:`_guided_start`).
 
@@ -205,7 +210,7 @@ def solve(
             proven = _with_bound(unbounded, lp_bound, model.sense, time.perf_counter() - started)
             if used_up or (proven.gap is not None and proven.gap <= gap):
                 return proven
-            watch.report(proven.gap, "improving the plan from the relaxation")
+            watch.report(proven.gap, "improving the first plan")
     remaining = max(limit - (time.perf_counter() - started), 0.05 * limit)
     # a model large enough for the guided start has a root LP the dual simplex may take
     # minutes over (binding access standards); the interior point takes seconds
@@ -238,14 +243,14 @@ def _solve_highs(
 ) -> SolveResult:
     started = time.perf_counter()
     highs = _full_search(model, limit, gap, threads, log, start, root_ipm)
-    watch.attach(highs, "branch and bound", bound=bound, sense=model.sense)
+    watch.attach(highs, SEARCHING, bound=bound, sense=model.sense)
     highs.run()
     result = read_highs(highs, model, time.perf_counter() - started)
     if result.stopped == MISMATCH and start is not None:
         # the start came back in place of the solution HiGHS found: solve again without it
         left = max(limit - (time.perf_counter() - started), 0.05 * limit)
         highs = _full_search(model, left, gap, threads, log, None, root_ipm)
-        watch.attach(highs, "branch and bound", bound=bound, sense=model.sense)
+        watch.attach(highs, SEARCHING, bound=bound, sense=model.sense)
         highs.run()
         again = read_highs(highs, model, time.perf_counter() - started)
         if again.solved:
@@ -371,7 +376,11 @@ def solve_with_candidates(
         else:
             mip = model.to_highs(columns=active)
             _options(mip, max(left(), 0.01), threads, log)
-            watch.attach(mip, f"nearest {int(active[candidates.columns].sum()):,} of {len(candidates.columns):,} moves")
+            watch.attach(
+                mip,
+                f"trying each team's nearest hubs ({int(active[candidates.columns].sum()):,} of "
+                f"{len(candidates.columns):,} possible moves)",
+            )
             mip.setOptionValue("mip_rel_gap", float(gap))
             if start is not None:
                 set_start(mip, start[kept_cols])
@@ -410,7 +419,7 @@ def solve_with_candidates(
         if best is not None and best.objective < value:
             value, x = best.objective, best.x  # the earlier plan is still the best
         best = SolveResult("feasible", value, bound, _gap(value, bound), 0.0, "highs", "candidates", x, stopped)
-        watch.report(best.gap, f"pricing {len(could_improve):,} more moves that could improve the plan")
+        watch.report(best.gap, f"checking {len(could_improve):,} more moves that could improve the plan")
         if not len(could_improve) or stopped == "time limit":
             break
         lp.add(could_improve)
@@ -646,9 +655,9 @@ def _guided_start(
     _options(sub, max(share * remaining - (1.0 if first_plan else 0.0), 0.01), threads, log)
     if first_plan:
         sub.setOptionValue("mip_max_improving_sols", 1)
-    watch.report(None, f"relaxation solved; fixing {len(fixed):,} decisions it settles")
+    watch.report(None, f"a quick estimate settled {len(fixed):,} decisions; planning the rest")
     # the part's own bound holds only for the part; the LP's for the whole model
-    watch.attach(sub, "the decisions the relaxation leaves open", bound=bound, sense=model.sense, part=True)
+    watch.attach(sub, OPEN_PART, bound=bound, sense=model.sense, part=True)
     sub.setOptionValue("mip_rel_gap", 1e-4)
     sub.changeColsBounds(len(fixed), fixed.astype(np.int32), rounded, rounded)
     sub.run()

@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from optimiser import AccessInputs, Scenario, ScenarioError, build_model, optimise, prepare, solve
 from optimiser.model import status_quo
+from optimiser.solve import OPEN_PART
 from optimiser.synthetic import county, estate, standards, straight_line_costs, zones
 
 START = dt.date(2025, 4, 1)
@@ -876,6 +877,10 @@ def test_progress_reports_each_stage_and_the_gap_while_searching():
     gaps = [m["gap"] for m in solving if m.get("gap") is not None]
     assert gaps, solving
     assert all(g >= 0 for g in gaps)
+    # in words a pathfinder team reads, not a solver's
+    assert solving[0]["detail"].endswith("rules; solver HiGHS, at most 3 s")
+    jargon = ("variables", "constraints", "relaxation", "branch and bound", "pricing")
+    assert not [m["detail"] for m in messages if any(word in m["detail"] for word in jargon)]
     if plan.has_plan:
         assert stages[-1] == "checking"
         # the last gap reported during the search is no better than the plan's proven gap
@@ -929,7 +934,7 @@ def test_progress_from_the_guided_start_measures_against_a_bound_for_the_whole_m
         guide=built.model.variables["retain"].positions,
         progress=messages.append,
     )
-    part = [m["gap"] for m in messages if m["detail"] == "the decisions the relaxation leaves open" and m["gap"]]
+    part = [m["gap"] for m in messages if m["detail"] == OPEN_PART and m["gap"]]
     assert part, messages
     # a plan found with some decisions fixed is measured against the relaxation of the whole
     # model, never against the fixed part's own bound, so no report beats the final proof
