@@ -19,7 +19,7 @@ from pages.common import (
     sheet_columns,
     status_words,
 )
-from pages.runs import RESULTS_SCENARIO, plan_of, run_panel, saved_specs, status_of
+from pages.runs import RESULTS_SCENARIO, plan_of, refusal_words, run_panel, saved_specs, status_of
 
 routed_by_the_app(__file__)
 
@@ -71,7 +71,8 @@ plan = plan_of(spec, place)
 if plan is None:
     status = status_of(spec, place)
     if status and status["stage"] == "refused":
-        st.error(f"No plan for {name}: {status['error']}")
+        st.error(f"No plan for {name}. {refusal_words(status)}")
+        st.page_link("pages/scenario.py", label="Change it on the Scenario page", icon=":material/tune:")
     elif status and status["stage"] == "failed":
         st.error(f"The run of {name} failed: {status['error']}")
     elif status and status["stage"] != "cancelled":

@@ -116,6 +116,7 @@ class _Job:
     gap: float | None = None
     finished: float | None = None
     error: str | None = None
+    problems: list[dict[str, Any]] = field(default_factory=list)  # what refused the scenario, one row a problem
     plan: Any = field(default=None, repr=False)
 
 
@@ -170,7 +171,7 @@ def _work(directory: str, spec: ScenarioSpec, out: str, channel: Any) -> None:
             pickle.dump(plan, handle)
         channel.put({"stage": "done", "detail": plan.status})
     except ScenarioError as exc:  # refused before any solve: what to change, not a failure
-        channel.put({"stage": "refused", "detail": str(exc)})
+        channel.put({"stage": "refused", "detail": exc.headline, "problems": exc.problems.to_dict("records")})
     except Exception as exc:  # noqa: BLE001 - reported to the page, never a traceback
         from estate.errors import EstateError
 
@@ -206,6 +207,7 @@ def _update(job: _Job) -> None:
         job.detail = message.get("detail", job.detail)
         if message.get("gap") is not None:
             job.gap = message["gap"]
+        job.problems = message.get("problems", job.problems)
         if job.stage in ("failed", "refused"):
             job.error = job.detail
     if job.stage == "done" and job.plan is None and job.path.exists():
@@ -312,7 +314,48 @@ def status_of(spec: ScenarioSpec, place: Place) -> dict[str, Any] | None:
         return None
     _update(job)
     end = job.finished or (time.monotonic() if job.stage not in ENDED_WITHOUT_PLAN else job.started)
-    return {"stage": job.stage, "detail": job.detail, "gap": job.gap, "seconds": end - job.started, "error": job.error}
+    return {
+        "stage": job.stage,
+        "detail": job.detail,
+        "gap": job.gap,
+        "seconds": end - job.started,
+        "error": job.error,
+        "problems": job.problems,
+    }
+
+
+SETTING_WORDS = {
+    "objective": "Objective",
+    "p": "Number of hubs (p)",
+    "max_hubs": "At most this many hubs",
+    "budget_gbp": "Up-front budget",
+    "relocation_limit_km": "Furthest a team moves",
+    "time_limit_s": "Time limit",
+    "lock_retain": "Always keep",
+    "lock_dispose": "Always dispose of",
+    "unlock": "Free from the register's lock",
+}
+"""Settings as the Scenario page names them, for the problems that refuse a scenario."""
+
+
+def refusal_words(status: dict[str, Any]) -> str:
+    """Why a scenario was refused before solving: its sentence, then each problem on a line of its own.
+
+    Each line says what (a setting by its name on the Scenario page, a team, a holding), the
+    problem, and what to do.
+    """
+    lines = []
+    for problem in status.get("problems") or []:
+        what, ident = str(problem.get("what") or ""), problem.get("id")
+        if what == "setting":
+            subject = SETTING_WORDS.get(str(ident), str(ident))
+        else:
+            subject = f"{what[:1].upper()}{what[1:]} {ident}" if pd.notna(ident) and ident != "" else what.capitalize()
+        line = f"- **{subject}**: {problem.get('problem')}"
+        if pd.notna(problem.get("action")) and problem.get("action"):
+            line += f". *What to do:* {problem['action']}"
+        lines.append(line + ".")
+    return "\n".join([str(status.get("detail") or status.get("error") or ""), *lines])
 
 
 STAGE_WORDS = {
@@ -324,7 +367,7 @@ STAGE_WORDS = {
     "checking": "Checking the plan independently",
     "done": "Finished",
     "failed": "Failed",
-    "refused": "No plan: the scenario cannot be met whatever the plan",
+    "refused": "No plan: refused before solving",
     "cancelled": "Cancelled",
 }
 
@@ -355,7 +398,9 @@ def run_panel(place: Place) -> None:
                 icon=":material/insights:",
                 query_params={RESULTS_SCENARIO: spec.name},
             )
-        elif status["stage"] in ("failed", "refused"):
+        elif status["stage"] == "refused":  # one sentence, then each problem: not the run's stage and time
+            st.error(f"**{spec.name}**: No plan. {refusal_words(status)}")
+        elif status["stage"] == "failed":
             st.error(f"{line}. {status['error']}")
         elif status["stage"] == "cancelled":
             st.warning(line)

@@ -620,3 +620,33 @@ def test_a_plan_with_something_to_chart_draws_it(runs_of, small_plan):
     assert not at.exception
     assert len(at.get("vega_lite_chart")) == 3
     assert next(m for m in at.metric if m.label == "Payback").value.startswith("year ")
+
+
+def test_a_refused_scenario_says_why_in_one_sentence_then_a_readable_line_a_problem(runs_of, trafford, tmp_path):
+    import queue
+
+    from optimiser.inputs import load_compatibility
+    from optimiser.scenario import Scenario
+    from pages import runs
+
+    scenario = Scenario(objective="max_coverage", p=1, time_limit_s=5.0)
+    spec = runs.ScenarioSpec.make("One hub", scenario, trafford.standards, load_compatibility())
+    said: queue.Queue = queue.Queue()
+    runs._work(str(trafford.directory), spec, str(tmp_path / "plan.pickle"), said)  # as the run's process does
+    messages = []
+    while not said.empty():
+        messages.append(said.get())
+    assert messages[-1]["stage"] == "refused"
+    runs_of("One hub", "starting", scenario=scenario)
+    for message in messages:
+        runs._JOBS[spec.key(trafford)].queue.put(message)
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    panel = next(e.value for e in at.error if "**One hub**" in e.value)
+    at.switch_page("pages/results.py").run()
+    assert not at.exception
+    shown = next(e.value for e in at.error if e.value.startswith("No plan for One hub"))
+    for text in (panel, shown):
+        assert text.count("cannot be met whatever the plan") == 1, text
+        assert "(0 s)" not in text and "setting; p;" not in text, text
+        assert "- **Number of hubs (p)**: p = 1, but " in text and "*What to do:* set p to at least" in text, text
