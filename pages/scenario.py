@@ -11,6 +11,7 @@ import streamlit as st
 from shapely.geometry import Point
 from streamlit_folium import st_folium
 
+from estate.services import POPULATION_WORDS
 from optimiser.errors import ScenarioError
 from optimiser.inputs import load_compatibility
 from optimiser.scenario import OBJECTIVES, SOLVERS, Scenario
@@ -180,12 +181,19 @@ with st.form("scenario"):
         key="scenario_enforce",
         help="Where today's estate already falls short of a standard, a plan must not make it worse.",
     )
-    standards = st.data_editor(
-        form["standards_base"][
-            ["service", "label", "threshold", "unit", "threshold_minutes", "share", "population", "source"]
-        ],
+    # shown as the other pages show them: services and residents in words, shares in percent
+    base = form["standards_base"]
+    columns = ["service", "label", "threshold", "unit", "threshold_minutes", "share", "population", "source"]
+    shown = base[columns].assign(
+        share=(base["share"] * 100).round(8),
+        residents=base["population"].map(lambda counted: POPULATION_WORDS.get(counted, counted)),
+    )
+    minutes = ["threshold_minutes"] if place.matrix is not None else []  # minutes need a travel-time matrix
+    edited = st.data_editor(
+        shown,
         hide_index=True,
-        disabled=["service", "label", "unit", "population", "source"],
+        column_order=["label", "threshold", "unit", *minutes, "share", "residents", "source"],
+        disabled=["service", "label", "unit", "population", "residents", "source"],
         column_config={
             "label": "Service",
             "threshold": st.column_config.NumberColumn(
@@ -196,16 +204,23 @@ with st.form("scenario"):
                 "Or within (minutes)",
                 min_value=0.0,
                 format="%.0f",
-                help="Used instead of the km where the place has a travel-time matrix that times the service's "
-                "buildings. Empty: measured in km even then.",
+                help="Used instead of the km where the travel-time matrix times the service's buildings. "
+                "Empty: measured in km even then.",
             ),
-            "share": st.column_config.NumberColumn("Share of residents", min_value=0.0, max_value=1.0, format="%.2f"),
-            "population": "Residents counted",
+            "share": st.column_config.NumberColumn(
+                "Share of residents (%)",
+                min_value=0.0,
+                max_value=100.0,
+                format="%.1f",
+                help="The share of the residents counted who must be within reach.",
+            ),
+            "residents": "Residents counted",
             "source": "Where the default comes from",
         },
         key=EDITED_STANDARDS,
         width="stretch",
     )
+    standards = edited.drop(columns="residents").assign(share=(edited["share"] / 100).round(10))
     if place.matrix is not None:
         source = place.matrix.attrs.get("source", "the matrix")
         st.caption(

@@ -333,6 +333,8 @@ def test_a_place_with_its_own_travel_time_matrix_is_measured_by_it_on_the_pages(
     at.switch_page("pages/scenario.py").run()
     assert not at.exception
     assert any("measured by travel times from times.csv" in c.value for c in at.caption)
+    editor = next(d for d in at.dataframe if "threshold_minutes" in d.value.columns)
+    assert "threshold_minutes" in editor.proto.column_order  # minutes are edited beside a matrix
 
 
 def test_a_service_the_matrix_cannot_measure_is_said_so_on_the_place_page_beside_the_others(tmp_path):
@@ -582,7 +584,7 @@ def test_a_scenario_already_run_loads_back_into_the_form(runs_of, trafford):
     assert at.number_input(key="scenario_time_limit").value == 7.0
     assert at.multiselect(key="lock_dispose").value == [locked]
     editor = next(d.value for d in at.dataframe if "threshold_minutes" in d.value.columns).set_index("service")
-    assert editor.at["library", "share"] == 0.5
+    assert editor.at["library", "share"] == 50.0  # shown in percent
 
 
 def test_who_gains_and_who_pays_is_headed_in_words_with_money_in_whole_pounds(runs_of, small_plan):
@@ -650,3 +652,24 @@ def test_a_refused_scenario_says_why_in_one_sentence_then_a_readable_line_a_prob
         assert text.count("cannot be met whatever the plan") == 1, text
         assert "(0 s)" not in text and "setting; p;" not in text, text
         assert "- **Number of hubs (p)**: p = 1, but " in text and "*What to do:* set p to at least" in text, text
+
+
+def test_the_standards_table_reads_as_the_place_page_and_runs_with_the_same_shares(trafford, monkeypatch):
+    from pages import runs
+
+    started = []
+    monkeypatch.setattr(runs.ScenarioSpec, "start", lambda spec, place: started.append(spec))
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    editor = next(d for d in at.dataframe if "label" in d.value.columns)
+    shown = list(editor.proto.column_order)
+    assert shown[0] == "label" and "service" not in shown and "population" not in shown  # ids kept for the run
+    assert "threshold_minutes" not in shown  # the sample place has no travel-time matrix
+    table = editor.value.set_index("service")
+    assert table.at["jobcentre", "residents"] == "aged 16-64" and table.at["library", "residents"] == "everyone"
+    jobcentre = trafford.standards.set_index("service").at["jobcentre", "share"]
+    assert table.at["jobcentre", "share"] == pytest.approx(jobcentre * 100)
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception
+    ran = started[-1].standards().set_index("service")
+    assert ran.at["jobcentre", "share"] == jobcentre and ran.at["jobcentre", "population"] == "aged_16_64"
