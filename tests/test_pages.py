@@ -184,7 +184,7 @@ def test_scenario_results_compare_and_export_pages():
     assert any(h.value == "What blocks this scenario" for h in at.subheader)
 
     at.switch_page("pages/scenario.py").run()
-    run_scenario(at, "Small budget", budget=2_000_000)
+    run_scenario(at, "Small budget", objective="npv", budget=2_000_000)  # the form keeps the last objective
     at.switch_page("pages/compare.py").run()
     assert not at.exception
     assert any(h.value == "Holdings the scenarios treat differently" for h in at.subheader)
