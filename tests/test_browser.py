@@ -144,7 +144,7 @@ def test_default_scenario_end_to_end(server, page):
     page.screenshot(path=str(ARTEFACTS / "export.png"), full_page=True)
     saved = download(page, "Disposal list (CSV)")
     lines = saved.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[0].startswith("Holding id,UPRN,Partner,Name")  # headings in words, as in the workbook
+    assert lines[0].startswith("Holding id,Register id,UPRN,Partner,Name")  # headings in words, as in the workbook
     assert len(lines) > 10
 
     page.goto(f"{server}/compare")
