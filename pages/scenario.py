@@ -57,6 +57,10 @@ EDITED_STANDARDS = "standards_editor"
 EDITED_COMPATIBILITY = "compat_editor"
 
 
+DEFAULT_MOVE_LIMIT = float(DEFAULT.relocation_limit_km if DEFAULT.relocation_limit_km is not None else 10.0)
+"""What the move-limit box shows when there is no limit (the box cannot be empty)."""
+
+
 def _number(value: float | None) -> float | None:
     return None if value is None else float(value)
 
@@ -71,7 +75,10 @@ def _widget_values(name: str, s: Scenario) -> dict[str, object]:
         "scenario_enforce": s.enforce_access,
         "scenario_space": float(s.space_per_fte_m2),
         "scenario_desk_ratio": float(s.desk_ratio),
-        "scenario_move_limit": _number(s.relocation_limit_km),
+        "scenario_move_limit": float(
+            s.relocation_limit_km if s.relocation_limit_km is not None else DEFAULT_MOVE_LIMIT
+        ),
+        "scenario_no_move_limit": s.relocation_limit_km is None,
         "scenario_move_cost": float(s.relocation_cost_per_fte),
         "scenario_fitout": float(s.fitout_cost_per_m2),
         "scenario_hosting": float(s.hosting_cost_per_m2),
@@ -252,14 +259,21 @@ with st.form("scenario"):
         key="scenario_desk_ratio",
         help="0.8 means ten staff share eight desks. Modelled assumption.",
     )
+    # a number box that starts with a number cannot be emptied, so "no limit" is a tick of its own
     limit = c3.number_input(
-        "Furthest a team moves (km; empty: no limit)",
+        "Furthest a team moves (km)",
         0.0,
         200.0,
-        DEFAULT.relocation_limit_km,
+        DEFAULT_MOVE_LIMIT,
         key="scenario_move_limit",
-        help="Straight line. Modelled assumption: about a 20-minute drive across a borough. 0: no team moves "
-        "to another site. Clear the box for no limit.",
+        help="Straight line. Modelled assumption: about a 20-minute drive across a borough. 0: teams move only "
+        "between holdings at the same point (buildings of one site, or holdings placed by the same postcode).",
+    )
+    no_move_limit = c3.checkbox(
+        "No limit on how far a team moves",
+        DEFAULT.relocation_limit_km is None,
+        key="scenario_no_move_limit",
+        help="Ticked, the distance above is not applied: a team may move to any hub.",
     )
     c1, c2, c3 = st.columns(3)
     relocation = c1.number_input(
@@ -476,7 +490,7 @@ if submitted:
             enforce_access=enforce,
             space_per_fte_m2=space,
             desk_ratio=desk_ratio,
-            relocation_limit_km=limit,
+            relocation_limit_km=None if no_move_limit else limit,
             relocation_cost_per_fte=relocation,
             fitout_cost_per_m2=fitout,
             hosting_cost_per_m2=hosting,

@@ -139,7 +139,7 @@ def run_scenario(
     if budget is not None:
         numbers["Up-front budget (£; empty: no cap)"].set_value(budget)
     if limit_km is not None:
-        numbers["Furthest a team moves (km; empty: no limit)"].set_value(limit_km)
+        numbers["Furthest a team moves (km)"].set_value(limit_km)
     at.get("form_submit_button")[0].click()
     at.run()
     assert not at.exception, at.exception
@@ -673,3 +673,22 @@ def test_the_standards_table_reads_as_the_place_page_and_runs_with_the_same_shar
     assert not at.exception
     ran = started[-1].standards().set_index("service")
     assert ran.at["jobcentre", "share"] == jobcentre and ran.at["jobcentre", "population"] == "aged_16_64"
+
+
+def test_no_limit_on_moves_is_a_tick_since_the_distance_box_cannot_be_emptied(monkeypatch):
+    from pages import runs
+
+    started = []
+    monkeypatch.setattr(runs.ScenarioSpec, "start", lambda spec, place: started.append(spec.scenario))
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    at.number_input(key="scenario_move_limit").set_value(3.0)
+    at.get("form_submit_button")[0].click().run()
+    at.checkbox(key="scenario_no_move_limit").check()
+    at.get("form_submit_button")[0].click().run()
+    assert not at.exception
+    assert [s.relocation_limit_km for s in started] == [3.0, None]
+    # the tick is kept like every other setting when the user comes back to the page
+    at.switch_page("pages/results.py").run()
+    at.switch_page("pages/scenario.py").run()
+    assert at.checkbox(key="scenario_no_move_limit").value is True
