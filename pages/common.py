@@ -34,6 +34,11 @@ from optimiser.plan import standards_as_measured
 # Session-state keys, in one place.
 PLACE_DIR = "place_dir"
 UPLOADS = "uploads"  # list of uploaded partner files' LoadResults, in upload order
+SCENARIO_FORMS = "scenario_forms"  # the Scenario form's values by place (Streamlit forgets a page's widgets)
+SCENARIO_FORM_PLACE = "scenario_form_place"  # the place whose values the form's widgets hold
+EDITED_STANDARDS = "standards_editor"  # the Scenario page's table editors (their edits)
+EDITED_COMPATIBILITY = "compat_editor"
+RESULTS_CHOICE = "results_scenario"  # the scenario the Results page shows
 
 PARTNER_COLOURS = (
     "#1f77b4",

@@ -11,6 +11,7 @@ from optimiser.boardpack import PARTNER_HEADINGS, aim_figure, aim_words
 from optimiser.diagnose import TOGETHER
 from optimiser.plan import HEADINGS, land_words, payback_words
 from pages.common import (
+    RESULTS_CHOICE,
     current_place,
     money,
     place_picker,
@@ -64,8 +65,8 @@ if not specs:
 names = list(specs)[::-1]
 wanted = st.query_params.pop(RESULTS_SCENARIO, None)  # once: the box keeps the user's choice after
 if wanted in specs:  # opened by a run's "See the results" link: that scenario, not the newest
-    st.session_state["results_scenario"] = wanted
-name = st.selectbox("Scenario", names, key="results_scenario")
+    st.session_state[RESULTS_CHOICE] = wanted
+name = st.selectbox("Scenario", names, key=RESULTS_CHOICE)
 spec = specs[name]
 plan = plan_of(spec, place)
 if plan is None:

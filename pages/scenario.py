@@ -15,7 +15,18 @@ from estate.services import POPULATION_WORDS
 from optimiser.errors import ScenarioError
 from optimiser.inputs import load_compatibility
 from optimiser.scenario import OBJECTIVES, SOLVERS, Scenario
-from pages.common import current_place, estate_map, money, place_picker, routed_by_the_app, show_error
+from pages.common import (
+    EDITED_COMPATIBILITY,
+    EDITED_STANDARDS,
+    SCENARIO_FORM_PLACE,
+    SCENARIO_FORMS,
+    current_place,
+    estate_map,
+    money,
+    place_picker,
+    routed_by_the_app,
+    show_error,
+)
 from pages.runs import ScenarioSpec, run_panel, saved_specs
 
 routed_by_the_app(__file__)
@@ -52,9 +63,6 @@ def _add_lock(widget: str, holding_id: str) -> None:
 
 label_of = dict(zip(holdings["holding_id"], holdings["name"] + " (" + holdings["partner"] + ")", strict=True))
 locked_by_register = holdings.loc[holdings["locked_retain"].fillna(False).astype(bool), "holding_id"].tolist()
-FORMS = "scenario_forms"  # session-state keys: the form's values by place, and the editors' edits
-EDITED_STANDARDS = "standards_editor"
-EDITED_COMPATIBILITY = "compat_editor"
 
 
 DEFAULT_MOVE_LIMIT = float(DEFAULT.relocation_limit_km if DEFAULT.relocation_limit_km is not None else 10.0)
@@ -110,11 +118,11 @@ FORM_WIDGETS = tuple(_widget_values("", DEFAULT))
 
 # Streamlit forgets a widget's value once a page without it runs: the form's values are copied
 # under a key of their own after every run, by place, and put back when the page opens again.
-form = st.session_state.setdefault(FORMS, {}).setdefault(str(place.directory), {"widgets": {}})
-if st.session_state.get("scenario_form_place") != str(place.directory):  # another place: its own form
+form = st.session_state.setdefault(SCENARIO_FORMS, {}).setdefault(str(place.directory), {"widgets": {}})
+if st.session_state.get(SCENARIO_FORM_PLACE) != str(place.directory):  # another place: its own form
     for widget in (*FORM_WIDGETS, EDITED_STANDARDS, EDITED_COMPATIBILITY):
         st.session_state.pop(widget, None)
-    st.session_state["scenario_form_place"] = str(place.directory)
+    st.session_state[SCENARIO_FORM_PLACE] = str(place.directory)
 for widget, value in form["widgets"].items():
     st.session_state.setdefault(widget, value)
 # an editor's table starts from the user's last edits (the edits themselves are the widget's, and forgotten)
