@@ -170,6 +170,12 @@ HEADINGS: dict[str, str] = {
     "distance_km": "Distance (km)",
     "one_off_cost_gbp": "One-off cost (£)",
     "hosting_cost_gbp_per_year": "Hosting cost (£/yr)",
+    # each partner's gains and costs
+    "holdings_before": "Holdings today",
+    "exit_costs_gbp": "Exit costs (£)",
+    "teams_moved": "Teams moved",
+    "move_costs_gbp": "Move costs (£)",
+    "hosting_cost_discounted_gbp": "Hosting cost over the horizon, discounted (£)",
     # hubs
     "partners_hosted": "Partners hosted",
     "teams": "Teams",
@@ -357,17 +363,20 @@ def _budget_note(scenario: Any, summary: dict[str, Any]) -> list[str]:
     ]
 
 
-def payback_words(summary: dict[str, Any]) -> str:
+def payback_words(summary: dict[str, Any], *, short: bool = False) -> str:
     """When the plan pays back, in words.
 
     "year 3 (by 2028-04-01)", "beyond the horizon", or "nothing to pay back" when the plan
-    spends nothing up front and no year's cash is negative.
+    spends nothing up front and no year's cash is negative. ``short``, for a figure on a
+    page: "year 3", "> 10 years" or "none".
     """
     s = summary
     if not s["payback_year"]:
-        return "beyond the horizon"
+        return f"> {s['horizon_years']} years" if short else "beyond the horizon"
     if s["payback_year"] == 1 and not s["one_off_costs_gbp"]["total"]:
-        return "nothing to pay back (no one-off costs)"
+        return "none" if short else "nothing to pay back (no one-off costs)"
+    if short:
+        return f"year {s['payback_year']}"
     return f"year {s['payback_year']}" + (f" (by {s['payback_by_date']})" if s.get("payback_by_date") else "")
 
 

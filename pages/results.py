@@ -24,30 +24,13 @@ from pages.runs import RESULTS_SCENARIO, plan_of, refusal_words, run_panel, save
 
 routed_by_the_app(__file__)
 
-PARTNER_COLUMNS = {
-    **HEADINGS,
-    **PARTNER_HEADINGS,
-    "holdings_before": "Holdings today",
-    "exit_costs_gbp": "Exit costs (£)",
-    "teams_moved": "Teams moved",
-    "move_costs_gbp": "Move costs (£)",
-    "hosting_cost_discounted_gbp": "Hosting cost over the horizon, discounted (£)",
-}
+PARTNER_COLUMNS = {**HEADINGS, **PARTNER_HEADINGS}
 """Headings of the table of who gains and who pays, in words with units, as a board reads them."""
 
 
 def _anything(frame: pd.DataFrame, *columns: str) -> bool:
     """Whether the columns hold any figure but zero: a chart of nothing is left out."""
     return bool(len(frame)) and bool(frame[list(columns)].fillna(0).abs().to_numpy().any())
-
-
-def payback_short(summary: dict) -> str:
-    """The payback short enough for a metric: "year 3", "none" (nothing to pay back) or "> 10 years"."""
-    if not summary["payback_year"]:
-        return f"> {summary['horizon_years']} years"
-    if summary["payback_year"] == 1 and not summary["one_off_costs_gbp"]["total"]:
-        return "none"
-    return f"year {summary['payback_year']}"
 
 
 place_picker()
@@ -148,7 +131,7 @@ cols[3].metric(
 )
 cols[4].metric(
     "Payback",
-    payback_short(s),
+    payback_words(s, short=True),
     help=f"The plan year by whose end the cumulative net cash stops being negative. This plan: {payback_words(s)}.",
 )
 cols[5].metric(
