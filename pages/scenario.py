@@ -449,6 +449,12 @@ with st.form("scenario"):
             key=EDITED_COMPATIBILITY,
             disabled=["partner_type", "use_class", "note"],
             width="stretch",
+            column_config={
+                "partner_type": st.column_config.TextColumn("Partner type"),
+                "use_class": st.column_config.TextColumn("Kind of building"),
+                "allowed": st.column_config.CheckboxColumn("May share", help="Untick to keep this partner out"),
+                "note": st.column_config.TextColumn("Why"),
+            },
         )
 
     st.subheader("Solver")

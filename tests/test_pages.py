@@ -692,3 +692,14 @@ def test_no_limit_on_moves_is_a_tick_since_the_distance_box_cannot_be_emptied(mo
     at.switch_page("pages/results.py").run()
     at.switch_page("pages/scenario.py").run()
     assert at.checkbox(key="scenario_no_move_limit").value is True
+
+
+def test_the_compatibility_editor_is_headed_in_words():
+    import json
+
+    at = app().run()
+    at.switch_page("pages/scenario.py").run()
+    editor = next(d for d in at.dataframe if "use_class" in d.value.columns)
+    labels = {column: config.get("label") for column, config in json.loads(editor.proto.columns).items()}
+    assert labels["partner_type"] == "Partner type" and labels["use_class"] == "Kind of building"
+    assert labels["allowed"] == "May share"
