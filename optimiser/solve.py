@@ -63,6 +63,13 @@ The sample place under the default scenario (13,400 columns) reaches the 0.5 % g
 about 20 s this way, with two cores (:func:`_two_searches`); HiGHS alone on the same model
 takes from 19 s to past its 60 s limit, by its random seed (2026-12-05)."""
 
+ROOT_IPM_COLUMNS = 25_000
+"""Above this many columns the full search solves its root LP by interior point, below it by
+HiGHS's own choice (the dual simplex). Measured 2026-12-05 with two searches side by side: the
+county benchmark (40,900 columns) was at a 0.98 % gap after 60 s by interior point and 1.51 %
+by the dual simplex; the sample place (12,000) reached its 0.5 % gap in 21 s by the dual
+simplex and 31 s by interior point."""
+
 CANDIDATE_COLUMNS = 5_000
 """Candidate families at least this large are solved by :func:`solve_with_candidates`."""
 
@@ -266,24 +273,13 @@ def _full_search(
     log: bool,
     start: np.ndarray | None,
     root_ipm: bool,
-    heuristics: bool = True,
 ) -> highspy.Highs:
-    """HiGHS set up to search the whole model (not yet run).
-
-    Without ``heuristics`` HiGHS searches for the bound alone: its sub-MIP heuristics
-    (RINS, RENS) and root reduced-cost heuristic are off, and the effort it gives the rest
-    is nil. On the sample place they took HiGHS out of reach of its callbacks for 19 s,
-    so that a bound within the gap was seen (and the search stopped) only then.
-    """
+    """HiGHS set up to search the whole model (not yet run)."""
     highs = model.to_highs()
     _options(highs, limit, threads, log)
     highs.setOptionValue("mip_rel_gap", float(gap))
     if root_ipm:
         highs.setOptionValue("mip_lp_solver", "ipm")  # the root's first LP only; nodes use the dual simplex
-    if not heuristics:
-        highs.setOptionValue("mip_heuristic_effort", 0.0)
-        for heuristic in ("rins", "rens", "root_reduced_cost"):
-            highs.setOptionValue(f"mip_heuristic_run_{heuristic}", False)
     if start is not None:
         set_start(highs, start)
     return highs
@@ -682,9 +678,9 @@ def _two_searches(
 ) -> SolveResult:
     """Two searches side by side, a thread and a core each, for a large model's plan and bound.
 
-    - The full search (HiGHS on the whole model, root LP by interior point, its sub-MIP
-      heuristics off) runs for its bound: after its root cuts, that bound is tighter than
-      the LP relaxation's. A plan it finds in its tree counts too, when it is the better one.
+    - The full search (HiGHS on the whole model as it runs alone, but for a large model's
+      root LP by interior point) runs for its bound: after its root cuts, that bound is
+      tighter than the LP relaxation's. A plan it finds counts too, when it is the better one.
     - The plan search takes the guided start's first plan (:func:`_guided_start`) and
       improves it area by area (:func:`optimiser.areas.improve_by_areas`) until the time
       is up, the full search has finished, or its plan is within ``gap`` of the bound
@@ -716,9 +712,12 @@ def _two_searches(
         return now
 
     def full_search() -> None:
-        # a second to merge and stop; the plans come from the area search (the sample place's
-        # default scenario reached its gap in 20 s this way, against 37 s with HiGHS's heuristics on)
-        highs = _full_search(model, max(limit - 1.0, 0.05 * limit), gap, 1, log, start, root_ipm=True, heuristics=False)
+        # a second to merge and stop. HiGHS as it runs alone, its own heuristics on: on the sample
+        # place they find a plan within the gap in about 20 s, where with them off the area
+        # search's plan took 51 s (on the county the minute's gap is the same either way). Its
+        # root LP by interior point on a large model only (ROOT_IPM_COLUMNS)
+        root_ipm = model.n_cols >= ROOT_IPM_COLUMNS
+        highs = _full_search(model, max(limit - 1.0, 0.05 * limit), gap, 1, log, start, root_ipm=root_ipm)
 
         def listen(e: Any) -> None:
             full["bound"] = float(e.data_out.mip_dual_bound)
