@@ -59,9 +59,9 @@ OPEN_PART = "planning the decisions the quick estimate left open"
 GUIDED_COLUMNS = 10_000
 """Models with at least this many columns get the LP-guided start (:func:`_guided_start`).
 
-The sample place under the default scenario (13,400 columns) reaches the 0.5 % gap in
-about 20 s this way, with two cores (:func:`_two_searches`); HiGHS alone on the same model
-takes from 19 s to past its 60 s limit, by its random seed (2026-12-05)."""
+The sample place under the default scenario (12,000 columns) reaches the 0.5 % gap in
+about 21 s this way, with two cores (:func:`_two_searches`); HiGHS alone on the same model
+takes from 12 s to its 60 s limit, by its random seed (2026-12-05, at 709fcff)."""
 
 ROOT_IPM_COLUMNS = 25_000
 """Above this many columns the full search solves its root LP by interior point, below it by
