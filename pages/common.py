@@ -27,6 +27,7 @@ from jinja2 import Template
 from estate.access import AccessReport, access_report
 from estate.errors import EstateError
 from estate.place import DEFAULT_PLACE, Place, load_place, read_manifest
+from estate.schema import services_of
 from estate.services import providers_of
 from optimiser.boardpack import standing, status_sentence
 from optimiser.plan import standards_as_measured
@@ -252,6 +253,11 @@ def service_label(place: Place, service: str) -> str:
     """The words the place's standards give a service ("Children's centre" for ``childrens_centre``)."""
     labels = dict(zip(place.standards["service"], place.standards["label"], strict=True))
     return str(labels.get(service, service.replace("_", " ")))
+
+
+def services_in_words(place: Place, keys: object) -> str:
+    """A list of services as their keys are stored ("gp;library"), in words ("GP surgery, Public library")."""
+    return ", ".join(service_label(place, key) for key in services_of(keys))
 
 
 def modelled_words(share: float) -> str:

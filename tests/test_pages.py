@@ -703,3 +703,17 @@ def test_the_compatibility_editor_is_headed_in_words():
     labels = {column: config.get("label") for column, config in json.loads(editor.proto.columns).items()}
     assert labels["partner_type"] == "Partner type" and labels["use_class"] == "Kind of building"
     assert labels["allowed"] == "May share"
+
+
+def test_the_results_hubs_table_names_services_in_words(runs_of):
+    from optimiser import optimise
+    from optimiser.scenario import Scenario
+    from optimiser.synthetic import estate
+
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10, "services": "gp;library"}], [])
+    runs_of("Hubs in words", "done", plan=optimise(holdings, teams, Scenario()), detail="optimal")
+    at = app().run()
+    at.switch_page("pages/results.py").run()
+    assert not at.exception, at.exception
+    hubs = next(d.value for d in at.dataframe if "Services" in d.value.columns)
+    assert hubs["Services"].tolist() == ["GP surgery, Public library"]
