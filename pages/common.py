@@ -273,6 +273,18 @@ def modelled_words(share: float) -> str:
     return f" ({share:.0%} modelled)"
 
 
+def modelled_help(table: pd.DataFrame, field: str) -> str:
+    """How much of a total is modelled, for a figure's help: "87% of it is modelled from benchmarks ..."."""
+    total = float(table[field].sum())
+    modelled = float(table[field].where(table[f"{field}_source"] == "modelled", 0.0).sum())
+    share = modelled / total if total > 0 else 0.0
+    if share <= 0:
+        return "Every part of it is from the partners' registers."
+    if share >= 1:
+        return "All of it is modelled from benchmark assumptions: no register gives it."
+    return f"{share:.0%} of it is modelled from benchmark assumptions, the rest is from the partners' registers."
+
+
 def marked_totals(table: pd.DataFrame, field: str, number_format: str) -> pd.Series:
     """Each partner's total of ``field``, written with how much of it is modelled: "£1,200 (40% modelled)".
 

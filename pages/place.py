@@ -15,6 +15,7 @@ from pages.common import (
     current_place,
     estate_map,
     marked_totals,
+    modelled_help,
     money,
     place_picker,
     routed_by_the_app,
@@ -44,11 +45,17 @@ utilisation = fte.sum() / occupied.sum() if occupied.sum() else float("nan")
 cols = st.columns(6)
 cols[0].metric("Partners", holdings["partner"].nunique())
 cols[1].metric("Holdings", f"{len(holdings):,}")
-cols[2].metric("Floor area (GIA)", f"{holdings['gia_m2'].sum() / 1000:,.0f}k m²")
-cols[3].metric("Running cost a year", money(holdings["running_cost_gbp"].sum()), help="Mostly modelled.")
-cols[4].metric("Market value", money(holdings["market_value_gbp"].sum()), help="Mostly modelled.")
+cols[2].metric(
+    "Floor area (GIA)", f"{holdings['gia_m2'].sum() / 1000:,.0f}k m²", help=modelled_help(holdings, "gia_m2")
+)
+cols[3].metric(
+    "Running cost a year", money(holdings["running_cost_gbp"].sum()), help=modelled_help(holdings, "running_cost_gbp")
+)
+cols[4].metric(
+    "Market value", money(holdings["market_value_gbp"].sum()), help=modelled_help(holdings, "market_value_gbp")
+)
 cols[5].metric(
-    "Carbon a year", f"{holdings['tco2e'].sum() / 1000:,.1f}k t", help="tCO2e, modelled from energy benchmarks."
+    "Carbon a year", f"{holdings['tco2e'].sum() / 1000:,.1f}k t", help="tCO2e. " + modelled_help(holdings, "tco2e")
 )
 st.caption(
     f"{len(teams):,} occupying teams, {teams['fte'].sum():,.0f} FTE in {len(occupied):,} occupied holdings: "

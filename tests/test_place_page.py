@@ -76,3 +76,11 @@ def test_the_deprivation_chart_names_the_service_it_shows(place_page):
     charts = [json.loads(c.proto.spec) for c in at.get("vega_lite_chart")]
     titles = [c.get("title") for c in charts]
     assert "Public library: residents within the standard" in titles, titles
+
+
+def test_the_top_figures_say_how_much_of_each_is_modelled(place_page, trafford):
+    helps = {m.label: m.proto.help for m in place_page.metric}
+    h = trafford.holdings
+    share = h.loc[h["gia_m2_source"] == "modelled", "gia_m2"].sum() / h["gia_m2"].sum()
+    assert helps["Floor area (GIA)"].startswith(f"{share:.0%} of it is modelled")
+    assert helps["Running cost a year"] == "All of it is modelled from benchmark assumptions: no register gives it."
