@@ -701,7 +701,7 @@ def load_file(
     holdings = fill_modelled(holdings, assumptions)
     teams = _teams(kept, holdings, assumptions)
     holdings = _typed(holdings)
-    report = pd.concat([file_notes(raw, spec.partner), _report(rows, holdings, spec.partner, label)])
+    report = pd.concat([file_notes(raw, spec.partner), _report(rows, holdings, spec.partner, label, mapping)])
     if not rows:
         no_rows = whole_file_lines(
             spec.partner,
@@ -928,7 +928,7 @@ def _typed(holdings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return holdings[list(HOLDING_COLUMNS)]
 
 
-def _report(rows: list[_Row], holdings: pd.DataFrame, partner: str, label: str) -> pd.DataFrame:
+def _report(rows: list[_Row], holdings: pd.DataFrame, partner: str, label: str, mapping: ColumnMapping) -> pd.DataFrame:
     ids = dict(zip(holdings["source_row"].astype(int), holdings["holding_id"], strict=True)) if len(holdings) else {}
     lines = []
     for row in rows:
@@ -940,15 +940,29 @@ def _report(rows: list[_Row], holdings: pd.DataFrame, partner: str, label: str) 
             "holding_id": ids.get(row.row),
         }
         if not row.lines:
-            lines.append({**base, "outcome": Outcome.LOADED.value, "field": "", "problem": "", "action": ""})
+            lines.append(
+                {**base, "outcome": Outcome.LOADED.value, "field": "", "column": "", "problem": "", "action": ""}
+            )
         # every line of a row is the row's outcome: a warning about a row that is then
         # excluded is not "loaded with warnings". The reason it is excluded comes first.
         causes_first = sorted(row.lines, key=lambda line: line["outcome"] != Outcome.EXCLUDED.value)
         for line in causes_first:
             outcome = Outcome.EXCLUDED.value if row.excluded else line["outcome"]
-            lines.append({**base, **line, "outcome": outcome})
+            lines.append({**base, **line, "outcome": outcome, "column": _headings_of(line["field"], mapping)})
     report = pd.DataFrame(lines, columns=list(REPORT_COLUMNS))
     return report.astype({"row": "Int64"})
+
+
+def _headings_of(field_name: str, mapping: ColumnMapping) -> str:
+    """The file's heading(s) for a report line's field ("Easting/Northing" for ``x/y``); "" for none.
+
+    A location comes from the coordinate columns or the postcode, so it names those the file has.
+    """
+    parts = ("x", "y", "postcode") if field_name == "location" else tuple(field_name.split("/"))
+    headings = [mapping.column(part) for part in parts]
+    if field_name == "location":
+        return "/".join(h for h in headings if h)
+    return "/".join(h for h in headings if h) if all(headings) else ""
 
 
 def row_outcomes(report: pd.DataFrame) -> pd.DataFrame:

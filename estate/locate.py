@@ -129,7 +129,7 @@ def locate_coordinates(x: float, y: float, declared: str | None, *, label: str =
     Located
 
     """
-    shown = f"({x:g}, {y:g})"
+    shown = f"({x:.12g}, {y:.12g})"  # as written: 9999999 and 378123.45, not 1e+07 and 378123
     said = f"declared {label!r}" if label else "no coordinate system declared"
     if _looks_lonlat(x, y):
         ex, ny = _TO_BNG.transform(x, y)

@@ -201,12 +201,15 @@ REPORT_COLUMNS: tuple[str, ...] = (
     "holding_id",
     "outcome",
     "field",
+    "column",
     "problem",
     "action",
 )
 """The validation report: at least one line per input row. ``row`` is the row number a
-spreadsheet shows (the header is row 1); ``action`` says what the planner did or what
-the user should do."""
+spreadsheet shows (the header is row 1); ``field`` is the planner's name for what is at
+fault, ``column`` the file's own heading(s) for it (blank where no column holds it, e.g. a
+location from a postcode lookup or a whole file); ``action`` says what the planner did or
+what the user should do."""
 
 
 def services_of(value: object) -> list[str]:

@@ -411,7 +411,7 @@ st.dataframe(
     shown,
     hide_index=True,
     width="stretch",
-    column_order=("partner", "file", "row", "name", "outcome", "field", "problem", "action", "holding_id"),
+    column_order=("partner", "file", "row", "name", "outcome", "field", "column", "problem", "action", "holding_id"),
 )
 with st.container(horizontal=True):
     st.download_button(

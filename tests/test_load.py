@@ -948,3 +948,20 @@ def test_a_register_naming_its_holdings_by_site_or_building_reads_without_a_mapp
     result = load_file(path, COUNCIL)
     assert result.holdings["name"].tolist() == ["Stretford Police Station"]
     assert result.holdings["running_cost_gbp"].tolist() == [12000]
+
+
+def test_each_report_line_names_the_files_own_heading_for_its_field(tmp_path):
+    # an estates officer finds the cell by the register's heading, not the planner's field name
+    path = write(
+        tmp_path,
+        "rep.csv",
+        "AssetCode,PropertyName,Easting,Northing,GIA,Lease Expiry,Tenure\n"
+        "A1,Depot,9999999,392000,lots,soon,Leasehold\nA2,Store,378000,392000,100,2030-01-01,Freehold\n",
+    )
+    report = load_file(path, COUNCIL).report.set_index(["row", "field"])
+    assert report.loc[(2, "location"), "column"] == "Easting/Northing"
+    assert report.loc[(2, "gia_m2"), "column"] == "GIA"
+    assert set(report.loc[(2, "lease_expiry"), "column"]) == {"Lease Expiry"}
+    assert report.loc[(3, ""), "column"] == ""
+    # the coordinates as written, not rounded to six figures (1e+07)
+    assert report.loc[(2, "location"), "problem"].startswith("coordinates (9999999, 392000) are not in Great Britain")
