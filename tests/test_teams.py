@@ -203,6 +203,8 @@ def test_every_problem_of_a_row_is_reported_and_every_row_is_accounted_for(tmp_p
         5: "loaded with warnings",
     }
     assert sorted(report.loc[report["row"] == 3, "field"]) == ["fte", "holding_id", "partner"]
+    # and by the file's own heading, to find the cell
+    assert sorted(report.loc[report["row"] == 3, "column"]) == ["fte", "holding_id", "partner"]
     warned = report[report["row"] == 4].set_index("field")
     assert warned.at["partner", "problem"] == (
         "teams.csv row 4, partner: 'Tafford Council' holds no holding and has no team in the place"
@@ -418,3 +420,13 @@ def test_a_number_either_mark_could_have_written_is_not_guessed(tmp_path):
     assert [(t["service"], t["fte"]) for t in at(teams, "council:TH")] == [("finance", 12.5), ("payroll", 0.5)]
     # the space column shows no other mark: "1,200" is read with the file's own (a point), as 1200 m²
     assert at(teams, "council:LIB")[0]["space_m2"] == 1200.0
+
+
+def test_a_teams_report_line_names_the_files_own_heading(tmp_path):
+    _, report = load(
+        tmp_path,
+        "holding_id,partner,Directorate,Staff FTE\ncouncil:TH,Council,finance,lots\n",
+        columns={"Directorate": "service", "Staff FTE": "fte"},
+    )
+    line = report[(report["row"] == 2) & (report["field"] == "fte")].iloc[0]
+    assert line["column"] == "Staff FTE"
