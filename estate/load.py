@@ -324,6 +324,10 @@ class _Row:
     def note(self, field_name: str, problem: str, action: str) -> None:
         self.lines.append({"field": field_name, "problem": problem, "action": action, "outcome": Outcome.WARNING.value})
 
+    def inform(self, field_name: str, what: str, action: str) -> None:
+        """A line on how the row was read that asks nothing of the user: the row stays "loaded"."""
+        self.lines.append({"field": field_name, "problem": what, "action": action, "outcome": Outcome.LOADED.value})
+
     def exclude(self, field_name: str, problem: str, action: str) -> None:
         self.excluded = True
         self.lines.append(
@@ -671,7 +675,7 @@ def load_file(
             point = geom if geom.geom_type == "Point" else geom.representative_point()
             if geom.geom_type != "Point":
                 row.values["outline"] = geom
-                row.note(
+                row.inform(
                     "location",
                     f"a {geom.geom_type} outline: its representative point is the holding's point",
                     "no action: the outline is kept (outline_wkt)",

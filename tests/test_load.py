@@ -167,6 +167,11 @@ def test_polygons_keep_their_outline_and_a_representative_point(tmp_path):
     assert kept.area == pytest.approx(10_000, rel=1e-4)
     assert kept.symmetric_difference(outline).area < 1.0
     assert h["use_class"] == "hospital" and h["use_class_source"] == "supplied"
+    # said in the report, but the row asks nothing of the officer: loaded, not a warning
+    line = result.report.iloc[-1]
+    assert (line["outcome"], line["field"]) == ("loaded", "location")
+    assert line["problem"] == "a Polygon outline: its representative point is the holding's point"
+    assert row_outcomes(result.report)["outcome"].tolist() == ["loaded"]
 
 
 def test_outlines_without_a_declared_system_are_read_by_their_range(tmp_path):
