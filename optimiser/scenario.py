@@ -174,16 +174,16 @@ class Scenario:
             raise ScenarioError(f"The scenario file {path} cannot be read: {exc.strerror or exc}.") from exc
         except tomllib.TOMLDecodeError as exc:
             raise ScenarioError(f"The scenario file {path.name} is not valid TOML: {exc}.") from exc
-        values, problems = _flatten(raw, path.name)
+        values, problems, sections = _flatten(raw, path.name)
         if problems:
-            raise ScenarioError(f"The scenario file {path.name} cannot be used.", problems)
+            raise ScenarioError(f"The scenario file {path} cannot be used.", problems)
         compatibility = values.get("compatibility")
         if isinstance(compatibility, str) and compatibility.strip() and compatibility.strip().lower() != "none":
             # a table named beside the scenario is found there, wherever the command runs
             beside = path.parent / compatibility
             if not Path(compatibility).is_absolute() and beside.exists():
                 values["compatibility"] = str(beside)
-        scenario = cls.from_dict(values, source=path.name)
+        scenario = cls.from_dict(values, source=path.name, sections=sections)
         if not changes:
             return scenario
         # options given on the command line are checked, and blamed, on their own
@@ -192,11 +192,22 @@ class Scenario:
         return dataclasses.replace(checked, source=f"{path.name} with command-line options")
 
     @classmethod
-    def from_dict(cls, values: dict[str, Any], source: str = "settings") -> Scenario:
-        """Build a scenario from plain values (the TOML keys), checking every one."""
+    def from_dict(
+        cls, values: dict[str, Any], source: str = "settings", sections: dict[str, str] | None = None
+    ) -> Scenario:
+        """Build a scenario from plain values (the TOML keys), checking every one.
+
+        ``sections`` says where each key of a file stood ("[solver]"), to name it in a problem.
+        """
+        sections = sections or {}
         names = {f.name for f in dataclasses.fields(cls)} - {"source"}
         problems = [
-            {"what": "setting", "id": key, "problem": "is not a scenario setting", "action": _suggest(key, names)}
+            {
+                "what": "setting",
+                "id": key,
+                "problem": "is not a scenario setting" + (f" (under {sections[key]})" if key in sections else ""),
+                "action": _suggest(key, names),
+            }
             for key in values
             if key not in names
         ]
@@ -226,9 +237,11 @@ class Scenario:
         return self.start_date if self.start_date is not None else dt.date.today()
 
 
-def _flatten(raw: dict[str, Any], name: str) -> tuple[dict[str, Any], list[dict[str, object]]]:
+def _flatten(raw: dict[str, Any], name: str) -> tuple[dict[str, Any], list[dict[str, object]], dict[str, str]]:
+    """The file's settings as one table; the problems found; where each key stood ("[solver]")."""
     values: dict[str, Any] = {}
     problems: list[dict[str, object]] = []
+    sections: dict[str, str] = {}
     for key, value in raw.items():
         if isinstance(value, dict):
             if key == "locks":
@@ -259,13 +272,14 @@ def _flatten(raw: dict[str, Any], name: str) -> tuple[dict[str, Any], list[dict[
                         {"what": "setting", "id": inner, "problem": f"appears twice in {name}", "action": "keep one"}
                     )
                 values[inner] = item
+                sections[inner] = f"[{key}]"
         else:
             if key in values:
                 problems.append(
                     {"what": "setting", "id": key, "problem": f"appears twice in {name}", "action": "keep one"}
                 )
             values[key] = value
-    return values, problems
+    return values, problems, sections
 
 
 def _convert(key: str, value: Any) -> Any:

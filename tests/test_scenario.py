@@ -379,3 +379,13 @@ def test_command_line_optimise_takes_drop_unmatched_as_access_does():
     add_parser(parser.add_subparsers())
     args = parser.parse_args(["optimise", "--matrix", "m.csv", "--drop-unmatched", "--out", "o"])
     assert args.drop_unmatched is True
+
+
+def test_a_mistyped_setting_in_a_table_names_the_table(tmp_path):
+    path = tmp_path / "s.toml"
+    path.write_text("[solver]\ntime_limt_s = 5\n")
+    with pytest.raises(ScenarioError) as raised:
+        Scenario.from_toml(path)
+    assert "  - setting 'time_limt_s': is not a scenario setting (under [solver]); did you mean 'time_limit_s'?" in str(
+        raised.value
+    )
