@@ -351,10 +351,10 @@ def refusal_words(status: dict[str, Any]) -> str:
             subject = SETTING_WORDS.get(str(ident), str(ident))
         else:
             subject = f"{what[:1].upper()}{what[1:]} {ident}" if pd.notna(ident) and ident != "" else what.capitalize()
-        line = f"- **{subject}**: {problem.get('problem')}"
+        line = f"- **{subject}**: {str(problem.get('problem')).rstrip('.')}"
         if pd.notna(problem.get("action")) and problem.get("action"):
             line += f". *What to do:* {problem['action']}"
-        lines.append(line + ".")
+        lines.append(line if line.endswith((".", "?", "!")) else line + ".")  # "did you mean 'x'?" ends itself
     return "\n".join([str(status.get("detail") or status.get("error") or ""), *lines])
 
 

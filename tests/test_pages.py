@@ -717,3 +717,25 @@ def test_the_results_hubs_table_names_services_in_words(runs_of):
     assert not at.exception, at.exception
     hubs = next(d.value for d in at.dataframe if "Services" in d.value.columns)
     assert hubs["Services"].tolist() == ["GP surgery, Public library"]
+
+
+def test_a_refusal_line_ends_once_whatever_its_problem_and_action_end_with():
+    from pages.runs import refusal_words
+
+    status = {
+        "detail": "The scenario file s.toml cannot be used.",
+        "problems": [
+            {
+                "what": "setting",
+                "id": "objectve",
+                "problem": "is not a scenario setting",
+                "action": "did you mean 'objective'?",
+            },
+            {"what": "team", "id": "T1", "problem": "has nowhere to go.", "action": "raise the limit."},
+        ],
+    }
+    assert refusal_words(status).splitlines() == [
+        "The scenario file s.toml cannot be used.",
+        "- **objectve**: is not a scenario setting. *What to do:* did you mean 'objective'?",
+        "- **Team T1**: has nowhere to go. *What to do:* raise the limit.",
+    ]
