@@ -962,11 +962,10 @@ def _headings_of(field_name: str, mapping: ColumnMapping) -> str:
 
     A location comes from the coordinate columns or the postcode, so it names those the file has.
     """
-    parts = ("x", "y", "postcode") if field_name == "location" else tuple(field_name.split("/"))
-    headings = [mapping.column(part) for part in parts]
     if field_name == "location":
-        return "/".join(h for h in headings if h)
-    return "/".join(h for h in headings if h) if all(headings) else ""
+        return "/".join(h for h in (mapping.column(part) for part in ("x", "y", "postcode")) if h)
+    headings = [mapping.column(part) for part in field_name.split("/")]
+    return "/".join(headings) if all(headings) else ""
 
 
 def row_outcomes(report: pd.DataFrame) -> pd.DataFrame:

@@ -54,7 +54,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
@@ -462,10 +461,6 @@ def _exclude_repeats(result: LoadResult, repeats: Mapping[int, tuple[str, int]])
     gone = set(h.loc[repeated, "holding_id"])
     report = result.report.reset_index(drop=True)
     of_row = report["row"].isin(list(repeats)) & report["field"].ne(WHOLE_FILE)
-    # where each repeated row's lines begin: its repeat line goes there, as the reason it is excluded
-    rows = report.loc[of_row, "row"].astype(int)
-    begins = rows.index.to_series().groupby(rows.to_numpy()).min()
-    report["_order"] = np.arange(len(report), dtype=float)
     report.loc[of_row, "holding_id"] = pd.NA
     # the row's warnings stay, as lines of an excluded row; its "loaded" line goes
     report.loc[of_row & report["outcome"].eq(Outcome.WARNING.value), "outcome"] = Outcome.EXCLUDED.value
@@ -485,11 +480,12 @@ def _exclude_repeats(result: LoadResult, repeats: Mapping[int, tuple[str, int]])
                 "field": "local_id",
                 "problem": f"holding id {local!r} is already loaded from '{file}, row {row}'",
                 "action": f"no action: loaded once, from {file}; remove the repeat from one of the partner's files",
-                "_order": begins[int(line.source_row)] - 0.5,
             }
         )
-    report = pd.concat([report, pd.DataFrame(lines, columns=[*REPORT_COLUMNS, "_order"])], ignore_index=True)
-    report = report.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
+    # a file's report runs in row order (its whole-file lines first): a stable sort by row puts
+    # each repeat's line, put in front, first among its row's lines
+    report = pd.concat([pd.DataFrame(lines, columns=list(REPORT_COLUMNS)), report], ignore_index=True)
+    report = report.sort_values("row", kind="stable", na_position="first").reset_index(drop=True)
     return LoadResult(
         holdings=h[~repeated].reset_index(drop=True),
         teams=result.teams[~result.teams["holding_id"].isin(gone)].reset_index(drop=True),

@@ -175,7 +175,7 @@ def load_teams(
     teams = pd.concat([existing[~at_named], new], ignore_index=True).astype(TEAM_DTYPES)
     report = pd.DataFrame([line for r in rows for line in r.report()], columns=list(REPORT_COLUMNS))
     # each line's column as the file heads it ("Directorate" for the field service); blank for none
-    report["column"] = report["field"].map(lambda name: fields.get(name, "")).fillna("")
+    report["column"] = report["field"].map(fields).fillna("")
     notes = file_notes(raw, TEAMS_PARTNER)
     return teams, pd.concat([notes, report.astype({"row": "Int64"})], ignore_index=True)
 

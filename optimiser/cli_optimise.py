@@ -80,9 +80,8 @@ def run(args: argparse.Namespace) -> int:
     from optimiser.plan import write_plan, write_refusal
     from optimiser.scenario import Scenario
 
-    _clear(
-        writable_folder(args.out)
-    )  # before any solve: a plan is never made only to be lost, nor mixed with an old one
+    # before any solve: a plan is never made only to be lost, nor mixed with an old one
+    _clear(writable_folder(args.out))
     changes: dict[str, Any] = {}
     if args.objective is not None:
         changes["objective"] = args.objective

@@ -667,11 +667,8 @@ def _sources(holdings: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
 def _register_lines(holdings: pd.DataFrame, ids: pd.Index) -> pd.DataFrame:
     """Each holding's own register id, file and row, by ``holding_id`` (blank where not loaded from one)."""
     frame = pd.DataFrame(holdings).set_index(holdings["holding_id"].astype(str))
-    out = pd.DataFrame(index=ids)
-    for column, dtype in (("register_id", "string"), ("source_file", "string"), ("source_row", "Int64")):
-        given = frame[column] if column in frame else pd.Series(pd.NA, index=frame.index)
-        out[column] = given.reindex(ids).astype(dtype).to_numpy()
-    return out
+    dtypes = {"register_id": "string", "source_file": "string", "source_row": "Int64"}
+    return frame.reindex(index=ids, columns=list(dtypes)).astype(dtypes)
 
 
 def _modelled(disposals: pd.DataFrame, hubs: pd.DataFrame) -> dict[str, Any]:

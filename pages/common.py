@@ -26,7 +26,7 @@ from jinja2 import Template
 
 from estate.access import AccessReport, access_report
 from estate.errors import EstateError
-from estate.place import DEFAULT_PLACE, Place, load_place, read_manifest
+from estate.place import DEFAULT_PLACE, Place, load_place, read_manifest, service_labels
 from estate.schema import services_of
 from estate.services import providers_of
 from optimiser.boardpack import standing, status_sentence
@@ -251,13 +251,13 @@ def counted(number: int, noun: str) -> str:
 
 def service_label(place: Place, service: str) -> str:
     """The words the place's standards give a service ("Children's centre" for ``childrens_centre``)."""
-    labels = dict(zip(place.standards["service"], place.standards["label"], strict=True))
-    return str(labels.get(service, service.replace("_", " ")))
+    return str(service_labels(place.standards).get(service, service.replace("_", " ")))
 
 
-def services_in_words(place: Place, keys: object) -> str:
-    """A list of services as their keys are stored ("gp;library"), in words ("GP surgery, Public library")."""
-    return ", ".join(service_label(place, key) for key in services_of(keys))
+def services_in_words(place: Place, keys: pd.Series) -> pd.Series:
+    """Lists of services as their keys are stored ("gp;library"), in words ("GP surgery, Public library")."""
+    labels = service_labels(place.standards)
+    return keys.map(lambda text: ", ".join(labels.get(key, key.replace("_", " ")) for key in services_of(text)))
 
 
 def modelled_words(share: float) -> str:
@@ -273,11 +273,15 @@ def modelled_words(share: float) -> str:
     return f" ({share:.0%} modelled)"
 
 
+def _modelled_part(table: pd.DataFrame, field: str) -> pd.Series:
+    """Each row's ``field`` where it is modelled, else 0."""
+    return table[field].where(table[f"{field}_source"] == "modelled", 0.0)
+
+
 def modelled_help(table: pd.DataFrame, field: str) -> str:
     """How much of a total is modelled, for a figure's help: "87% of it is modelled from benchmarks ..."."""
     total = float(table[field].sum())
-    modelled = float(table[field].where(table[f"{field}_source"] == "modelled", 0.0).sum())
-    share = modelled / total if total > 0 else 0.0
+    share = float(_modelled_part(table, field).sum()) / total if total > 0 else 0.0
     if share <= 0:
         return "Every part of it is from the partners' registers."
     if share >= 1:
@@ -290,8 +294,9 @@ def marked_totals(table: pd.DataFrame, field: str, number_format: str) -> pd.Ser
 
     The share is of the total, not of the rows: a large modelled office outweighs small supplied ones.
     """
-    modelled = table[field].where(table[f"{field}_source"] == "modelled", 0.0)
-    sums = table.assign(_modelled=modelled).groupby("partner", sort=False)[[field, "_modelled"]].sum()
+    sums = (
+        table.assign(_modelled=_modelled_part(table, field)).groupby("partner", sort=False)[[field, "_modelled"]].sum()
+    )
     share = (sums["_modelled"] / sums[field]).where(sums[field] > 0, 0.0)
     return pd.Series(
         [number_format.format(total) + modelled_words(s) for total, s in zip(sums[field], share, strict=True)],

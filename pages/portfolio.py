@@ -154,11 +154,12 @@ def register_form(place: Place, data: bytes, label: str, partner: str, partner_t
 
 def files_table(place: Place, uploads: list[dict], report: pd.DataFrame, holdings: pd.DataFrame) -> pd.DataFrame:
     """Each partner's files: how each came in, the rows read from it and the holdings it gave."""
+    labels = service_labels(place.standards)
     sources = pd.DataFrame(
         [(f.spec.partner, f.path.name, IN_MANIFEST) for f in place.manifest.files]
         # lists of service points add no holdings, but their rows are in the report too
         + [
-            (points_partner(p.service, service_labels(place.standards).get(p.service)), p.path.name, IN_MANIFEST)
+            (points_partner(p.service, labels.get(p.service)), p.path.name, IN_MANIFEST)
             for p in place.manifest.service_points
         ]
         + [(u["partner"], u["file"], u.get("origin", UPLOADED)) for u in uploads],
@@ -181,8 +182,8 @@ def preview_notice(place: Place, uploads: list[dict]) -> str:
     added = len(uploads)
     holdings = sum(len(u["result"].holdings) for u in uploads)
     return (
-        f"**The {added:,} register{'' if added == 1 else 's'} added on this page "
-        f"({holdings:,} holding{'' if holdings == 1 else 's'}) {'is' if added == 1 else 'are'} a preview:** "
+        f"**The {counted(added, 'register')} added on this page "
+        f"({counted(holdings, 'holding')}) {'is' if added == 1 else 'are'} a preview:** "
         "checked and mapped here only, and counted in the figures above. The Place page, scenarios and "
         f"their plans use only the files named in `{place.directory.name}/place.toml`. To plan with a file, "
         f"put it in `{place.directory}` and name it under `[[partners]]` in `place.toml` "
@@ -238,10 +239,9 @@ def teams_check(place: Place, holdings: pd.DataFrame, data: bytes, label: str) -
     supplied = teams[teams["holding_id"].isin(placed["holding_id"].dropna())]
     read, places = by_row["row"].nunique(), supplied["holding_id"].nunique()
     st.write(
-        f"**{label}**: {read:,} row{'' if read == 1 else 's'} read; "
-        f"{len(supplied):,} team{'' if len(supplied) == 1 else 's'} placed from the file, "
-        f"{supplied['fte'].sum():,.1f} FTE, in {places:,} holding{'' if places == 1 else 's'}; "
-        f"{len(excluded):,} row{'' if len(excluded) == 1 else 's'} excluded (reason given below)."
+        f"**{label}**: {counted(read, 'row')} read; {counted(len(supplied), 'team')} placed from the file, "
+        f"{supplied['fte'].sum():,.1f} FTE, in {counted(places, 'holding')}; "
+        f"{counted(len(excluded), 'row')} excluded (reason given below)."
     )
     names = holdings.drop_duplicates("holding_id").set_index("holding_id")["name"]
     st.dataframe(

@@ -259,7 +259,7 @@ tab1, tab2, tab3 = st.tabs(
 )
 sheets = plan.sheets()  # headings in words, as the exports have them
 if "Services" in sheets["Hubs"]:  # each service in words, as the standards name it ("GP surgery", not "gp")
-    sheets["Hubs"]["Services"] = sheets["Hubs"]["Services"].map(lambda text: services_in_words(place, text))
+    sheets["Hubs"]["Services"] = services_in_words(place, sheets["Hubs"]["Services"])
 for tab, sheet in ((tab1, "Disposals"), (tab2, "Moves"), (tab3, "Hubs")):
     tab.dataframe(sheets[sheet], hide_index=True, width="stretch", column_config=sheet_columns(sheets[sheet]))
 st.page_link("pages/export.py", label="Export the lists and the board pack", icon=":material/download:")
