@@ -98,7 +98,8 @@ Solving
 -------
 :func:`optimiser.solve.solve` hands the model to HiGHS (or CBC). ``least_travel`` models
 with many assignments are solved over a few nearest hosts per team first, the rest
-priced out with a proof (:func:`optimiser.solve.solve_with_candidates`); large ``npv``
+priced out with a proof (:func:`optimiser.solve.solve_with_candidates`; when that LP
+opens hubs by halves, a first plan with the hubs it settles held starts the MIP); large ``npv
 models start from a plan found around their LP relaxation
 (:func:`optimiser.solve._guided_start`), and their full search solves its root LP by
 interior point (once access standards bind, the dual simplex can take minutes there).
@@ -891,6 +892,7 @@ def candidates(built: PlanModel):  # noqa: ANN201 - returns optimiser.solve.Cand
         groups=built.pairs["team_pos"].to_numpy(),
         rank=built.pairs["travel"].to_numpy(float),
         per_group=per_group,
+        key=built.model.variables["retain"].positions,
     )
 
 

@@ -837,6 +837,32 @@ def test_solving_with_few_candidates_proves_the_full_optimum(seed):
     assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
 
 
+def test_a_fractional_restricted_lp_starts_its_mip_from_a_first_plan_and_proves_the_optimum():
+    import dataclasses
+
+    from optimiser.model import candidates
+    from optimiser.solve import _Watch, solve_with_candidates
+    from optimiser.synthetic import pmedian_estate, pmedian_instance
+
+    # seed 0 at 60 x 15, p = 3: the restricted LP over 3 hosts per team opens hubs by halves
+    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
+    holdings, teams = pmedian_estate(instance)
+    s = scenario(objective="least_travel", p=3, relocation_limit_km=None, mip_gap=0.0)
+    built = build_model(prepare(holdings, teams, s))
+    full = solve(built.model, s)
+    few = dataclasses.replace(candidates(built), per_group=3)
+    assert few.key is not None and len(few.key) == len(holdings)
+    said: list[str] = []
+    watch = _Watch(lambda message: said.append(message["detail"]), every=0.0)
+    result = solve_with_candidates(built.model, few, 60.0, 0.0, None, False, watch)
+    assert OPEN_PART in said  # the first plan, with the hubs the LP settles fixed, was searched for
+    assert full.status == result.status == "optimal"
+    assert result.objective == pytest.approx(full.objective, rel=1e-7)
+    cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
+    activity = matrix @ result.x
+    assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
+
+
 def test_a_restricted_lp_left_without_a_basis_is_solved_again_by_interior_point():
     from optimiser.model import candidates
     from optimiser.solve import _RestrictedLP
