@@ -863,6 +863,27 @@ def test_a_fractional_restricted_lp_starts_its_mip_from_a_first_plan_and_proves_
     assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
 
 
+def test_highs_runs_without_restarts_which_once_proved_a_plan_optimal_when_a_better_one_existed():
+    from pathlib import Path
+
+    from optimiser.solve import _options
+
+    # the sample place's least-travel model over each team's nearest hosts, 25 hubs: HiGHS
+    # with restarts called a plan of 481.7 optimal (bound 481.7); this plan of it is better
+    known = 456.3621630432532
+    highs = highspy.Highs()
+    highs.setOptionValue("output_flag", False)
+    model = Path(__file__).parent / "data" / "solver" / "trafford_least_travel_p25_restricted.mps.gz"
+    assert highs.readModel(str(model)) == highspy.HighsStatus.kOk
+    _options(highs, 60.0, None, False)
+    assert highs.getOptionValue("mip_allow_restart")[1] is False
+    highs.setOptionValue("mip_rel_gap", 0.005)
+    highs.run()
+    info = highs.getInfo()
+    assert info.mip_dual_bound <= known + 1e-6
+    assert info.objective_function_value <= known * 1.005 + 1e-6
+
+
 def test_a_restricted_lp_left_without_a_basis_is_solved_again_by_interior_point():
     from optimiser.model import candidates
     from optimiser.solve import _RestrictedLP
