@@ -335,8 +335,7 @@ class Plan:
         if self.gap is not None and self.status == "feasible":
             gap = f", within {self.gap:.2%} of the best possible, stopped by the {s.get('stopped', 'limit')}"
             if self.bound is not None:
-                unit = "GBP " if self.objective == "npv" else ""
-                gap += f" (best possible {unit}{self.bound:,.0f})"
+                gap += f" (best possible {bound_words(self.objective, self.bound)})"
         lines = [
             f"Plan ({self.objective}, {self.status}{gap}, {self.solve_seconds:.1f} s solving): "
             f"{s['holdings_before']} holdings -> {s['holdings_after']} kept, {len(self.disposals)} disposals, "
@@ -349,6 +348,23 @@ class Plan:
         if "land_released_ha" in s:
             lines.append(land_words(s))
         return "\n".join(lines)
+
+
+def bound_words(objective: str, bound: float) -> str:
+    """The best possible value of an objective's own measure, in its units.
+
+    ``fewest_sites`` counts holdings less an NPV tie-break worth under one holding, hence
+    its tenth.
+    """
+    if objective == "npv":
+        return f"GBP {bound:,.0f}"
+    if objective == "fewest_sites":
+        return f"about {bound:,.1f} holdings kept"
+    if objective == "max_coverage":
+        return f"{bound:.1%} of residents within the standards, averaged over services"
+    if objective == "least_travel":
+        return f"{bound:,.0f} FTE x km moved"
+    return f"{bound:,.6g}"
 
 
 def _budget_note(scenario: Any, summary: dict[str, Any]) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -483,3 +484,23 @@ def test_the_disposals_and_moves_npv_add_up_to_the_plans(plan):
     assert len(p.moves) and (p.moves["npv_gbp"] < 0).all()
     total = p.disposals["npv_gbp"].sum() + p.moves["npv_gbp"].sum()
     assert total == pytest.approx(p.summary["npv_gbp"], rel=1e-9)
+
+
+@pytest.mark.parametrize(
+    ("objective", "bound", "words"),
+    [
+        ("npv", 410501255.4, "GBP 410,501,255"),
+        ("fewest_sites", 82.8688, "about 82.9 holdings kept"),
+        ("max_coverage", 0.67376, "67.4% of residents within the standards, averaged over services"),
+        ("least_travel", 444.47, "444 FTE x km moved"),
+    ],
+)
+def test_a_plan_stopped_short_gives_its_best_possible_in_the_units_of_what_it_aimed_at(objective, bound, words):
+    from optimiser.plan import bound_words
+
+    # the command line said "best possible 1" for a coverage bound of 67.4 %
+    assert bound_words(objective, bound) == words
+    holdings, teams = estate([{"holding_id": "A", "x": 0, "y": 0, "workstations": 10, "locked_retain": True}], [])
+    solved = optimise(holdings, teams, Scenario(start_date=START))
+    stopped = dataclasses.replace(solved, status="feasible", gap=0.01, bound=bound, objective=objective)
+    assert f"(best possible {words})" in stopped.describe()
