@@ -99,7 +99,7 @@ Solving
 :func:`optimiser.solve.solve` hands the model to HiGHS (or CBC). ``least_travel`` models
 with many assignments are solved over a few nearest hosts per team first, the rest
 priced out with a proof (:func:`optimiser.solve.solve_with_candidates`; when that LP
-opens hubs by halves, a first plan with the hubs it settles held starts the MIP); large ``npv
+opens hubs by parts, a first plan with the hubs it settles held starts the MIP); large ``npv``
 models start from a plan found around their LP relaxation
 (:func:`optimiser.solve._guided_start`), and their full search solves its root LP by
 interior point (once access standards bind, the dual simplex can take minutes there).
