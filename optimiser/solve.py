@@ -686,8 +686,9 @@ def _options(highs: highspy.Highs, limit: float, threads: int | None, log: bool)
     highs.setOptionValue("random_seed", 0)
     # no restart: on a restricted least-travel model of the sample place (25 hubs), HiGHS 1.16
     # restarted after its first plan (481.7) and called it optimal, where a plan of 456.2
-    # exists; without restarts it finds that one with a sound bound (454 to 455). The same
-    # searches ran no slower without them (2026-12-05)
+    # exists; without restarts it finds that one with a sound bound (454 to 455). With 40 hubs
+    # the planner reported 160.4 within 0.5 % of the best possible, where 149.0 is optimal.
+    # The same searches ran no slower without them (2026-12-05)
     highs.setOptionValue("mip_allow_restart", False)
     set_threads(highs, threads)
 

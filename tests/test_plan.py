@@ -504,3 +504,17 @@ def test_a_plan_stopped_short_gives_its_best_possible_in_the_units_of_what_it_ai
     solved = optimise(holdings, teams, Scenario(start_date=START))
     stopped = dataclasses.replace(solved, status="feasible", gap=0.01, bound=bound, objective=objective)
     assert f"(best possible {words})" in stopped.describe()
+
+
+@pytest.mark.slow
+def test_the_sample_place_least_travel_plan_with_40_hubs_is_within_its_gap_of_the_optimum(trafford):
+    from optimiser.cli_optimise import access_inputs
+
+    # HiGHS proves 148.974 FTE x km optimal with its restarts off; with them on the planner
+    # reported a plan of 160.4 as within 0.5 % of the best possible (bound 159.6)
+    optimum = 148.9741
+    s = Scenario.from_toml(DEFAULT_SCENARIO, objective="least_travel", p=40, start_date=START)
+    p = optimise(trafford.holdings, trafford.teams, s, access=access_inputs(trafford))
+    assert p.has_plan
+    assert p.objective_value <= optimum * (1 + s.mip_gap) + 1e-3
+    assert p.bound <= optimum + 1e-3
