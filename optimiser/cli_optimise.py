@@ -94,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
     scenario = Scenario.from_toml(args.scenario, **changes)
     place = load_place(args.place if args.place is not None else DEFAULT_PLACE)
     access = access_inputs(place, circuity=args.circuity, matrix=args.matrix, drop_unmatched=args.drop_unmatched)
+    _without_highs_banner()
     try:
         plan = optimise(place.holdings, place.teams, scenario, access=access)
     except ScenarioError as refusal:
@@ -126,6 +127,33 @@ OUTPUTS = (
     "problems.csv",
 )
 """Every file ``estate optimise`` may write; a run removes the previous run's first."""
+
+
+def _without_highs_banner() -> None:
+    """Make the process's first HiGHS object with standard output sent nowhere.
+
+    HiGHS prints its name, version and copyright on standard output when a process makes
+    its first object, before any option could silence it; in the command's output it sat
+    among the plan's lines. Later objects print nothing. The version is in each plan's
+    ``summary.json`` (its manifest).
+    """
+    import os
+
+    import highspy
+
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output to keep
+        highspy.Highs()
+        return
+    try:
+        with open(os.devnull, "w") as nowhere:
+            os.dup2(nowhere.fileno(), 1)
+            highspy.Highs()
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def _clear(out: Path) -> None:

@@ -518,3 +518,18 @@ def test_the_sample_place_least_travel_plan_with_40_hubs_is_within_its_gap_of_th
     assert p.has_plan
     assert p.objective_value <= optimum * (1 + s.mip_gap) + 1e-3
     assert p.bound <= optimum + 1e-3
+
+
+@pytest.mark.slow
+def test_the_optimise_command_prints_the_plan_without_the_solver_banner(tmp_path):
+    import subprocess
+    import sys
+
+    # HiGHS prints its banner once a process, at its first object: hence a process of its own
+    command = "import sys; from estate.cli import main; sys.exit(main(sys.argv[1:]))"
+    out = tmp_path / "out"
+    args = ["optimise", "--objective", "least_travel", "--p", "40", "--out", str(out)]
+    done = subprocess.run([sys.executable, "-c", command, *args], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Plan (least_travel" in done.stdout
+    assert "HiGHS" not in done.stdout and "Copyright" not in done.stdout
