@@ -844,7 +844,7 @@ def test_a_fractional_restricted_lp_starts_its_mip_from_a_first_plan_and_proves_
     from optimiser.solve import _Watch, solve_with_candidates
     from optimiser.synthetic import pmedian_estate, pmedian_instance
 
-    # seed 0 at 60 x 15, p = 3: the restricted LP over 3 hosts per team opens hubs by halves
+    # seed 0 at 60 x 15, p = 3: the restricted LP over 3 hosts per team opens hubs by parts
     instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
     holdings, teams = pmedian_estate(instance)
     s = scenario(objective="least_travel", p=3, relocation_limit_km=None, mip_gap=0.0)
