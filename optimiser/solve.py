@@ -407,8 +407,7 @@ def solve_with_candidates(
                     # moves that could improve on the first plan join the restricted MIP now,
                     # not after it in a second MIP (the LP is unchanged: their d_k >= 0)
                     outside = candidates.columns[~active[candidates.columns]]
-                    floor = lagrangian + np.maximum(reduced[outside], 0.0)
-                    more = outside[floor < first_value * (1 - gap) - 1e-9 * max(1.0, abs(first_value))]
+                    more, _ = _could_improve(outside, lagrangian, reduced, first_value, gap)
                     lp.add(more)
                     active[more] = True
                     kept_cols = np.flatnonzero(active)
@@ -425,9 +424,9 @@ def solve_with_candidates(
                 set_start(mip, start[kept_cols])
             mip.run()
             info = mip.getInfo()
-            if info.primal_solution_status != 2 and best is not None:
-                break  # the first plan stands: the time ran out before the MIP held a plan
             if info.primal_solution_status != 2:
+                if best is not None:
+                    break  # the first plan stands: the time ran out before the MIP held a plan
                 if (
                     mip.getModelStatus() == highspy.HighsModelStatus.kInfeasible
                     and not active[candidates.columns].all()
@@ -449,13 +448,7 @@ def solve_with_candidates(
                 stopped = "time limit"
         # 3. the proof: a plan using a left-out column k costs at least L + d_k
         outside = candidates.columns[~active[candidates.columns]]
-        tolerance = 1e-9 * max(1.0, abs(value))
-        if len(outside):
-            floor = lagrangian + np.maximum(reduced[outside], 0.0)
-            could_improve = outside[floor < value * (1 - gap) - tolerance]
-            cheapest = float(floor.min())
-        else:
-            could_improve, cheapest = outside, np.inf
+        could_improve, cheapest = _could_improve(outside, lagrangian, reduced, value, gap)
         bound = max(lagrangian, min(restricted_bound, cheapest))
         if best is not None and best.objective < value:
             value, x = best.objective, best.x  # the earlier plan is still the best
@@ -476,6 +469,21 @@ def solve_with_candidates(
     if best.gap is not None and best.gap <= OPTIMAL_GAP:
         status, stopped = "optimal", "proof"
     return SolveResult(status, best.objective, best.bound, best.gap, seconds, "highs", best.detail, best.x, stopped)
+
+
+def _could_improve(
+    outside: np.ndarray, lagrangian: float, reduced: np.ndarray, value: float, gap: float
+) -> tuple[np.ndarray, float]:
+    """The left-out columns a plan better than ``value`` by more than ``gap`` could use.
+
+    A plan using left-out column ``k`` costs at least ``L + d_k`` (``lagrangian`` and
+    ``reduced`` from the restricted LP's duals). Returns those columns and the least any
+    left-out column allows (infinite when none is left out).
+    """
+    if not len(outside):
+        return outside, np.inf
+    floor = lagrangian + np.maximum(reduced[outside], 0.0)
+    return outside[floor < value * (1 - gap) - 1e-9 * max(1.0, abs(value))], float(floor.min())
 
 
 def _first_plan(
