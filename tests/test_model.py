@@ -999,3 +999,38 @@ def test_a_zone_leans_only_on_a_zone_whose_providers_it_all_has():
     # 2 leans on the larger of its nested zones (0, not 1); 3 has none; 5 must not lean on 4,
     # which shares a with it (twice over) but has q
     assert _nested_zones(rows, serve, len(zones))[0].tolist() == [1, -1, 0, -1, 1, 1]
+
+
+def test_the_first_restricted_lp_takes_pdlps_answer_when_the_interior_point_stops_short():
+    from optimiser.model import candidates
+    from optimiser.solve import _RestrictedLP
+    from optimiser.synthetic import pmedian_estate, pmedian_instance
+
+    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
+    holdings, teams = pmedian_estate(instance)
+    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
+    built = build_model(prepare(holdings, teams, s))
+    few = candidates(built)
+    model, assign = built.model, few.columns
+    active = np.ones(model.n_cols, dtype=bool)
+    nearest = pd.Series(few.rank).groupby(few.groups).rank(method="first") <= 6
+    active[assign[~nearest.to_numpy()]] = False  # each team's six nearest hosts
+
+    def lp_value(columns: np.ndarray) -> float:
+        highs = model.to_highs(columns=columns)
+        highs.setOptionValue("solve_relaxation", True)
+        highs.run()
+        return highs.getInfo().objective_function_value
+
+    few_value, all_value = lp_value(active), lp_value(np.ones(model.n_cols, dtype=bool))
+    lp = _RestrictedLP(model, active, 2, False)
+    lp.highs.setOptionValue("ipm_iteration_limit", 1)  # the interior point stops after one step
+    status, x, y = lp.solve(10.0)
+    assert status == highspy.HighsModelStatus.kOptimal  # PDLP's, through crossover
+    assert float(model.arrays()[0] @ x) + model.objective_offset == pytest.approx(few_value, rel=1e-7)
+    # its basis carries on: the next solve is by the simplex from it, not the interior point again
+    lp.add(assign)
+    assert lp.solve(10.0)[0] == highspy.HighsModelStatus.kOptimal
+    info = lp.highs.getInfo()
+    assert info.ipm_iteration_count == 0
+    assert info.objective_function_value == pytest.approx(all_value, rel=1e-7)
