@@ -34,7 +34,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -413,6 +413,10 @@ def solve_with_candidates(
                 best = SolveResult(
                     "feasible", first_value, lagrangian, first_gap, 0.0, "highs", "first plan", start, "time limit"
                 )
+                if first_gap is not None and first_gap <= gap:
+                    # within the gap of the LP's bound, which holds for the whole model: no MIP needed
+                    best = replace(best, stopped="gap tolerance")
+                    break
                 if first_gap is not None and first_gap <= MERGE_GAP:
                     # moves that could improve on the first plan join the restricted MIP now,
                     # not after it in a second MIP (the LP is unchanged: their d_k >= 0)

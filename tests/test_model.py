@@ -1034,3 +1034,25 @@ def test_the_first_restricted_lp_takes_pdlps_answer_when_the_interior_point_stop
     info = lp.highs.getInfo()
     assert info.ipm_iteration_count == 0
     assert info.objective_function_value == pytest.approx(all_value, rel=1e-7)
+
+
+def test_a_first_plan_within_the_gap_of_the_lps_bound_is_the_answer_without_a_mip():
+    import dataclasses
+
+    from optimiser.model import candidates
+    from optimiser.solve import solve_with_candidates
+    from optimiser.synthetic import pmedian_estate, pmedian_instance
+
+    # as above, the restricted LP opens hubs by parts; its first plan is 1.05 % above the LP's bound
+    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
+    holdings, teams = pmedian_estate(instance)
+    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
+    built = build_model(prepare(holdings, teams, s))
+    few = dataclasses.replace(candidates(built), per_group=3)
+    result = solve_with_candidates(built.model, few, 60.0, 0.02, None, False)
+    assert result.detail == "first plan" and result.stopped == "gap tolerance"
+    assert result.status == "feasible" and 0.01 < result.gap <= 0.02
+    assert result.bound <= result.objective
+    cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
+    activity = matrix @ result.x
+    assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
