@@ -644,20 +644,19 @@ class _RestrictedLP:
             if twin.getModelStatus() == highspy.HighsModelStatus.kOptimal and twin.getInfo().basis_validity == 1:
                 won.set()
 
-        def interrupt(kind: Any, message: str, data_out: Any, data_in: Any, user: Any) -> None:
+        def interrupt(e: Any) -> None:
             if won.is_set():
-                data_in.user_interrupt = True
+                e.interrupt()
 
         # not a daemon: a process ending while HiGHS runs in a thread is aborted, so one
         # that ends soon after waits for PDLP (at most PDLP_SECONDS)
         beside = threading.Thread(target=pdlp, name="restricted LP by PDLP")
         beside.start()
-        self.highs.setCallback(interrupt, None)
-        self.highs.startCallback(highspy.cb.HighsCallbackType.kCallbackIpmInterrupt)
+        self.highs.cbIpmInterrupt.subscribe(interrupt)
         try:
             self.highs.run()
         finally:
-            self.highs.stopCallback(highspy.cb.HighsCallbackType.kCallbackIpmInterrupt)
+            self.highs.cbIpmInterrupt.unsubscribe(interrupt)
         if self.highs.getModelStatus() in _SETTLED:
             return None
         beside.join()
