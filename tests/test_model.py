@@ -19,9 +19,9 @@ import pytest
 import scipy.sparse as sp
 
 from optimiser import AccessInputs, Scenario, ScenarioError, build_model, optimise, prepare, solve
-from optimiser.model import status_quo
+from optimiser.model import PlanModel, status_quo
 from optimiser.solve import OPEN_PART
-from optimiser.synthetic import county, estate, standards, straight_line_costs, zones
+from optimiser.synthetic import county, estate, pmedian_estate, pmedian_instance, standards, straight_line_costs, zones
 
 START = dt.date(2025, 4, 1)
 A = sum(1.035**-y for y in range(10))
@@ -813,18 +813,21 @@ def test_a_service_needs_its_holding_kept_a_row_that_tightens_only_the_relaxatio
     assert value(True, False) == pytest.approx(value(False, False), rel=1e-7)
 
 
+def small_pmedian(seed: int = 0, **changes) -> tuple[PlanModel, Scenario]:
+    """A 60 x 15 p-median (p = 3, capacities 1.2x the average need) built as least travel."""
+    holdings, teams = pmedian_estate(pmedian_instance(60, 15, 3, seed=seed, capacity_factor=1.2))
+    s = scenario(objective="least_travel", p=3, relocation_limit_km=None, **changes)
+    return build_model(prepare(holdings, teams, s)), s
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_solving_with_few_candidates_proves_the_full_optimum(seed):
     import dataclasses
 
     from optimiser.model import candidates
     from optimiser.solve import solve_with_candidates
-    from optimiser.synthetic import pmedian_estate, pmedian_instance
 
-    instance = pmedian_instance(60, 15, 3, seed=seed, capacity_factor=1.2)
-    holdings, teams = pmedian_estate(instance)
-    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
-    built = build_model(prepare(holdings, teams, s))
+    built, s = small_pmedian(seed)
     full = solve(built.model, s)
     few = dataclasses.replace(candidates(built), per_group=2)
     result = solve_with_candidates(built.model, few, 60.0, 0.0, None, False)
@@ -842,16 +845,12 @@ def test_a_fractional_restricted_lp_starts_its_mip_from_a_first_plan_and_proves_
 
     from optimiser.model import candidates
     from optimiser.solve import _Watch, solve_with_candidates
-    from optimiser.synthetic import pmedian_estate, pmedian_instance
 
     # seed 0 at 60 x 15, p = 3: the restricted LP over 3 hosts per team opens hubs by parts
-    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
-    holdings, teams = pmedian_estate(instance)
-    s = scenario(objective="least_travel", p=3, relocation_limit_km=None, mip_gap=0.0)
-    built = build_model(prepare(holdings, teams, s))
+    built, s = small_pmedian(mip_gap=0.0)
     full = solve(built.model, s)
     few = dataclasses.replace(candidates(built), per_group=3)
-    assert few.key is not None and len(few.key) == len(holdings)
+    assert few.key is not None and len(few.key) == len(built.data.holdings)
     said: list[str] = []
     watch = _Watch(lambda message: said.append(message["detail"]), every=0.0)
     result = solve_with_candidates(built.model, few, 60.0, 0.0, None, False, watch)
@@ -887,12 +886,8 @@ def test_highs_runs_without_restarts_which_once_proved_a_plan_optimal_when_a_bet
 def test_a_restricted_lp_left_without_a_basis_is_solved_again_by_interior_point():
     from optimiser.model import candidates
     from optimiser.solve import _RestrictedLP
-    from optimiser.synthetic import pmedian_estate, pmedian_instance
 
-    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
-    holdings, teams = pmedian_estate(instance)
-    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
-    built = build_model(prepare(holdings, teams, s))
+    built, _ = small_pmedian()
     model, assign = built.model, candidates(built).columns
     active = np.ones(model.n_cols, dtype=bool)
     active[assign] = False  # no team has a home: infeasible, and the interior point leaves no basis
@@ -1004,12 +999,8 @@ def test_a_zone_leans_only_on_a_zone_whose_providers_it_all_has():
 def test_the_first_restricted_lp_takes_pdlps_answer_when_the_interior_point_stops_short():
     from optimiser.model import candidates
     from optimiser.solve import _RestrictedLP
-    from optimiser.synthetic import pmedian_estate, pmedian_instance
 
-    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
-    holdings, teams = pmedian_estate(instance)
-    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
-    built = build_model(prepare(holdings, teams, s))
+    built, _ = small_pmedian()
     few = candidates(built)
     model, assign = built.model, few.columns
     active = np.ones(model.n_cols, dtype=bool)
@@ -1041,13 +1032,10 @@ def test_a_first_plan_within_the_gap_of_the_lps_bound_is_the_answer_without_a_mi
 
     from optimiser.model import candidates
     from optimiser.solve import solve_with_candidates
-    from optimiser.synthetic import pmedian_estate, pmedian_instance
 
-    # as above, the restricted LP opens hubs by parts; its first plan is 1.05 % above the LP's bound
-    instance = pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2)
-    holdings, teams = pmedian_estate(instance)
-    s = scenario(objective="least_travel", p=3, relocation_limit_km=None)
-    built = build_model(prepare(holdings, teams, s))
+    # over 3 hosts per team the restricted LP opens hubs by parts (as in the first-plan test
+    # above); its first plan is 1.05 % above the LP's bound
+    built, _ = small_pmedian()
     few = dataclasses.replace(candidates(built), per_group=3)
     result = solve_with_candidates(built.model, few, 60.0, 0.02, None, False)
     assert result.detail == "first plan" and result.stopped == "gap tolerance"
