@@ -834,10 +834,7 @@ def test_solving_with_few_candidates_proves_the_full_optimum(seed):
     assert full.status == result.status == "optimal"
     assert result.objective == pytest.approx(full.objective, rel=1e-7)
     assert result.bound <= result.objective + 1e-6
-    # the plan is feasible for the whole model
-    cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
-    activity = matrix @ result.x
-    assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
+    assert built.model.satisfies(result.x)  # the plan is feasible for the whole model
 
 
 def test_a_fractional_restricted_lp_starts_its_mip_from_a_first_plan_and_proves_the_optimum():
@@ -857,9 +854,7 @@ def test_a_fractional_restricted_lp_starts_its_mip_from_a_first_plan_and_proves_
     assert OPEN_PART in said  # the first plan, with the hubs the LP settles fixed, was searched for
     assert full.status == result.status == "optimal"
     assert result.objective == pytest.approx(full.objective, rel=1e-7)
-    cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
-    activity = matrix @ result.x
-    assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
+    assert built.model.satisfies(result.x)  # bounds, rows and whole numbers
 
 
 def test_highs_runs_without_restarts_which_once_proved_a_plan_optimal_when_a_better_one_existed():
@@ -1041,6 +1036,4 @@ def test_a_first_plan_within_the_gap_of_the_lps_bound_is_the_answer_without_a_mi
     assert result.detail == "first plan" and result.stopped == "gap tolerance"
     assert result.status == "feasible" and 0.01 < result.gap <= 0.02
     assert result.bound <= result.objective
-    cost, lower, upper, integer, row_lo, row_hi, matrix = built.model.arrays()
-    activity = matrix @ result.x
-    assert (activity >= row_lo - 1e-6).all() and (activity <= row_hi + 1e-6).all()
+    assert built.model.satisfies(result.x)  # bounds, rows and whole numbers
