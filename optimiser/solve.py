@@ -85,7 +85,7 @@ PDLP_SECONDS = 2.0
 """The first restricted LP of :func:`solve_with_candidates` runs PDLP for at most this long
 beside the interior point (two cores or more); the first to an optimal basis wins.
 
-On the 500 x 100 p-medians HiGHS's PDLP with crossover took 0.53 s, 0.87 s, 0.26 s and
+On the 500 x 100 p-medians HiGHS's HiPDLP with crossover took 0.53 s, 0.87 s, 0.26 s and
 0.14 s (seeds 0, 1, 3, 7) against the interior point's 0.71 s, 0.67 s, 0.69 s and 0.59 s;
 at 1,000 x 200, 5.8 s unconverged and 1.4 s against 2.6 s and 2.0 s; on the sample place
 with 25 hubs, 1.3 s against 0.77 s (2026-12-05). PDLP cannot be stopped from outside, so
@@ -612,6 +612,7 @@ class _RestrictedLP:
         return self._read(self.highs)
 
     def _read(self, highs: highspy.Highs) -> tuple[highspy.HighsModelStatus, np.ndarray, np.ndarray]:
+        """The status of ``highs`` (this LP or its copy), and its column values and row duals over the whole model."""
         status = highs.getModelStatus()
         x = np.zeros(self.model.n_cols)
         y = np.zeros(self.model.n_rows)
