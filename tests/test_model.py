@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import sys
 import threading
 
 import highspy
@@ -1037,3 +1038,22 @@ def test_a_first_plan_within_the_gap_of_the_lps_bound_is_the_answer_without_a_mi
     assert result.status == "feasible" and 0.01 < result.gap <= 0.02
     assert result.bound <= result.objective
     assert built.model.satisfies(result.x)  # bounds, rows and whole numbers
+
+
+@pytest.mark.parametrize("threads, raced", [(1, False), (2, True)])
+def test_the_first_restricted_lp_races_pdlp_only_given_a_second_core(threads, raced, monkeypatch):
+    from optimiser.solve import _RestrictedLP
+
+    solve_module = sys.modules["optimiser.solve"]
+    started: list[str] = []
+
+    class Recorded(threading.Thread):
+        def start(self) -> None:
+            started.append(self.name)
+            super().start()
+
+    monkeypatch.setattr(solve_module.threading, "Thread", Recorded)
+    built, _ = small_pmedian()
+    lp = _RestrictedLP(built.model, np.ones(built.model.n_cols, dtype=bool), threads, False)
+    assert lp.solve(10.0)[0] == highspy.HighsModelStatus.kOptimal
+    assert (started == ["restricted LP by PDLP"]) is raced
