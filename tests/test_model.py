@@ -1052,8 +1052,8 @@ def test_the_first_restricted_lp_races_pdlp_only_given_a_second_core(threads, ra
             started.append(self.name)
             super().start()
 
-    monkeypatch.setattr(solve_module.threading, "Thread", Recorded)
+    monkeypatch.setattr(solve_module.threading, "Thread", Recorded)  # the threading module itself
     built, _ = small_pmedian()
     lp = _RestrictedLP(built.model, np.ones(built.model.n_cols, dtype=bool), threads, False)
     assert lp.solve(10.0)[0] == highspy.HighsModelStatus.kOptimal
-    assert (started == ["restricted LP by PDLP"]) is raced
+    assert ("restricted LP by PDLP" in started) is raced
