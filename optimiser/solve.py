@@ -56,6 +56,10 @@ SEARCHING = "searching for better plans, and proof of how good the best is"
 OPEN_PART = "planning the decisions the quick estimate left open"
 """Progress words while the guided start solves the decisions the LP relaxation leaves fractional."""
 
+NEAREST_FIRST = "each team's nearest hosts first; every other move shown not to improve the plan"
+FIRST_PLAN = "first plan, with the hubs the LP relaxation settles held"
+"""How :func:`solve_with_candidates` found its plan, in the words a run's details show."""
+
 GUIDED_COLUMNS = 10_000
 """Models with at least this many columns get the LP-guided start (:func:`_guided_start`).
 
@@ -411,7 +415,7 @@ def solve_with_candidates(
                 first_value = model.objective_value(start)
                 first_gap = _gap(first_value, lagrangian)
                 best = SolveResult(
-                    "feasible", first_value, lagrangian, first_gap, 0.0, "highs", "first plan", start, "time limit"
+                    "feasible", first_value, lagrangian, first_gap, 0.0, "highs", FIRST_PLAN, start, "time limit"
                 )
                 if first_gap is not None and first_gap <= gap:
                     # within the gap of the LP's bound, which holds for the whole model: no MIP needed
@@ -466,7 +470,7 @@ def solve_with_candidates(
         bound = max(lagrangian, min(restricted_bound, cheapest))
         if best is not None and best.objective < value:
             value, x = best.objective, best.x  # the earlier plan is still the best
-        best = SolveResult("feasible", value, bound, _gap(value, bound), 0.0, "highs", "candidates", x, stopped)
+        best = SolveResult("feasible", value, bound, _gap(value, bound), 0.0, "highs", NEAREST_FIRST, x, stopped)
         watch.report(best.gap, f"checking {len(could_improve):,} more moves that could improve the plan")
         if not len(could_improve) or stopped == "time limit":
             break

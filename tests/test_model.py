@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from optimiser import AccessInputs, Scenario, ScenarioError, build_model, optimise, prepare, solve
 from optimiser.model import PlanModel, status_quo
-from optimiser.solve import OPEN_PART
+from optimiser.solve import FIRST_PLAN, NEAREST_FIRST, OPEN_PART
 from optimiser.synthetic import county, estate, pmedian_estate, pmedian_instance, standards, straight_line_costs, zones
 
 START = dt.date(2025, 4, 1)
@@ -833,6 +833,7 @@ def test_solving_with_few_candidates_proves_the_full_optimum(seed):
     few = dataclasses.replace(candidates(built), per_group=2)
     result = solve_with_candidates(built.model, few, 60.0, 0.0, None, False)
     assert full.status == result.status == "optimal"
+    assert result.detail == NEAREST_FIRST  # as the run's details will say
     assert result.objective == pytest.approx(full.objective, rel=1e-7)
     assert result.bound <= result.objective + 1e-6
     assert built.model.satisfies(result.x)  # the plan is feasible for the whole model
@@ -1034,7 +1035,7 @@ def test_a_first_plan_within_the_gap_of_the_lps_bound_is_the_answer_without_a_mi
     built, _ = small_pmedian()
     few = dataclasses.replace(candidates(built), per_group=3)
     result = solve_with_candidates(built.model, few, 60.0, 0.02, None, False)
-    assert result.detail == "first plan" and result.stopped == "gap tolerance"
+    assert result.detail == FIRST_PLAN and result.stopped == "gap tolerance"
     assert result.status == "feasible" and 0.01 < result.gap <= 0.02
     assert result.bound <= result.objective
     assert built.model.satisfies(result.x)  # bounds, rows and whole numbers
