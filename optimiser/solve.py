@@ -429,15 +429,12 @@ def solve_with_candidates(
                     lp.add(more)
                     active[more] = True
                     kept_cols = np.flatnonzero(active)
-            mip = model.to_highs(columns=active)
-            _options(mip, max(left(), 0.01), threads, log)
+            mip = _restricted_mip(model, active, left(), gap, threads, log)
             watch.attach(
                 mip,
                 f"trying each team's nearest hubs ({int(active[candidates.columns].sum()):,} of "
                 f"{len(candidates.columns):,} possible moves)",
             )
-            mip.setOptionValue("mip_rel_gap", float(gap))
-            mip.setOptionValue("mip_lp_solver", "ipm")
             if start is not None:
                 set_start(mip, start[kept_cols])
             mip.run()
@@ -532,10 +529,7 @@ def _first_plan(
     whole = np.abs(values - np.round(values)) <= 1e-6
     if not whole.any() or whole.all():
         return None
-    sub = model.to_highs(columns=active)
-    _options(sub, max(limit, 0.01), threads, log)
-    sub.setOptionValue("mip_rel_gap", float(gap))
-    sub.setOptionValue("mip_lp_solver", "ipm")
+    sub = _restricted_mip(model, active, limit, gap, threads, log)
     fixed = np.searchsorted(kept_cols, key[whole]).astype(np.int32)
     rounded = np.round(values[whole])
     sub.changeColsBounds(len(fixed), fixed, rounded, rounded)
@@ -546,6 +540,17 @@ def _first_plan(
     x = np.zeros(model.n_cols)
     x[kept_cols] = np.asarray(sub.getSolution().col_value, dtype=float)
     return x
+
+
+def _restricted_mip(
+    model: LinearModel, active: np.ndarray, limit: float, gap: float, threads: int | None, log: bool
+) -> highspy.Highs:
+    """HiGHS set up to solve the MIP over the ``active`` columns (not yet run), its root LP by interior point."""
+    highs = model.to_highs(columns=active)
+    _options(highs, max(limit, 0.01), threads, log)
+    highs.setOptionValue("mip_rel_gap", float(gap))
+    highs.setOptionValue("mip_lp_solver", "ipm")
+    return highs
 
 
 _SETTLED = {
@@ -588,19 +593,18 @@ class _RestrictedLP:
         # interior point (with crossover) for the first solve, then simplex from its basis
         self.highs.setOptionValue("solver", "ipm")
         self.threads, self.log = threads, log
-        self.raced = False  # the first solve races PDLP against the interior point once
 
     def solve(self, limit: float) -> tuple[highspy.HighsModelStatus, np.ndarray, np.ndarray]:
         """Solve; returns the status, column values and row duals over the whole model."""
         self.highs.setOptionValue("time_limit", float(max(limit, 0.01)))
         started = time.perf_counter()
+        first = not math.isfinite(self.first_seconds)
         winner = None
-        if not self.raced and _cores(self.threads) >= 2:
-            self.raced = True
-            winner = self._race(limit)
+        if first and _cores(self.threads) >= 2:
+            winner = self._race(limit)  # the first solve only
         else:
             self.highs.run()
-        if not math.isfinite(self.first_seconds):
+        if first:
             self.first_seconds = time.perf_counter() - started
         if winner is not None:
             # PDLP's basis carries on: the next solve starts from it
