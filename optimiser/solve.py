@@ -95,6 +95,15 @@ at 1,000 x 200, 5.8 s unconverged and 1.4 s against 2.6 s and 2.0 s; on the samp
 with 25 hubs, 1.3 s against 0.77 s (2026-12-05). PDLP cannot be stopped from outside, so
 when the interior point wins it runs on, on the other core, to this limit."""
 
+STOP_GRACE_SECONDS = 10.0
+"""How long past the time limit :func:`_two_searches` waits for the full search to stop.
+
+HiGHS stops within a second of being asked, except inside the presolve of one of its own
+sub-MIPs, where neither the time limit nor an interrupt is looked at: on the county
+benchmark run for ten minutes, the full search was found there minutes after its limit
+(HiGHS 1.16, 2026-12-05). Past this grace the solve returns without it: its last bound,
+reported while it ran, still holds, and the search ends on its own in its thread."""
+
 MERGE_GAP = 0.01
 """A first plan within this relative gap of the LP bound brings in, before the restricted
 MIP, the left-out moves that could improve on it. The further it is, the more of them:
@@ -886,7 +895,9 @@ def _two_searches(
       estate), if it meets every row.
 
     The plan is the better of the two; the bound is the tighter of the full search's and
-    the LP relaxation's, both valid for the whole model. Both run in threads of their own,
+    the LP relaxation's, both valid for the whole model. A full search still running
+    :data:`STOP_GRACE_SECONDS` after the time limit is not awaited: the bound it last
+    reported is used. Both run in threads of their own,
     one HiGHS thread each (HiGHS keeps a scheduler per calling thread: the caller's is left
     as it was), and their progress is passed on from the caller's thread, which may update a page.
     """
@@ -965,15 +976,18 @@ def _two_searches(
 
         return run
 
-    threads = [
-        # the full search finishing (a proof, or its time limit) ends the plan search
-        threading.Thread(target=guarded(full_search, full, last=True), name="full-search", daemon=True),
-        threading.Thread(target=guarded(plan_search, plan, last=False), name="plan-search", daemon=True),
-    ]
-    for thread in threads:
-        thread.start()
+    # the full search finishing (a proof, or its time limit) ends the plan search
+    full_thread = threading.Thread(target=guarded(full_search, full, last=True), name="full-search", daemon=True)
+    plan_thread = threading.Thread(target=guarded(plan_search, plan, last=False), name="plan-search", daemon=True)
+    overdue = deadline + STOP_GRACE_SECONDS
+
+    def running() -> bool:
+        return plan_thread.is_alive() or (full_thread.is_alive() and time.perf_counter() < overdue)
+
+    full_thread.start()
+    plan_thread.start()
     try:
-        while any(thread.is_alive() for thread in threads) or not messages.empty():
+        while running() or not messages.empty():
             try:
                 message = messages.get(timeout=0.2)
             except queue.Empty:
@@ -981,15 +995,18 @@ def _two_searches(
             if watch.progress is not None:
                 watch.progress(message)
     finally:
-        done.set()  # also when the caller is interrupted: neither search outlives the solve
-        for thread in threads:
-            thread.join()
-    for record in (full, plan):
+        done.set()  # also when the caller is interrupted: neither search outlives the solve...
+        plan_thread.join()
+        full_thread.join(timeout=max(overdue - time.perf_counter(), 0.0))
+    # ...but for a full search stuck where HiGHS does not listen (STOP_GRACE_SECONDS): its
+    # thread (a daemon, one HiGHS thread) ends on its own, and its result is not awaited
+    stuck = full_thread.is_alive()
+    for record in (plan,) if stuck else (full, plan):
         if "error" in record:
             raise record["error"]
     seconds = time.perf_counter() - started
     lp_bound = plan.get("lp_bound")
-    other: SolveResult | None = full.get("result")
+    other: SolveResult | None = None if stuck else full.get("result")
     found: SolveResult | None = plan.get("result")
     if other is not None and not other.solved and found is None:
         return _with_bound(other, lp_bound, model.sense, seconds)
@@ -1006,6 +1023,11 @@ def _two_searches(
     if best is not other:
         from_full = bound is not None and _tighter(bound, lp_bound, model.sense) == bound
         detail += "; bound from the full search" if from_full else "; bound from the LP relaxation"
+    if stuck:
+        detail += (
+            f"; HiGHS's search of the whole model had not stopped {STOP_GRACE_SECONDS:g} s after the time limit,"
+            " and its last bound is the one reported"
+        )
     merged = SolveResult("feasible", best.objective, bound, gap_now, seconds, "highs", detail, best.x, stopped)
     return _with_bound(merged, lp_bound, model.sense, seconds)
 

@@ -166,6 +166,59 @@ def test_when_the_relaxation_settles_decisions_that_admit_no_plan_the_areas_star
     assert reached - 1e-6 <= result.objective <= optimum + 1e-6
 
 
+def test_a_full_search_that_does_not_stop_is_not_awaited_past_the_grace(small_county, monkeypatch):
+    import time
+    from types import SimpleNamespace
+
+    _, _, s, built, optimum = small_county
+    model = built.model
+    two_searches_for_a_small_model(monkeypatch)
+    monkeypatch.setattr(solve_module, "STOP_GRACE_SECONDS", 1.0)
+    reported = optimum + 1e-3  # a valid bound, tighter than the relaxation's
+    release = threading.Event()
+
+    class Stuck:
+        """HiGHS inside one of its sub-MIPs' presolve: a bound reported, then deaf to interrupts."""
+
+        def __init__(self) -> None:
+            self.cbMipInterrupt = self
+            self.listeners: list = []
+
+        def subscribe(self, listen) -> None:  # noqa: ANN001
+            self.listeners.append(listen)
+
+        def run(self) -> None:
+            event = SimpleNamespace(data_out=SimpleNamespace(mip_dual_bound=reported), interrupt=lambda: None)
+            for listen in self.listeners:
+                listen(event)
+            release.wait(60.0)
+            raise RuntimeError("released after the solve returned: never read")
+
+    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: Stuck())
+    timer = threading.Timer(30.0, release.set)  # without the grace the solve waits for this
+    timer.daemon = True
+    timer.start()
+    started = time.perf_counter()
+    try:
+        result = solve(
+            model,
+            dataclasses.replace(s, time_limit_s=4.0),
+            start=status_quo(built),
+            guide=model.variables["retain"].positions,
+            areas=areas(built),
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        release.set()
+        timer.cancel()
+    assert elapsed < 4.0 + 1.0 + 5.0  # the limit, the grace, and room for a slow machine; not 30 s
+    # the area search's plan, with the bound the full search last reported
+    assert result.solved and model.satisfies(result.x)
+    assert result.objective <= optimum + 1e-6
+    assert result.bound == pytest.approx(reported)
+    assert "had not stopped 1 s after the time limit" in result.detail
+
+
 def test_a_plan_meets_the_model_or_it_does_not(small_county):
     _, _, _, built, _ = small_county
     model = built.model
