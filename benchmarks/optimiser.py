@@ -43,8 +43,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from optimiser import AccessInputs, Scenario, build_model, optimise, prepare  # noqa: E402
-from optimiser.synthetic import county, pmedian_estate, pmedian_instance, straight_line_costs  # noqa: E402
+from optimiser import Scenario, build_model, optimise, prepare  # noqa: E402
+from optimiser.synthetic import county_benchmark, pmedian_estate, pmedian_instance  # noqa: E402
 
 START = dt.date(2025, 4, 1)
 
@@ -192,12 +192,8 @@ def case_pmedian(
 
 def county_case(n_holdings: int, n_zones: int, time_limit: float):
     started = time.perf_counter()
-    instance = county(n_holdings=n_holdings, n_zones=n_zones, n_services=5, n_partners=10, seed=0)
-    generated = time.perf_counter() - started
-    costs = straight_line_costs(instance["zones"], instance["holdings"], 10.0)
-    access = AccessInputs(instance["zones"], costs, instance["standards"], measure="straight-line km")
-    scenario = Scenario(start_date=instance["start"], relocation_limit_km=5.0, mip_gap=0.005, time_limit_s=time_limit)
-    return instance, access, scenario, generated
+    instance, access, scenario = county_benchmark(n_holdings, n_zones, time_limit)
+    return instance, access, scenario, time.perf_counter() - started
 
 
 def case_county(n_holdings: int, n_zones: int, time_limit: float) -> None:

@@ -35,6 +35,21 @@ stall at an NPV of GBP 4,511m (ten minutes found nothing better), where areas of
 4,507m."""
 
 
+AREA_OPTIONS: dict[str, bool | int | float] = {
+    "random_seed": 0,
+    "mip_rel_gap": 1e-4,
+    "mip_heuristic_run_rins": False,
+}
+"""HiGHS's options for an area's MIP.
+
+HiGHS's restarts stay on here, unlike where its bound is reported: only the plan is used, and
+kept only if better (without them the sample place took 26 s to its gap, not 20 s). Its RINS
+heuristic is off: RINS can stall in its sub-MIP's presolve, deaf to the time limit. On the
+county benchmark one area's MIP, given 3 s, ran on for minutes (HiGHS 1.16; the area is kept
+in ``tests/data/solver/``); without RINS it takes 1.2 s, and the minute's plan is the same
+(GBP 4,517m both ways, 240 areas searched; 2026-12-05)."""
+
+
 @dataclass(frozen=True)
 class Areas:
     """Where each column of a model lies.
@@ -107,14 +122,14 @@ def improve_by_areas(
     *,
     threads: int | None = None,
     stop: Callable[[], bool] = lambda: False,
-    report: Callable[[float], None] = lambda value: None,
+    report: Callable[[float, np.ndarray], None] = lambda value, x: None,
 ) -> tuple[np.ndarray, float, int]:
     """Improve the plan ``x`` area by area until ``deadline`` (``time.perf_counter()``) or ``stop()``.
 
     The holdings tied to nothing else go first, together (:func:`unattached_columns`);
     then areas centred on the holdings in a seeded random order, so the same inputs visit
     the same areas; when a run of them finds nothing better, larger ones follow
-    (:data:`STALLED`). ``report`` receives each better objective value. ``threads`` is
+    (:data:`STALLED`). ``report`` receives each better objective value and its plan. ``threads`` is
     HiGHS's thread count (``None``: HiGHS's default).
 
     Returns the best plan, its objective value and the number of areas searched.
@@ -143,7 +158,7 @@ def improve_by_areas(
         margin = 1e-9 * max(1.0, abs(value))
         if found_value > value + margin if model.sense == "max" else found_value < value - margin:
             best, value, idle = found, found_value, 0
-            report(value)
+            report(value, best)
             continue
         if not area:  # the unattached holdings' search is not an area
             continue
@@ -165,10 +180,8 @@ def _solve_area(
     left out.
     """
     highs = model.to_highs(columns=free, held=x, implied=False)  # the same plans, a lighter model
-    # HiGHS's restarts stay on here, unlike where its bound is reported: only the plan is used,
-    # and kept only if better. Without them the sample place took 26 s to its gap, not 20 s
-    highs.setOptionValue("random_seed", 0)
-    highs.setOptionValue("mip_rel_gap", 1e-4)
+    for name, value in AREA_OPTIONS.items():
+        highs.setOptionValue(name, value)
     highs.setOptionValue("time_limit", float(limit))
     set_threads(highs, threads)
     set_start(highs, x[free])

@@ -96,13 +96,15 @@ with 25 hubs, 1.3 s against 0.77 s (2026-12-05). PDLP cannot be stopped from out
 when the interior point wins it runs on, on the other core, to this limit."""
 
 STOP_GRACE_SECONDS = 10.0
-"""How long past the time limit :func:`_two_searches` waits for the full search to stop.
+"""How long past the time limit :func:`_two_searches` waits for its searches to stop.
 
 HiGHS stops within a second of being asked, except inside the presolve of one of its own
 sub-MIPs, where neither the time limit nor an interrupt is looked at: on the county
-benchmark run for ten minutes, the full search was found there minutes after its limit
-(HiGHS 1.16, 2026-12-05). Past this grace the solve returns without it: its last bound,
-reported while it ran, still holds, and the search ends on its own in its thread."""
+benchmark run for ten minutes, an area's MIP, given 3 s, was found there minutes later
+(HiGHS 1.16, 2026-12-05; the areas now run without the heuristic that started it, RINS).
+Past this grace the solve returns without the search still running: the bound the full
+search last reported holds, and so does the area search's last plan; the search ends on
+its own in its thread."""
 
 MERGE_GAP = 0.01
 """A first plan within this relative gap of the LP bound brings in, before the restricted
@@ -950,11 +952,12 @@ def _two_searches(
             origin = "starting plan"
         if found is not None and not done.is_set():
 
-            def report(value: float) -> None:
+            def report(value: float, x: np.ndarray) -> None:
                 plan["value"] = value
+                plan["best"] = (value, x, origin)  # one assignment: read whole if this search is not awaited
                 relay.report(plan_within_gap(), "improving the plan area by area")
 
-            report(found.objective)
+            report(found.objective, found.x)
             x, value, searched = improve_by_areas(
                 model, areas, found.x, deadline - 1.0, threads=1, stop=done.is_set, report=report
             )
@@ -982,7 +985,7 @@ def _two_searches(
     overdue = deadline + STOP_GRACE_SECONDS
 
     def running() -> bool:
-        return plan_thread.is_alive() or (full_thread.is_alive() and time.perf_counter() < overdue)
+        return (plan_thread.is_alive() or full_thread.is_alive()) and time.perf_counter() < overdue
 
     full_thread.start()
     plan_thread.start()
@@ -996,18 +999,24 @@ def _two_searches(
                 watch.progress(message)
     finally:
         done.set()  # also when the caller is interrupted: neither search outlives the solve...
-        plan_thread.join()
-        full_thread.join(timeout=max(overdue - time.perf_counter(), 0.0))
-    # ...but for a full search stuck where HiGHS does not listen (STOP_GRACE_SECONDS): its
-    # thread (a daemon, one HiGHS thread) ends on its own, and its result is not awaited
-    stuck = full_thread.is_alive()
-    for record in (plan,) if stuck else (full, plan):
-        if "error" in record:
+        for thread in (plan_thread, full_thread):
+            thread.join(timeout=max(overdue - time.perf_counter(), 0.0))
+    # ...but for one stuck where HiGHS does not listen (STOP_GRACE_SECONDS): its thread (a
+    # daemon, one HiGHS thread) ends on its own, and what it found so far is used
+    full_stuck, plan_stuck = full_thread.is_alive(), plan_thread.is_alive()
+    for record, stuck in ((full, full_stuck), (plan, plan_stuck)):
+        if "error" in record and not stuck:
             raise record["error"]
     seconds = time.perf_counter() - started
     lp_bound = plan.get("lp_bound")
-    other: SolveResult | None = None if stuck else full.get("result")
+    other: SolveResult | None = None if full_stuck else full.get("result")
     found: SolveResult | None = plan.get("result")
+    if plan_stuck and "best" in plan:
+        # every plan the area search reports meets every row
+        value, x, origin = plan["best"]
+        found = SolveResult(
+            "feasible", value, None, None, 0.0, "highs", f"{origin} improved area by area", x, "time limit"
+        )
     if other is not None and not other.solved and found is None:
         return _with_bound(other, lp_bound, model.sense, seconds)
     plans = [r for r in (found, other) if r is not None and r.solved]
@@ -1023,11 +1032,9 @@ def _two_searches(
     if best is not other:
         from_full = bound is not None and _tighter(bound, lp_bound, model.sense) == bound
         detail += "; bound from the full search" if from_full else "; bound from the LP relaxation"
-    if stuck:
-        detail += (
-            f"; HiGHS's search of the whole model had not stopped {STOP_GRACE_SECONDS:g} s after the time limit,"
-            " and its last bound is the one reported"
-        )
+    for name, stuck in (("search of the whole model", full_stuck), ("area search", plan_stuck)):
+        if stuck:
+            detail += f"; HiGHS had not stopped its {name} {STOP_GRACE_SECONDS:g} s after the time limit: not awaited"
     merged = SolveResult("feasible", best.objective, bound, gap_now, seconds, "highs", detail, best.x, stopped)
     return _with_bound(merged, lp_bound, model.sense, seconds)
 

@@ -74,7 +74,9 @@ def test_area_search_improves_a_plan_and_keeps_every_row(small_county):
     start = status_quo(built)
     *_, integer, row_lo, row_hi, matrix = model.arrays()
     values: list[float] = []
-    x, value, searched = improve_by_areas(model, areas(built), start, time.perf_counter() + 6.0, report=values.append)
+    x, value, searched = improve_by_areas(
+        model, areas(built), start, time.perf_counter() + 6.0, report=lambda value, plan: values.append(value)
+    )
     assert searched > 0
     assert value > model.objective_value(start) + 1.0  # GBP 1m better than keeping everything
     assert value == pytest.approx(model.objective_value(x))
@@ -166,9 +168,29 @@ def test_when_the_relaxation_settles_decisions_that_admit_no_plan_the_areas_star
     assert reached - 1e-6 <= result.objective <= optimum + 1e-6
 
 
+class DeafFullSearch:
+    """HiGHS inside one of its sub-MIPs' presolve: a bound reported, then deaf to interrupts until ``release``."""
+
+    def __init__(self, bound: float, release: threading.Event) -> None:
+        self.cbMipInterrupt = self
+        self.listeners: list = []
+        self.bound, self.release = bound, release
+
+    def subscribe(self, listen) -> None:  # noqa: ANN001
+        self.listeners.append(listen)
+
+    def run(self) -> None:
+        from types import SimpleNamespace
+
+        event = SimpleNamespace(data_out=SimpleNamespace(mip_dual_bound=self.bound), interrupt=lambda: None)
+        for listen in self.listeners:
+            listen(event)
+        self.release.wait(60.0)
+        raise RuntimeError("released after the solve returned: never read")
+
+
 def test_a_full_search_that_does_not_stop_is_not_awaited_past_the_grace(small_county, monkeypatch):
     import time
-    from types import SimpleNamespace
 
     _, _, s, built, optimum = small_county
     model = built.model
@@ -177,24 +199,7 @@ def test_a_full_search_that_does_not_stop_is_not_awaited_past_the_grace(small_co
     reported = optimum + 1e-3  # a valid bound, tighter than the relaxation's
     release = threading.Event()
 
-    class Stuck:
-        """HiGHS inside one of its sub-MIPs' presolve: a bound reported, then deaf to interrupts."""
-
-        def __init__(self) -> None:
-            self.cbMipInterrupt = self
-            self.listeners: list = []
-
-        def subscribe(self, listen) -> None:  # noqa: ANN001
-            self.listeners.append(listen)
-
-        def run(self) -> None:
-            event = SimpleNamespace(data_out=SimpleNamespace(mip_dual_bound=reported), interrupt=lambda: None)
-            for listen in self.listeners:
-                listen(event)
-            release.wait(60.0)
-            raise RuntimeError("released after the solve returned: never read")
-
-    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: Stuck())
+    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: DeafFullSearch(reported, release))
     timer = threading.Timer(30.0, release.set)  # without the grace the solve waits for this
     timer.daemon = True
     timer.start()
@@ -216,7 +221,83 @@ def test_a_full_search_that_does_not_stop_is_not_awaited_past_the_grace(small_co
     assert result.solved and model.satisfies(result.x)
     assert result.objective <= optimum + 1e-6
     assert result.bound == pytest.approx(reported)
-    assert "had not stopped 1 s after the time limit" in result.detail
+    assert "had not stopped its search of the whole model 1 s after the time limit" in result.detail
+
+
+def test_an_area_search_that_does_not_stop_is_not_awaited_and_its_last_plan_is_shown(small_county, monkeypatch):
+    import time
+
+    _, _, s, built, optimum = small_county
+    model = built.model
+    two_searches_for_a_small_model(monkeypatch)
+    monkeypatch.setattr(solve_module, "STOP_GRACE_SECONDS", 1.0)
+    release = threading.Event()
+    bound = optimum + 1e-3
+    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: DeafFullSearch(bound, release))
+    reported: list[np.ndarray] = []
+
+    def deaf_after_one_plan(model, areas, x, deadline, *, threads, stop, report):  # noqa: ANN001, ANN202
+        """An area's MIP stuck inside HiGHS after the search's first better plan."""
+        better = x.copy()
+        reported.append(better)
+        report(model.objective_value(better), better)
+        release.wait(60.0)
+        raise RuntimeError("released after the solve returned: never read")
+
+    monkeypatch.setattr(solve_module, "improve_by_areas", deaf_after_one_plan)
+    timer = threading.Timer(30.0, release.set)  # without the grace the solve waits for this
+    timer.daemon = True
+    timer.start()
+    started = time.perf_counter()
+    try:
+        result = solve(
+            model,
+            dataclasses.replace(s, time_limit_s=4.0),
+            start=status_quo(built),
+            guide=model.variables["retain"].positions,
+            areas=areas(built),
+        )
+        elapsed = time.perf_counter() - started
+    finally:
+        release.set()
+        timer.cancel()
+    assert elapsed < 4.0 + 1.0 + 5.0
+    [plan] = reported
+    assert result.status == "feasible" and model.satisfies(result.x)
+    np.testing.assert_array_equal(result.x, plan)
+    assert result.objective == pytest.approx(model.objective_value(plan))
+    assert result.bound == pytest.approx(bound)
+    assert "had not stopped its area search 1 s after the time limit" in result.detail
+    assert "had not stopped its search of the whole model" in result.detail
+
+
+def test_the_county_area_on_which_rins_ran_past_its_limit_now_keeps_to_it():
+    import time
+    from pathlib import Path
+
+    from optimiser.areas import _solve_area
+    from optimiser.synthetic import county_benchmark
+
+    # the county benchmark's area whose MIP, given 3 s, ran on for minutes with RINS on
+    # (written by tests/data/solver/make_stuck_area.py)
+    stuck = np.load(Path(__file__).parent / "data" / "solver" / "county_stuck_area.npz")
+    instance, access, scenario = county_benchmark()
+    model = build_model(prepare(instance["holdings"], instance["teams"], scenario, access=access)).model
+    free = np.unpackbits(stuck["free"], count=model.n_cols).astype(bool)
+    plan, limit = stuck["x"], float(stuck["limit"])
+    assert len(plan) == model.n_cols and model.satisfies(plan), "the model changed: run make_stuck_area.py again"
+    answer: list = []
+    started = time.perf_counter()
+    # in a thread, so that a stuck HiGHS fails the test rather than hanging it
+    thread = threading.Thread(target=lambda: answer.append(_solve_area(model, free, plan, limit, 1)), daemon=True)
+    thread.start()
+    thread.join(limit + 20.0)
+    assert not thread.is_alive(), "the area's MIP ran 20 s past its time limit"
+    assert time.perf_counter() - started < limit + 5.0
+    [found] = answer
+    # the area's MIP starts from the plan, so it has one, at least as good, meeting every row
+    assert found is not None and model.satisfies(found)
+    assert model.objective_value(found) >= model.objective_value(plan) - 1e-6
 
 
 def test_a_plan_meets_the_model_or_it_does_not(small_county):
