@@ -897,9 +897,9 @@ def _two_searches(
       estate), if it meets every row.
 
     The plan is the better of the two; the bound is the tighter of the full search's and
-    the LP relaxation's, both valid for the whole model. A full search still running
-    :data:`STOP_GRACE_SECONDS` after the time limit is not awaited: the bound it last
-    reported is used. Both run in threads of their own,
+    the LP relaxation's, both valid for the whole model. A search still running
+    :data:`STOP_GRACE_SECONDS` after the time limit is not awaited: the full search's last
+    reported bound is used, or the area search's last plan. Both run in threads of their own,
     one HiGHS thread each (HiGHS keeps a scheduler per calling thread: the caller's is left
     as it was), and their progress is passed on from the caller's thread, which may update a page.
     """
@@ -914,9 +914,9 @@ def _two_searches(
     def plan_within_gap() -> float | None:
         """The area search's plan's gap to the tighter bound; within ``gap``, both searches stop."""
         bound = _tighter(full.get("bound"), plan.get("lp_bound"), model.sense)
-        if "value" not in plan or bound is None:
+        if "best" not in plan or bound is None:
             return None
-        now = _gap(plan["value"], bound)
+        now = _gap(plan["best"][0], bound)
         if now is not None and now <= gap:
             done.set()
         return now
@@ -953,7 +953,6 @@ def _two_searches(
         if found is not None and not done.is_set():
 
             def report(value: float, x: np.ndarray) -> None:
-                plan["value"] = value
                 plan["best"] = (value, x, origin)  # one assignment: read whole if this search is not awaited
                 relay.report(plan_within_gap(), "improving the plan area by area")
 
