@@ -189,33 +189,41 @@ class DeafFullSearch:
         raise RuntimeError("released after the solve returned: never read")
 
 
-def test_a_full_search_that_does_not_stop_is_not_awaited_past_the_grace(small_county, monkeypatch):
+def solve_beside_a_deaf_full_search(monkeypatch, small_county, bound: float, release: threading.Event):  # noqa: ANN001, ANN201
+    """Solve for 4 s by the two searches, with a 1 s grace, the full search deaf until ``release``.
+
+    ``release`` is set 30 s on, so a solve that waits for the search takes that long; it is
+    set at the end either way. Returns the result and the seconds the solve took.
+    """
     import time
 
-    _, _, s, built, optimum = small_county
-    model = built.model
+    _, _, s, built, _ = small_county
     two_searches_for_a_small_model(monkeypatch)
     monkeypatch.setattr(solve_module, "STOP_GRACE_SECONDS", 1.0)
-    reported = optimum + 1e-3  # a valid bound, tighter than the relaxation's
-    release = threading.Event()
-
-    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: DeafFullSearch(reported, release))
-    timer = threading.Timer(30.0, release.set)  # without the grace the solve waits for this
+    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: DeafFullSearch(bound, release))
+    timer = threading.Timer(30.0, release.set)
     timer.daemon = True
     timer.start()
     started = time.perf_counter()
     try:
         result = solve(
-            model,
+            built.model,
             dataclasses.replace(s, time_limit_s=4.0),
             start=status_quo(built),
-            guide=model.variables["retain"].positions,
+            guide=built.model.variables["retain"].positions,
             areas=areas(built),
         )
-        elapsed = time.perf_counter() - started
+        return result, time.perf_counter() - started
     finally:
         release.set()
         timer.cancel()
+
+
+def test_a_full_search_that_does_not_stop_is_not_awaited_past_the_grace(small_county, monkeypatch):
+    *_, built, optimum = small_county
+    model = built.model
+    reported = optimum + 1e-3  # a valid bound, tighter than the relaxation's
+    result, elapsed = solve_beside_a_deaf_full_search(monkeypatch, small_county, reported, threading.Event())
     assert elapsed < 4.0 + 1.0 + 5.0  # the limit, the grace, and room for a slow machine; not 30 s
     # the area search's plan, with the bound the full search last reported
     assert result.solved and model.satisfies(result.x)
@@ -225,15 +233,9 @@ def test_a_full_search_that_does_not_stop_is_not_awaited_past_the_grace(small_co
 
 
 def test_an_area_search_that_does_not_stop_is_not_awaited_and_its_last_plan_is_shown(small_county, monkeypatch):
-    import time
-
-    _, _, s, built, optimum = small_county
+    *_, built, optimum = small_county
     model = built.model
-    two_searches_for_a_small_model(monkeypatch)
-    monkeypatch.setattr(solve_module, "STOP_GRACE_SECONDS", 1.0)
     release = threading.Event()
-    bound = optimum + 1e-3
-    monkeypatch.setattr(solve_module, "_full_search", lambda *a, **k: DeafFullSearch(bound, release))
     reported: list[np.ndarray] = []
 
     def deaf_after_one_plan(model, areas, x, deadline, *, threads, stop, report):  # noqa: ANN001, ANN202
@@ -245,22 +247,8 @@ def test_an_area_search_that_does_not_stop_is_not_awaited_and_its_last_plan_is_s
         raise RuntimeError("released after the solve returned: never read")
 
     monkeypatch.setattr(solve_module, "improve_by_areas", deaf_after_one_plan)
-    timer = threading.Timer(30.0, release.set)  # without the grace the solve waits for this
-    timer.daemon = True
-    timer.start()
-    started = time.perf_counter()
-    try:
-        result = solve(
-            model,
-            dataclasses.replace(s, time_limit_s=4.0),
-            start=status_quo(built),
-            guide=model.variables["retain"].positions,
-            areas=areas(built),
-        )
-        elapsed = time.perf_counter() - started
-    finally:
-        release.set()
-        timer.cancel()
+    bound = optimum + 1e-3
+    result, elapsed = solve_beside_a_deaf_full_search(monkeypatch, small_county, bound, release)
     assert elapsed < 4.0 + 1.0 + 5.0
     [plan] = reported
     assert result.status == "feasible" and model.satisfies(result.x)
