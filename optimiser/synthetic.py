@@ -16,6 +16,8 @@ import pandas as pd
 from shapely.geometry import Point
 
 from estate.schema import CRS, HOLDING_DTYPES, TEAM_DTYPES
+from optimiser.inputs import AccessInputs
+from optimiser.scenario import Scenario
 
 _HOLDING_DEFAULTS: dict[str, Any] = {
     "partner": "Council",
@@ -314,16 +316,15 @@ def county(
     }
 
 
-def county_benchmark(n_holdings: int = 2000, n_zones: int = 1500, time_limit_s: float = 60.0) -> tuple:
+def county_benchmark(
+    n_holdings: int = 2000, n_zones: int = 1500, time_limit_s: float = 60.0
+) -> tuple[dict[str, Any], AccessInputs, Scenario]:
     """The county benchmark's case: its estate (:func:`county`, seed 0), access inputs and scenario.
 
     Five services and ten partners; access by straight-line km (to 10 km); teams may move
     5 km; a 0.5 % gap. Returns ``(instance, access, scenario)``. ``benchmarks/optimiser.py``
     times it, and a test replays one of its areas.
     """
-    from optimiser.inputs import AccessInputs
-    from optimiser.scenario import Scenario
-
     instance = county(n_holdings=n_holdings, n_zones=n_zones, n_services=5, n_partners=10, seed=0)
     costs = straight_line_costs(instance["zones"], instance["holdings"], 10.0)
     access = AccessInputs(instance["zones"], costs, instance["standards"], measure="straight-line km")
