@@ -940,28 +940,34 @@ def _two_searches(
         full["result"] = read_highs(highs, model, time.perf_counter() - started)
         full["bound"] = float(highs.getInfo().mip_dual_bound)
 
+    def area_plan(searched: str = "") -> SolveResult:
+        """The area search's best plan so far (every plan it reports meets every row)."""
+        value, x = plan["best"]
+        detail = f"{plan['origin']} improved area by area{searched}"
+        return SolveResult("feasible", value, None, None, 0.0, "highs", detail, x, "time limit")
+
     def plan_search() -> None:
         found, lp_bound, _ = _guided_start(model, guide, limit, 1, log, relay, first_plan=True)
         plan["lp_bound"] = lp_bound
-        origin = "plan from the relaxation"
+        plan["origin"] = "plan from the relaxation"
         if found is None and start is not None and model.satisfies(start):
             # the decisions the relaxation settles admit no plan (its fractions cover
             # more than whole decisions can): the areas start from the plan given instead
             value = model.objective_value(start)
             found = SolveResult("feasible", value, None, None, 0.0, "highs", "starting plan", start, "time limit")
-            origin = "starting plan"
+            plan["origin"] = "starting plan"
         if found is not None and not done.is_set():
 
             def report(value: float, x: np.ndarray) -> None:
-                plan["best"] = (value, x, origin)  # one assignment: read whole if this search is not awaited
+                plan["best"] = (value, x)  # one assignment: read whole if this search is not awaited
                 relay.report(plan_within_gap(), "improving the plan area by area")
 
             report(found.objective, found.x)
             x, value, searched = improve_by_areas(
                 model, areas, found.x, deadline - 1.0, threads=1, stop=done.is_set, report=report
             )
-            detail = f"{origin} improved area by area ({searched:,} areas searched)"
-            found = SolveResult("feasible", value, None, None, 0.0, "highs", detail, x, "time limit")
+            plan["best"] = (value, x)
+            found = area_plan(f" ({searched:,} areas searched)")
             done.set()  # the time is up: the full search stops too
         # without a plan of its own, the full search goes on to its time limit
         plan["result"] = found
@@ -1011,11 +1017,7 @@ def _two_searches(
     other: SolveResult | None = None if full_stuck else full.get("result")
     found: SolveResult | None = plan.get("result")
     if plan_stuck and "best" in plan:
-        # every plan the area search reports meets every row
-        value, x, origin = plan["best"]
-        found = SolveResult(
-            "feasible", value, None, None, 0.0, "highs", f"{origin} improved area by area", x, "time limit"
-        )
+        found = area_plan()
     if other is not None and not other.solved and found is None:
         return _with_bound(other, lp_bound, model.sense, seconds)
     plans = [r for r in (found, other) if r is not None and r.solved]
