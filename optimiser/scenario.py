@@ -176,7 +176,8 @@ class Scenario:
             raise ScenarioError(f"The scenario file {path.name} is not valid TOML: {exc}.") from exc
         values, problems, sections = _flatten(raw, path.name)
         if problems:
-            raise ScenarioError(f"The scenario file {path} cannot be used.", problems)
+            # the values are checked too, so that every problem is listed at once
+            raise ScenarioError(f"The scenario file {path} cannot be used.", problems + _problems_of(cls, values))
         compatibility = values.get("compatibility")
         if isinstance(compatibility, str) and compatibility.strip() and compatibility.strip().lower() != "none":
             # a table named beside the scenario is found there, wherever the command runs
@@ -212,7 +213,8 @@ class Scenario:
             if key not in names
         ]
         if problems:
-            raise ScenarioError(f"The scenario ({source}) cannot be used.", problems)
+            known = {key: value for key, value in values.items() if key in names}
+            raise ScenarioError(f"The scenario ({source}) cannot be used.", problems + _problems_of(cls, known))
         converted = {key: _convert(key, value) for key, value in values.items()}
         return cls(**converted, source=source)
 
@@ -297,6 +299,15 @@ def _convert(key: str, value: Any) -> Any:
     if key == "compatibility" and isinstance(value, Path):
         return str(value)
     return value
+
+
+def _problems_of(cls: type[Scenario], values: dict[str, Any]) -> list[dict[str, object]]:
+    """What is wrong with ``values`` (every key a setting), as problem rows; none if they make a scenario."""
+    try:
+        cls.from_dict(values)
+    except ScenarioError as error:
+        return error.problems.to_dict("records")
+    return []
 
 
 def _suggest(key: str, names: set[str]) -> str:
