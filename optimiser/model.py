@@ -100,8 +100,9 @@ Solving
 with many assignments are solved over a few nearest hosts per team first, the rest
 priced out with a proof (:func:`optimiser.solve.solve_with_candidates`; when that LP
 opens hubs by parts, a first plan with the hubs it settles held starts the MIP); large ``npv``
-models start from a plan found around their LP relaxation
-(:func:`optimiser.solve._guided_start`), and their full search solves its root LP by
+models start from a plan found around their LP relaxation (with two cores, the relaxation
+of the model as HiGHS's MIP presolve leaves it, which is tighter;
+:func:`optimiser.solve._guided_start`), and their full search solves its root LP by
 interior point (once access standards bind, the dual simplex can take minutes there).
 With two cores, the full search runs for its bound while that plan is improved area by
 area (:mod:`optimiser.areas`: the decisions of a few dozen neighbouring holdings freed,

@@ -35,6 +35,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -822,9 +823,17 @@ def _guided_start(
        When too little time is left for the full model's own relaxation (less than twice
        what the LP took), this smaller MIP gets all of it and is the answer.
 
-    With ``first_plan`` the model's implied rows are left out (the area search found better
-    plans from the looser relaxation's start), and the smaller MIP stops at its first plan
-    (given half the time left, less a second): the area search improves it faster than
+    With ``first_plan`` the relaxation is that of the model as HiGHS's MIP presolve leaves it
+    (:func:`_presolved_relaxation`): it is much tighter, and the decisions it leaves whole
+    admit far better plans. On the county benchmark the first plan is GBP 4,509m, not
+    4,360m, and the minute's gap 0.49 %, not 0.98 %. When it cannot be had, or the decisions
+    it leaves whole admit no plan (on the sample place they are infeasible: 428 of 435
+    holdings settled), the model's own relaxation without its implied rows follows, as
+    before; the tighter of the two values is the bound. On the sample place that costs the
+    plan search 2 s; starting its areas from today's estate instead slowed the full search
+    (which finds the plan there) from 21 s to 24 s. The smaller MIP leaves the implied rows
+    out, and stops at its first plan (given half the time left, less a second): the area
+    search improves it faster than
     HiGHS's own search does, and without it the plan would be only the full search's,
     often today's estate. When it finds none in that time, the area search starts from the
     plan the caller gave (:func:`_two_searches`): on the sample place's search for the
@@ -834,25 +843,47 @@ def _guided_start(
     Returns the plan (if any), the LP bound (if solved) and whether the time is used up.
     """
     started = time.perf_counter()
-    # the area search's start comes from the looser relaxation (see model._serve_retained)
-    relaxation = model.to_highs(implied=not first_plan)
-    _options(relaxation, 0.5 * limit, threads, log)
-    relaxation.setOptionValue("solve_relaxation", True)
-    relaxation.setOptionValue("solver", "ipm")
-    relaxation.run()
+    # the plan search tries the presolved relaxation first, then the model's own without its
+    # implied rows (see model._serve_retained); the full solve's start, the model's own
+    relaxations = [_presolved_relaxation, partial(_relaxation, implied=False)] if first_plan else [_relaxation]
+    tightest: float | None = None
+    for relaxation in relaxations:
+        relaxed = relaxation(model, max(0.5 * limit - (time.perf_counter() - started), 0.01), threads, log)
+        if relaxed is None:
+            continue
+        x, bound = relaxed
+        tightest = _tighter(tightest, bound, model.sense)
+        found, last = _plan_the_rest(model, guide, x, tightest, limit, started, threads, log, watch, first_plan)
+        if found is not None or last:
+            return found, tightest, last
+    return None, tightest, False
+
+
+def _plan_the_rest(
+    model: LinearModel,
+    guide: np.ndarray,
+    x: np.ndarray,
+    bound: float,
+    limit: float,
+    started: float,
+    threads: int | None,
+    log: bool,
+    watch: _Watch,
+    first_plan: bool,
+) -> tuple[SolveResult | None, bool]:
+    """:func:`_guided_start`'s step 2: the relaxation ``x``'s whole guide decisions fixed, the rest solved.
+
+    Returns the plan (if any) and whether the time is used up.
+    """
     lp_seconds = time.perf_counter() - started
-    if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return None, None, False
-    x = np.asarray(relaxation.getSolution().col_value, dtype=float)
-    bound = float(relaxation.getInfo().objective_function_value)
     # interior-point solutions sit a hair inside their bounds
     values = x[guide]
     whole = np.abs(values - np.round(values)) <= 1e-5
     fixed = guide[whole]
     rounded = np.round(values[whole])
     if not len(fixed):
-        return None, bound, False
-    remaining = limit - (time.perf_counter() - started)
+        return None, False
+    remaining = limit - lp_seconds
     last = remaining < 2 * lp_seconds and not first_plan
     sub = model.to_highs(implied=not first_plan)
     share = 1.0 if last else 0.5 if first_plan else 0.35
@@ -866,7 +897,60 @@ def _guided_start(
     sub.changeColsBounds(len(fixed), fixed.astype(np.int32), rounded, rounded)
     sub.run()
     result = read_highs(sub, model, time.perf_counter() - started)
-    return (result if result.solved else None), bound, last
+    return (result if result.solved else None), last
+
+
+def _relaxation(
+    model: LinearModel, limit: float, threads: int | None, log: bool, implied: bool = True
+) -> tuple[np.ndarray, float] | None:
+    """The LP relaxation's solution and value, by interior point; ``None`` if not solved in ``limit`` s."""
+    relaxation = model.to_highs(implied=implied)
+    _options(relaxation, limit, threads, log)
+    relaxation.setOptionValue("solve_relaxation", True)
+    relaxation.setOptionValue("solver", "ipm")
+    relaxation.run()
+    if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    x = np.asarray(relaxation.getSolution().col_value, dtype=float)
+    return x, float(relaxation.getInfo().objective_function_value)
+
+
+def _presolved_relaxation(
+    model: LinearModel, limit: float, threads: int | None, log: bool
+) -> tuple[np.ndarray, float] | None:
+    """The relaxation of the model as HiGHS's MIP presolve leaves it, mapped back to the model's columns.
+
+    The presolve reasons about whole decisions (probing, cliques, tightened coefficients), so
+    its relaxation is tighter than the model's own. On the county benchmark its value is GBP
+    4,568m against 4,580m, and the decisions it leaves whole admit plans within GBP 9m of the
+    full search's bound, where the plain relaxation's admit none better than 4,491m. The
+    value bounds the model's optimum, as the presolved model keeps it. ``None`` when the
+    presolve does not reduce the model, or the LP or the mapping back fails: the caller
+    then uses the plain relaxation.
+    """
+    started = time.perf_counter()
+    whole = model.to_highs()
+    _options(whole, limit, threads, log)
+    whole.presolve()
+    if whole.getModelPresolveStatus() != highspy.HighsPresolveStatus.kReduced:
+        return None
+    presolved = whole.getPresolvedLp()
+    reduced = highspy.Highs()
+    _options(reduced, max(limit - (time.perf_counter() - started), 0.01), threads, log)
+    reduced.passModel(presolved)
+    reduced.setOptionValue("solve_relaxation", True)
+    reduced.setOptionValue("solver", "ipm")
+    reduced.run()
+    if reduced.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    whole.postsolve(reduced.getSolution())  # a fractional point: HiGHS warns, and maps it all the same
+    x = np.asarray(whole.getSolution().col_value, dtype=float)
+    value = float(reduced.getInfo().objective_function_value)
+    if (presolved.sense_ == highspy.ObjSense.kMaximize) != (model.sense == "max"):
+        value = -value  # the presolved model may be stated the other way round
+    if len(x) != model.n_cols or abs(model.objective_value(x) - value) > 1e-6 * max(1.0, abs(value)):
+        return None
+    return x, value
 
 
 def _cores(threads: int | None) -> int:

@@ -168,6 +168,68 @@ def test_when_the_relaxation_settles_decisions_that_admit_no_plan_the_areas_star
     assert reached - 1e-6 <= result.objective <= optimum + 1e-6
 
 
+def test_the_plan_search_starts_from_the_presolved_relaxation_which_bounds_the_optimum_more_tightly(small_county):
+    _, _, _, built, optimum = small_county
+    model = built.model
+    x, value = solve_module._presolved_relaxation(model, 20.0, 1, False)
+    plain = solve_module._relaxation(model, 20.0, 1, False)[1]
+    # a bound on the optimum (746.97) much tighter than the model's own relaxation (757.6 against 784.7)
+    assert optimum - 1e-6 <= value < plain - 20.0
+    # mapped back to the model's columns, a point of its relaxation with that value
+    cost, lower, upper, _, row_lo, row_hi, matrix = model.arrays()
+    activity = matrix @ x
+    assert np.all(x >= lower - 1e-7) and np.all(x <= upper + 1e-7)
+    assert np.all(activity >= row_lo - 1e-6) and np.all(activity <= row_hi + 1e-6)
+    assert model.objective_value(x) == pytest.approx(value, rel=1e-9)
+    # and the plan search's first plan is planned from it, its value kept as the bound
+    found, bound, _ = solve_module._guided_start(
+        model, model.variables["retain"].positions, 20.0, 1, False, solve_module._Watch(None), first_plan=True
+    )
+    assert bound == pytest.approx(value, rel=1e-9)
+    assert found.solved and model.satisfies(found.x) and found.objective <= optimum + 1e-6
+
+
+def test_a_minimising_models_presolved_relaxation_is_read_the_right_way_round():
+    from optimiser.synthetic import pmedian_estate, pmedian_instance
+
+    holdings, teams = pmedian_estate(pmedian_instance(60, 15, 3, seed=0, capacity_factor=1.2))
+    s = Scenario(objective="least_travel", p=3, relocation_limit_km=None, time_limit_s=20.0, mip_gap=1e-6)
+    model = build_model(prepare(holdings, teams, s)).model
+    optimum = solve(model, s).objective
+    x, value = solve_module._presolved_relaxation(model, 20.0, 1, False)
+    assert solve_module._relaxation(model, 20.0, 1, False)[1] - 1e-6 <= value <= optimum + 1e-6
+    assert model.objective_value(x) == pytest.approx(value, rel=1e-9)
+
+
+def test_without_a_presolved_relaxation_the_plan_search_starts_from_the_models_own(small_county, monkeypatch):
+    _, _, _, built, optimum = small_county
+    model = built.model
+    monkeypatch.setattr(solve_module, "_presolved_relaxation", lambda *a, **k: None)
+    found, bound, _ = solve_module._guided_start(
+        model, model.variables["retain"].positions, 20.0, 1, False, solve_module._Watch(None), first_plan=True
+    )
+    # the relaxation without the implied rows, as before the presolved one was used
+    assert bound == pytest.approx(solve_module._relaxation(model, 20.0, 1, False, implied=False)[1], rel=1e-7)
+    assert found.solved and model.satisfies(found.x) and found.objective <= optimum + 1e-6
+
+
+def test_when_the_presolved_relaxations_decisions_admit_no_plan_the_models_own_are_tried(small_county, monkeypatch):
+    _, _, _, built, optimum = small_county
+    model = built.model
+    guide = model.variables["retain"].positions
+    x, value = solve_module._presolved_relaxation(model, 20.0, 1, False)
+    # as on the sample place, where the holdings the presolved relaxation settles leave a team nowhere to go
+    closed = x.copy()
+    closed[guide] = 0.0
+    monkeypatch.setattr(solve_module, "_presolved_relaxation", lambda *a, **k: (closed, value))
+    found, bound, _ = solve_module._guided_start(
+        model, guide, 20.0, 1, False, solve_module._Watch(None), first_plan=True
+    )
+    assert found.solved and model.satisfies(found.x) and found.objective <= optimum + 1e-6
+    # the tighter of the two relaxations' values is kept as the bound
+    assert bound == pytest.approx(value, rel=1e-9)
+
+
 class DeafFullSearch:
     """HiGHS inside one of its sub-MIPs' presolve: a bound reported, then deaf to interrupts until ``release``."""
 
