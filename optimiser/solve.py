@@ -833,9 +833,8 @@ def _guided_start(
     plan search 2 s; starting its areas from today's estate instead slowed the full search
     (which finds the plan there) from 21 s to 24 s. The smaller MIP leaves the implied rows
     out, and stops at its first plan (given half the time left, less a second): the area
-    search improves it faster than
-    HiGHS's own search does, and without it the plan would be only the full search's,
-    often today's estate. When it finds none in that time, the area search starts from the
+    search improves it faster than HiGHS's own search does, and without it the plan would
+    be only the full search's, often today's estate. When it finds none in that time, the area search starts from the
     plan the caller gave (:func:`_two_searches`): on the sample place's search for the
     fewest hubs, the fixed decisions admitted no plan found within 15 s, and today's 128
     hubs were reported.
@@ -923,7 +922,7 @@ def _presolved_relaxation(
     The presolve reasons about whole decisions (probing, cliques, tightened coefficients), so
     its relaxation is tighter than the model's own. On the county benchmark its value is GBP
     4,568m against 4,580m, and the decisions it leaves whole admit plans within GBP 9m of the
-    full search's bound, where the plain relaxation's admit none better than 4,491m. The
+    full search's bound, where the looser relaxation's admit none better than 4,491m. The
     value bounds the model's optimum, as the presolved model keeps it. ``None`` when the
     presolve does not reduce the model, or the LP or the mapping back fails: the caller
     then uses the plain relaxation.
