@@ -391,21 +391,24 @@ def test_a_mistyped_setting_in_a_table_names_the_table(tmp_path):
     )
 
 
-def test_a_mistyped_setting_does_not_hide_the_other_problems_of_its_file(tmp_path):
+def problems_of_file(tmp_path, text: str):
+    """The problems a scenario file of ``text`` is refused with."""
     path = tmp_path / "s.toml"
-    path.write_text('relocation_limit_km = "five"\n[solver]\ntime_limt_s = 5\nmip_gap = 5\n')
+    path.write_text(text)
     with pytest.raises(ScenarioError) as raised:
         Scenario.from_toml(path)
-    problems = raised.value.problems
+    return raised.value.problems
+
+
+def test_a_mistyped_setting_does_not_hide_the_other_problems_of_its_file(tmp_path):
+    problems = problems_of_file(tmp_path, 'relocation_limit_km = "five"\n[solver]\ntime_limt_s = 5\nmip_gap = 5\n')
     assert sorted(problems["id"]) == ["mip_gap", "relocation_limit_km", "time_limt_s"]
     assert "write it as a share: 0.05 for 5%" in problems.loc[problems["id"] == "mip_gap", "action"].item()
 
 
 def test_a_setting_given_twice_does_not_hide_the_other_problems_of_its_file(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text("budget_gbp = -3\n[moves]\nrelocation_limit_km = 3\n[rules]\nrelocation_limit_km = 4\n")
-    with pytest.raises(ScenarioError) as raised:
-        Scenario.from_toml(path)
-    problems = raised.value.problems
+    problems = problems_of_file(
+        tmp_path, "budget_gbp = -3\n[moves]\nrelocation_limit_km = 3\n[rules]\nrelocation_limit_km = 4\n"
+    )
     assert list(problems["id"]) == ["relocation_limit_km", "budget_gbp"]
     assert problems["problem"].tolist()[0] == "appears twice in s.toml"
