@@ -302,7 +302,7 @@ def _convert(key: str, value: Any) -> Any:
 
 
 def _problems_of(cls: type[Scenario], values: dict[str, Any]) -> list[dict[str, object]]:
-    """What is wrong with ``values`` (every key a setting), as problem rows; none if they make a scenario."""
+    """What is wrong with the settings ``values``, as problem rows; none if they make a scenario."""
     try:
         cls.from_dict(values)
     except ScenarioError as error:
