@@ -834,10 +834,10 @@ def _guided_start(
     (which finds the plan there) from 21 s to 24 s. The smaller MIP leaves the implied rows
     out, and stops at its first plan (given half the time left, less a second): the area
     search improves it faster than HiGHS's own search does, and without it the plan would
-    be only the full search's, often today's estate. When it finds none in that time, the area search starts from the
-    plan the caller gave (:func:`_two_searches`): on the sample place's search for the
-    fewest hubs, the fixed decisions admitted no plan found within 15 s, and today's 128
-    hubs were reported.
+    be only the full search's, often today's estate. When it finds none in that time, the
+    area search starts from the plan the caller gave (:func:`_two_searches`): on the sample
+    place's search for the fewest hubs, the fixed decisions admitted no plan found within
+    15 s, and today's 128 hubs were reported.
 
     Returns the plan (if any), the LP bound (if solved) and whether the time is used up.
     """
@@ -905,13 +905,18 @@ def _relaxation(
     """The LP relaxation's solution and value, by interior point; ``None`` if not solved in ``limit`` s."""
     relaxation = model.to_highs(implied=implied)
     _options(relaxation, limit, threads, log)
-    relaxation.setOptionValue("solve_relaxation", True)
-    relaxation.setOptionValue("solver", "ipm")
-    relaxation.run()
-    if relaxation.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if not _solved_by_ipm(relaxation):
         return None
     x = np.asarray(relaxation.getSolution().col_value, dtype=float)
     return x, float(relaxation.getInfo().objective_function_value)
+
+
+def _solved_by_ipm(relaxation: highspy.Highs) -> bool:
+    """Solve the relaxation of the model HiGHS holds by interior point; whether to optimality."""
+    relaxation.setOptionValue("solve_relaxation", True)
+    relaxation.setOptionValue("solver", "ipm")
+    relaxation.run()
+    return relaxation.getModelStatus() == highspy.HighsModelStatus.kOptimal
 
 
 def _presolved_relaxation(
@@ -937,10 +942,7 @@ def _presolved_relaxation(
     reduced = highspy.Highs()
     _options(reduced, max(limit - (time.perf_counter() - started), 0.01), threads, log)
     reduced.passModel(presolved)
-    reduced.setOptionValue("solve_relaxation", True)
-    reduced.setOptionValue("solver", "ipm")
-    reduced.run()
-    if reduced.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+    if not _solved_by_ipm(reduced):
         return None
     whole.postsolve(reduced.getSolution())  # a fractional point: HiGHS warns, and maps it all the same
     x = np.asarray(whole.getSolution().col_value, dtype=float)
